@@ -1,0 +1,1 @@
+"""Device models in SI units: parameters, presets and standalone simulation."""

@@ -1,0 +1,270 @@
+"""The diffusive Ag-in-oxide memristor of Wang et al. (2017) in SI units.
+
+See :mod:`spicemem.kernels.diffusive` for the equations and
+:mod:`spicemem.devices.units` for the mapping between SI and the dimensionless core.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+
+import numpy as np
+
+from . import params as _v
+from .units import K_B_EV, Scales, heating_ratio, thermal_conductance
+
+#: Force-table resolution: 4096 intervals on [-1, 1] (32 KiB, fits the L1 cache).  The
+#: linear-interpolation error is <= dx^2 max|F''| / 8 ~ 1e-3 w_p/L against forces of
+#: order 10-40 w_p/L, far below the noise of one step.
+TABLE_INTERVALS = 4096
+
+
+@dataclass(frozen=True)
+class DiffusiveParams:
+    """Parameters of the diffusive memristor.
+
+    Parameters
+    ----------
+    v_threshold : float
+        Threshold voltage V_th, in V: the voltage scale of the model.
+    tau_thermal : float
+        Thermal time 1/kappa, in s: the time scale of the model.
+    r_tunnel : float
+        Tunnelling amplitude R_t of eq. 3, in Ohm.
+    w_pin : float
+        Pinning barrier w_p, in eV; sets the activation energy of relaxation.
+    t_ambient : float
+        Ambient temperature T0, in K.
+    g_thermal : float
+        Thermal conductance G_th to the ambient, in W/K (Joule heating of eq. 5).
+    half_length : float
+        Half-thickness L of the switching layer, in m (reporting positions only).
+    n_particles : int
+        Number N of mobile Ag nanoparticles.
+    tunnel_length_ratio : float
+        lambda / L, dimensionless.
+    well_width_ratio : float
+        Width R_1 of the interfacial wells over L, dimensionless.
+    pin_period_ratio : float
+        Period R_p of the pinning potential over L, dimensionless.
+    cluster_position_ratio : float
+        Position x_c of the interfacial wells over L, in (0, 1).
+    well_depth_ratio : float
+        Interfacial well depth w_i / w_p, dimensionless.
+    field_ratio : float
+        Electric work across one pinning period at V_th over the well depth,
+        alpha V_th R_p / (L w_i), dimensionless (the paper's 0.3).
+    friction_ratio : float
+        eta kappa L^2 / w_p, dimensionless (the paper's estimate: about 1).
+    noise : {"uniform", "gaussian"}
+        Distribution of the Langevin increments. "uniform" draws increments of the exact
+        variance from a uniform law: the weak order-1 Euler scheme (Kloeden & Platen,
+        Sect. 14.1), converging in distribution like the Gaussian one and cheaper to draw.
+    dt_factor : float
+        Step rule: dt = dt_factor * eta' / max|U''| in units of 1/kappa (see Notes).
+
+    Notes
+    -----
+    The explicit Euler step of an over-damped particle is stable for dt < 2 eta/|U''| and
+    accurate for dt << eta/|U''|.  The curvature of the potential, not the thermal time,
+    therefore sets the step: the paper's dt = 2e-6/kappa is about 15x below what
+    ``dt_factor = 0.05`` gives for its parameters.  The convergence test halves dt and
+    checks that the mean relaxation time and conductance move less than their standard
+    errors.
+
+    Walls: the paper does not say what happens at the terminals; particles are reflected
+    at x = +-L.
+
+    References
+    ----------
+    Z. Wang et al., "Memristors with diffusive dynamics as synaptic emulators for
+    neuromorphic computing", Nat. Mater. 16, 101 (2017), Methods.
+    """
+
+    v_threshold: float = 1.0
+    tau_thermal: float = 1.0e-6
+    r_tunnel: float = 1.0e3
+    w_pin: float = 0.0861733
+    t_ambient: float = 300.0
+    g_thermal: float = 8.617333262e-5 / (0.0861733 * 1.0e3)
+    half_length: float = 7.5e-9
+    n_particles: int = 40
+    tunnel_length_ratio: float = 0.2
+    well_width_ratio: float = 0.1
+    pin_period_ratio: float = 0.15
+    cluster_position_ratio: float = 0.85
+    well_depth_ratio: float = 4.5
+    field_ratio: float = 0.3
+    friction_ratio: float = 1.0
+    noise: str = "uniform"
+    dt_factor: float = 0.05
+
+    def __post_init__(self):
+        for name in ("v_threshold", "tau_thermal", "r_tunnel", "w_pin", "t_ambient",
+                     "g_thermal", "half_length", "tunnel_length_ratio", "well_width_ratio",
+                     "pin_period_ratio", "friction_ratio"):
+            object.__setattr__(self, name, _v.check_positive(name, getattr(self, name)))
+        for name in ("well_depth_ratio", "field_ratio"):
+            object.__setattr__(self, name, _v.check_nonnegative(name, getattr(self, name)))
+        object.__setattr__(self, "n_particles", _v.check_int_at_least("n_particles", self.n_particles, 1))
+        _v.check_open_interval("cluster_position_ratio", self.cluster_position_ratio, 0.0, 1.0)
+        _v.check_open_interval("dt_factor", self.dt_factor, 0.0, 1.0)
+        _v.check_choice("noise", self.noise, {"uniform", "gaussian"})
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_preset(cls, name: str, **overrides) -> "DiffusiveParams":
+        """The named preset (see :func:`preset_names`) with ``overrides`` applied.
+
+        ``heating_ratio`` (dimensionless c) may be given instead of ``g_thermal``, and
+        ``theta_ambient`` (k_B T0/w_p) instead of ``t_ambient``.
+        """
+        table = _load_presets()
+        if name not in table:
+            raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(table))}")
+        data = {k: v for k, v in table[name].items() if k != "description"}
+        data.update(overrides)
+        return cls.from_mapping(data)
+
+    @classmethod
+    def from_mapping(cls, data: dict) -> "DiffusiveParams":
+        """Build from a mapping of field names (plus ``heating_ratio``/``theta_ambient``)."""
+        data = dict(data)
+        fields = {f.name for f in dataclasses.fields(cls)}
+        extra = set(data) - fields - {"heating_ratio", "theta_ambient"}
+        if extra:
+            bad = sorted(extra)[0]
+            raise ValueError(f"unknown parameter {bad!r} for a diffusive memristor")
+        base = {f.name: f.default for f in dataclasses.fields(cls)}
+        base.update({k: v for k, v in data.items() if k in fields})
+        if "theta_ambient" in data:
+            th = _v.check_positive("theta_ambient", data["theta_ambient"])
+            base["t_ambient"] = th * _v.check_positive("w_pin", base["w_pin"]) / K_B_EV
+        if "heating_ratio" in data:
+            c = _v.check_positive("heating_ratio", data["heating_ratio"])
+            if "g_thermal" in data:
+                raise ValueError("give either 'heating_ratio' or 'g_thermal', not both")
+            base["g_thermal"] = thermal_conductance(
+                _v.check_positive("v_threshold", base["v_threshold"]),
+                _v.check_positive("w_pin", base["w_pin"]),
+                _v.check_positive("r_tunnel", base["r_tunnel"]), c)
+        return cls(**base)
+
+    def replace(self, **changes) -> "DiffusiveParams":
+        """A copy with ``changes`` (same keys as :meth:`from_mapping`)."""
+        data = dataclasses.asdict(self)
+        if "heating_ratio" in changes:
+            data.pop("g_thermal")
+        if "theta_ambient" in changes:
+            data.pop("t_ambient")
+        data.update(changes)
+        return self.from_mapping(data)
+
+    # -- derived quantities ---------------------------------------------------------------
+    @property
+    def scales(self) -> Scales:
+        return Scales(time=self.tau_thermal, voltage=self.v_threshold,
+                      resistance=self.r_tunnel, energy_ev=self.w_pin, length=self.half_length)
+
+    @property
+    def theta_ambient(self) -> float:
+        """k_B T0 / w_p, dimensionless."""
+        return K_B_EV * self.t_ambient / self.w_pin
+
+    @property
+    def heating_ratio(self) -> float:
+        """c = C_T V_th^2 k_B / (kappa w_p R_t), dimensionless."""
+        return heating_ratio(self.v_threshold, self.w_pin, self.r_tunnel, self.g_thermal)
+
+    @property
+    def field_coupling(self) -> float:
+        """a = alpha V_th / w_p (force per unit voltage in w_p/L per V_th)."""
+        return self.field_ratio * self.well_depth_ratio / self.pin_period_ratio
+
+    @property
+    def r_min(self) -> float:
+        """Minimum of eq. 3 (evenly spaced particles), in Ohm: (N+1) R_t exp(2L/((N+1) lambda))."""
+        n1 = self.n_particles + 1
+        return self.r_tunnel * n1 * np.exp(2.0 / (n1 * self.tunnel_length_ratio))
+
+    @property
+    def g_max(self) -> float:
+        """1 / r_min, in S: the paper's normalisation of the conductance."""
+        return 1.0 / self.r_min
+
+    @property
+    def r_max(self) -> float:
+        """Eq. 3 with every particle at one terminal, in Ohm: R_t (N + exp(2L/lambda))."""
+        return self.r_tunnel * (self.n_particles + np.exp(2.0 / self.tunnel_length_ratio))
+
+    @cached_property
+    def core(self) -> "CoreModel":
+        """The dimensionless model for the kernels (built once per parameter object)."""
+        return _build_core(self)
+
+
+@dataclass(frozen=True)
+class CoreModel:
+    """Everything a kernel needs, in dimensionless units (built by DiffusiveParams.core)."""
+
+    params: DiffusiveParams
+    p: np.ndarray  # parameter vector, see spicemem.kernels.diffusive.P_*
+    table: np.ndarray  # force -U' on TABLE_INTERVALS+1 points of [-1, 1]
+    inv_dx: float
+    dt: float  # Euler step in units of 1/kappa
+    w_i: float
+    r_1: float
+    x_c: float
+    r_p: float
+
+    def boltzmann_cdf(self, theta: float, v: float = 0.0, n: int = 20001):
+        """Grid and CDF of exp(-(U - a v x)/theta) on [-1, 1] (for initial states)."""
+        from ..kernels.diffusive import potential
+
+        grid = np.linspace(-1.0, 1.0, n)
+        u = potential(grid, self.w_i, self.r_1, self.x_c, self.r_p) - self.p[1] * v * grid
+        w = np.exp(-(u - u.min()) / theta)
+        cdf = np.concatenate([[0.0], np.cumsum(0.5 * (w[1:] + w[:-1]) * np.diff(grid))])
+        return grid, cdf / cdf[-1]
+
+
+def _build_core(params: DiffusiveParams) -> CoreModel:
+    from ..kernels import diffusive as k
+
+    w_i, r_1 = params.well_depth_ratio, params.well_width_ratio
+    x_c, r_p = params.cluster_position_ratio, params.pin_period_ratio
+    grid = np.linspace(-1.0, 1.0, TABLE_INTERVALS + 1)
+    table = k.force(grid, w_i, r_1, x_c, r_p)
+    fine = np.linspace(-1.0, 1.0, 200001)
+    kmax = np.max(np.abs(k.curvature(fine, w_i, r_1, x_c, r_p)))
+    p = np.zeros(k.N_PARAMS)
+    p[k.P_LAM] = params.tunnel_length_ratio
+    p[k.P_FIELD] = params.field_coupling
+    p[k.P_ETA] = params.friction_ratio
+    p[k.P_HEAT] = params.heating_ratio
+    p[k.P_THETA0] = params.theta_ambient
+    p[k.P_RSERIES] = 0.0
+    p[k.P_NOISE] = 1.0 if params.noise == "gaussian" else 0.0
+    dt = params.dt_factor * params.friction_ratio / kmax
+    return CoreModel(params, p, table, TABLE_INTERVALS / 2.0, dt, w_i, r_1, x_c, r_p)
+
+
+def _load_presets() -> dict:
+    text = resources.files("spicemem.devices").joinpath("presets.toml").read_text()
+    return tomllib.loads(text)
+
+
+def preset_names() -> list[str]:
+    """Names of the diffusive-memristor presets."""
+    return sorted(_load_presets())
+
+
+def preset_description(name: str) -> str:
+    table = _load_presets()
+    if name not in table:
+        raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(table))}")
+    return table[name].get("description", "")

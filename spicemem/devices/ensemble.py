@@ -1,0 +1,177 @@
+"""Standalone simulation of one diffusive memristor or an ensemble of realizations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .diffusive import DiffusiveParams
+from .params import check_int_at_least, check_nonnegative
+
+
+@dataclass(frozen=True)
+class DiffusiveResult:
+    """Time series of an ensemble run, in SI.
+
+    Attributes
+    ----------
+    t : ndarray (K,)                   output times, s
+    source_voltage : ndarray (K,)      applied (source) voltage, V
+    conductance : ndarray (R, K)       device conductance 1/R_M, S
+    voltage : ndarray (R, K)           voltage across the device, V
+    current : ndarray (R, K)           device current, A
+    temperature : ndarray (R, K)       device temperature, K
+    g_max : float                      1/R_min, S (the paper's normalisation)
+    snapshot_times : ndarray (S,)      s
+    snapshots : ndarray (R, S, N)      particle positions, m (0 at the device centre)
+    seed : int
+    dt : float                         Langevin step, s
+    params : DiffusiveParams
+    """
+
+    t: np.ndarray
+    source_voltage: np.ndarray
+    conductance: np.ndarray
+    voltage: np.ndarray
+    current: np.ndarray
+    temperature: np.ndarray
+    g_max: float
+    snapshot_times: np.ndarray
+    snapshots: np.ndarray
+    seed: int
+    dt: float
+    params: DiffusiveParams
+
+    @property
+    def g_norm(self) -> np.ndarray:
+        """Conductance over G_max, dimensionless, shape (R, K)."""
+        return self.conductance / self.g_max
+
+    @property
+    def realizations(self) -> int:
+        return self.conductance.shape[0]
+
+
+def initial_state(params: DiffusiveParams, realizations: int, seed: int, *, first_stream: int = 0,
+                  theta=None):
+    """Equilibrium start: positions (R, N) drawn from the Boltzmann law at T0 and zero
+    bias, and the random streams (R, 4) that continue from them.
+
+    Stream ``first_stream + r`` belongs to realization r; the same (seed, index) always
+    gives the same device.
+    """
+    from ..kernels.diffusive import sample_from_cdf
+    from ..kernels.rng import seed_streams
+
+    core = params.core
+    theta = params.theta_ambient if theta is None else theta
+    states = seed_streams(np.uint64(seed), first_stream, realizations)
+    grid, cdf = core.boltzmann_cdf(theta)
+    x = np.empty((realizations, params.n_particles))
+    for r in range(realizations):
+        sample_from_cdf(x[r], states[r], grid, cdf)
+    return x, states
+
+
+def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int = 0,
+             series_resistance: float = 0.0, t_out=None, n_out: int = 1001,
+             snapshot_times=None, x0=None, first_stream: int = 0) -> DiffusiveResult:
+    """Drive the diffusive memristor with a voltage waveform.
+
+    Parameters
+    ----------
+    params : DiffusiveParams
+    t, v : array_like
+        Breakpoints of the source waveform, in s and V (piecewise linear; held constant
+        outside their span).  The run starts at ``t[0]`` and ends at ``t[-1]``.
+    realizations : int
+        Independent devices; they run in parallel on the available threads.
+    seed : int
+        Base seed; realization r uses random stream ``first_stream + r`` of it.
+    series_resistance : float
+        Resistance in series with the device (compliance), in Ohm.
+    t_out : array_like, optional
+        Output times in s (rounded to the Langevin step); default ``n_out`` equally
+        spaced points over the run.
+    snapshot_times : array_like, optional
+        Times (s) at which particle positions are recorded.
+    x0 : array_like, optional
+        Initial positions in m, shape (N,) or (R, N); default: Boltzmann equilibrium at
+        the ambient temperature, drawn from each realization's stream.
+
+    Returns
+    -------
+    DiffusiveResult
+    """
+    from ..kernels.diffusive import P_RSERIES, run_ensemble
+
+    realizations = check_int_at_least("realizations", realizations, 1)
+    seed = check_int_at_least("seed", seed, 0)
+    rs = check_nonnegative("series_resistance", series_resistance)
+    t = np.asarray(t, dtype=float)
+    v = np.asarray(v, dtype=float)
+    if t.ndim != 1 or t.shape != v.shape or t.size < 2:
+        raise ValueError(f"waveform: t and v must be 1-D of equal length >= 2, got {t.shape} and {v.shape}")
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(v))):
+        raise ValueError("waveform: t and v must be finite")
+    if np.any(np.diff(t) < 0) or t[-1] <= t[0]:
+        raise ValueError("waveform: t must be non-decreasing and span a positive time")
+
+    sc = params.scales
+    core = params.core
+    dt = core.dt
+    tw = (t - t[0]) / sc.time
+    vw = v / sc.voltage
+    n_total = int(np.ceil(tw[-1] / dt - 1e-9))
+    if t_out is None:
+        t_out = np.linspace(t[0], t[-1], n_out)
+    t_out = np.asarray(t_out, dtype=float)
+    out_steps = np.clip(np.rint((t_out - t[0]) / sc.time / dt).astype(np.int64), 0, n_total)
+    if np.any(np.diff(out_steps) < 0):
+        raise ValueError("t_out must be non-decreasing")
+    snap_t = np.asarray([] if snapshot_times is None else snapshot_times, dtype=float)
+    snap_steps = np.clip(np.rint((snap_t - t[0]) / sc.time / dt).astype(np.int64), 0, n_total)
+
+    # Merge output and snapshot steps into one ascending record list.
+    steps = np.concatenate([out_steps, snap_steps])
+    kind_out = np.concatenate([np.arange(out_steps.size), -np.ones(snap_steps.size, np.int64)])
+    kind_snap = np.concatenate([-np.ones(out_steps.size, np.int64), np.arange(snap_steps.size)])
+    order = np.argsort(steps, kind="stable")
+    rec_steps, rec_out, rec_snap = steps[order], kind_out[order], kind_snap[order]
+
+    x, states = initial_state(params, realizations, seed, first_stream=first_stream)
+    if x0 is not None:
+        x0 = np.asarray(x0, dtype=float) / sc.length
+        x[...] = np.broadcast_to(x0, x.shape)
+        if np.any(np.abs(x) > 1.0):
+            raise ValueError("x0: positions must lie within +-half_length")
+    p = core.p.copy()
+    p[P_RSERIES] = rs / sc.resistance
+    perm = np.tile(np.arange(params.n_particles, dtype=np.int64), (realizations, 1))
+    theta = np.full(realizations, params.theta_ambient)
+    k_out = out_steps.size
+    g = np.zeros((realizations, k_out))
+    th = np.zeros((realizations, k_out))
+    vd = np.zeros((realizations, k_out))
+    snaps = np.zeros((realizations, snap_steps.size, params.n_particles))
+    run_ensemble(x, perm, theta, states, core.table, core.inv_dx, p, tw, vw, 0.0, dt,
+                 rec_steps, rec_out, rec_snap, g, th, vd, snaps)
+
+    t_rec = t[0] + out_steps * dt * sc.time
+    conductance = g * sc.conductance
+    voltage = vd * sc.voltage
+    return DiffusiveResult(
+        t=t_rec,
+        source_voltage=np.interp(t_rec, t, v),
+        conductance=conductance,
+        voltage=voltage,
+        current=conductance * voltage,
+        temperature=sc.kelvin(th),
+        g_max=params.g_max,
+        snapshot_times=t[0] + snap_steps * dt * sc.time,
+        snapshots=snaps * sc.length,
+        seed=seed,
+        dt=dt * sc.time,
+        params=params,
+    )

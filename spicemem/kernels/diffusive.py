@@ -1,0 +1,274 @@
+"""Dimensionless kernels of the diffusive memristor (Methods of Wang et al. 2017).
+
+Units: x in L (terminals at -1 and +1), time in 1/kappa, energy and k_B T in w_p,
+voltage in V_th, resistance in R_t.  In these units
+
+* eq. 3:  r_M = sum_k exp((x_(k+1) - x_k) / lam), over the sorted positions with the
+  terminals -1 and +1 included (N particles -> N + 1 gaps);
+* eq. 4:  eta dx/dt = -U'(x) + a v + sqrt(2 eta theta) xi(t), with
+  U = -w_i [exp(-(x+x_c)^2/r_1^2) + exp(-(x-x_c)^2/r_1^2)] + (1/2) sin(2 pi x / r_p)
+  and reflecting walls at the terminals (the paper does not say what happens there);
+* eq. 5:  dtheta/dt = c v^2 / r_M - (theta - theta_0).
+
+The parameter vector ``p`` (built in :mod:`spicemem.devices.units`) holds the scalars;
+the force -U' is tabulated on a uniform grid (it is a fixed function of x) and read by
+linear interpolation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from ._jit import jit
+from .rng import next_u64, u64_to_two_symmetric, u64_to_unit, uniform
+
+# Indices into the parameter vector p.
+P_LAM = 0  # tunnelling length lambda / L
+P_FIELD = 1  # electric force per unit voltage, a = alpha V_th / w_p (x in L)
+P_ETA = 2  # friction eta kappa L^2 / w_p
+P_HEAT = 3  # heating c = C_T V_th^2 k_B / (kappa w_p R_t)
+P_THETA0 = 4  # ambient k_B T0 / w_p
+P_RSERIES = 5  # series resistance R_s / R_t
+P_NOISE = 6  # 0: uniform increments of the right variance (weak order 1); 1: Gaussian
+N_PARAMS = 7
+
+SQRT3 = np.sqrt(3.0)
+
+
+@jit
+def potential(x, w_i, r_1, x_c, r_p):
+    """U(x) in w_p for positions ``x`` in L (scalar or array)."""
+    g = np.exp(-((x + x_c) ** 2) / r_1**2) + np.exp(-((x - x_c) ** 2) / r_1**2)
+    return -w_i * g + 0.5 * np.sin(2.0 * np.pi * x / r_p)
+
+
+@jit
+def force(x, w_i, r_1, x_c, r_p):
+    """-dU/dx in w_p / L."""
+    e1 = np.exp(-((x + x_c) ** 2) / r_1**2)
+    e2 = np.exp(-((x - x_c) ** 2) / r_1**2)
+    du = w_i * 2.0 / r_1**2 * ((x + x_c) * e1 + (x - x_c) * e2)
+    du += 0.5 * (2.0 * np.pi / r_p) * np.cos(2.0 * np.pi * x / r_p)
+    return -du
+
+
+@jit
+def curvature(x, w_i, r_1, x_c, r_p):
+    """d^2U/dx^2 in w_p / L^2."""
+    out = 0.0 * x
+    for xc in (-x_c, x_c):
+        z = (x - xc) / r_1
+        out += w_i * 2.0 / r_1**2 * (1.0 - 2.0 * z * z) * np.exp(-z * z)
+    k = 2.0 * np.pi / r_p
+    return out - 0.5 * k * k * np.sin(k * x)
+
+
+@jit
+def sort_order(x, order):
+    """Insertion-sort the permutation ``order`` so that x[order] ascends.
+
+    Between two calls particles move little, so ``order`` is nearly sorted and this is
+    O(N) in practice.
+    """
+    n = order.shape[0]
+    for i in range(1, n):
+        k = order[i]
+        xk = x[k]
+        j = i - 1
+        while j >= 0 and x[order[j]] > xk:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
+
+
+@jit
+def resistance(x, order, lam):
+    """Eq. 3: r_M over sorted positions with terminals at -1 and +1 (updates ``order``)."""
+    sort_order(x, order)
+    n = order.shape[0]
+    if n == 0:
+        return np.exp(2.0 / lam)
+    inv = 1.0 / lam
+    prev = -1.0
+    r = 0.0
+    for i in range(n):
+        xi = x[order[i]]
+        r += np.exp((xi - prev) * inv)
+        prev = xi
+    r += np.exp((1.0 - prev) * inv)
+    return r
+
+
+@jit
+def source_voltage(tw, vw, t, j):
+    """Piecewise-linear waveform value at ``t``; ``j`` is a search hint. Returns (v, j)."""
+    m = tw.shape[0]
+    if t <= tw[0]:
+        return vw[0], 0
+    if t >= tw[m - 1]:
+        return vw[m - 1], m - 1
+    if j < 0 or j >= m - 1 or tw[j] > t:
+        j = 0
+    while tw[j + 1] <= t:
+        j += 1
+    span = tw[j + 1] - tw[j]
+    if span <= 0.0:
+        return vw[j + 1], j
+    return vw[j] + (vw[j + 1] - vw[j]) * (t - tw[j]) / span, j
+
+
+@jit
+def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt):
+    """Advance one device ``n_steps`` Euler-Maruyama steps of ``dt`` from ``t_start``.
+
+    Parameters
+    ----------
+    x : float64[N]           positions (updated in place)
+    order : int64[N]         permutation sorting x (scratch kept between calls)
+    theta : float            k_B T / w_p at t_start
+    state : uint64[4]        the device's random stream (advanced in place)
+    tab, inv_dx              force table on [-1, 1] and 1/grid spacing
+    p : float64[N_PARAMS]    parameter vector
+    tw, vw                   source waveform (piecewise linear; held outside its span)
+    t_start, n_steps, dt     time of the first step, step count, step
+
+    Returns
+    -------
+    theta : float            temperature after the last step
+
+    Notes
+    -----
+    The source drives the device through the series resistance p[P_RSERIES], so the
+    device voltage is v_s r_M / (r_M + r_s).  r_M (and its sort) is only needed while the
+    source is on: at zero bias there is neither tilt nor heating.  The temperature is
+    advanced exactly for the step's frozen heating power (exponential relaxation).
+    """
+    lam = p[P_LAM]
+    a = p[P_FIELD]
+    eta = p[P_ETA]
+    c = p[P_HEAT]
+    th0 = p[P_THETA0]
+    rs = p[P_RSERIES]
+    gaussian = p[P_NOISE] != 0.0
+    n = x.shape[0]
+    m = tab.shape[0] - 1
+    decay = np.exp(-dt)
+    dt_eta = dt / eta
+    s0 = state[0]
+    s1 = state[1]
+    s2 = state[2]
+    s3 = state[3]
+    j = 0
+    for k in range(n_steps):
+        vs, j = source_voltage(tw, vw, t_start + k * dt, j)
+        if vs != 0.0:
+            r_m = resistance(x, order, lam)
+            vd = vs * r_m / (r_m + rs)
+            th_eq = th0 + c * vd * vd / r_m
+        else:
+            vd = 0.0
+            th_eq = th0
+        drift = a * vd
+        if theta > 0.0:
+            sig = np.sqrt(2.0 * theta * dt_eta)
+        else:
+            sig = 0.0
+        if not gaussian:
+            sig *= SQRT3  # uniform on (-1, 1) has variance 1/3
+        i = 0
+        while i < n:
+            r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
+            if gaussian:
+                r2, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
+                rad = np.sqrt(-2.0 * np.log(u64_to_unit(r)))
+                ang = 2.0 * np.pi * u64_to_unit(r2)
+                w1 = rad * np.cos(ang)
+                w2 = rad * np.sin(ang)
+            else:
+                w1, w2 = u64_to_two_symmetric(r)
+            for q in range(2):
+                if i >= n:
+                    break
+                xi = x[i]
+                u = (xi + 1.0) * inv_dx
+                kk = int(u)
+                if kk >= m:
+                    kk = m - 1
+                elif kk < 0:
+                    kk = 0
+                fr = u - kk
+                f = tab[kk] + fr * (tab[kk + 1] - tab[kk])
+                w = w1 if q == 0 else w2
+                xi += (f + drift) * dt_eta + sig * w
+                if xi > 1.0:
+                    xi = 2.0 - xi
+                if xi < -1.0:
+                    xi = -2.0 - xi
+                if xi > 1.0:  # a step longer than the device: clamp
+                    xi = 1.0
+                x[i] = xi
+                i += 1
+        theta = th_eq + (theta - th_eq) * decay
+    state[0] = s0
+    state[1] = s1
+    state[2] = s2
+    state[3] = s3
+    return theta
+
+
+@jit
+def sample_from_cdf(x, state, grid, cdf):
+    """Fill ``x`` with independent draws of the density whose CDF is tabulated on ``grid``."""
+    m = grid.shape[0]
+    for i in range(x.shape[0]):
+        u = uniform(state)
+        lo = 0
+        hi = m - 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if cdf[mid] < u:
+                lo = mid
+            else:
+                hi = mid
+        span = cdf[hi] - cdf[lo]
+        frac = (u - cdf[lo]) / span if span > 0.0 else 0.5
+        x[i] = grid[lo] + frac * (grid[hi] - grid[lo])
+
+
+@jit(parallel=True)
+def run_ensemble(x, order, theta, states, tab, inv_dx, p, tw, vw, t0, dt,
+                 rec_steps, rec_out, rec_snap, g_out, th_out, vd_out, snaps):
+    """Drive R independent devices through one waveform and record them.
+
+    ``rec_steps`` (ascending step indices) are the record points; ``rec_out[k]`` is the
+    output column for record k (or -1) and ``rec_snap[k]`` the snapshot slot (or -1).
+    Realizations run in parallel; each owns its random stream, so the numbers do not
+    depend on the thread count.
+    """
+    n_real = x.shape[0]
+    lam = p[P_LAM]
+    rs = p[P_RSERIES]
+    for r in prange(n_real):
+        xr = x[r]
+        orr = order[r]
+        st = states[r]
+        th = theta[r]
+        cur = 0
+        for k in range(rec_steps.shape[0]):
+            step = rec_steps[k]
+            if step > cur:
+                th = advance(xr, orr, th, st, tab, inv_dx, p, tw, vw, t0 + cur * dt, step - cur, dt)
+                cur = step
+            col = rec_out[k]
+            if col >= 0:
+                r_m = resistance(xr, orr, lam)
+                vs, _ = source_voltage(tw, vw, t0 + cur * dt, 0)
+                g_out[r, col] = 1.0 / r_m
+                th_out[r, col] = th
+                vd_out[r, col] = vs * r_m / (r_m + rs)
+            sl = rec_snap[k]
+            if sl >= 0:
+                snaps[r, sl, :] = xr
+        theta[r] = th
+
