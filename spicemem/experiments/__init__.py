@@ -1,0 +1,59 @@
+"""Experiments: paper figures and device studies, all under one contract.
+
+Each experiment is a module with
+
+* ``DESCRIPTION``: one line for ``spicemem experiment --list``;
+* ``run(*, seed, realizations, quick, progress) -> dict``: the numbers (JSON-able; arrays
+  allowed), full size unless ``quick``;
+* ``plot(result, path)``: the figure as a PNG.
+
+:func:`run_experiment` adds the seed, realization count, parameters and wall time, and
+writes ``DIR/NAME.json`` and ``DIR/NAME.png`` atomically.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+from ..errors import SpicememError
+from ..io import atomic_write_json, ensure_dir
+
+#: name -> module (relative to this package).  Descriptions live in the modules.
+EXPERIMENTS: dict[str, str] = {
+    "single-pulse": ".single_pulse",
+}
+
+
+def experiment_names() -> list[str]:
+    return sorted(EXPERIMENTS)
+
+
+def load(name: str):
+    if name not in EXPERIMENTS:
+        raise SpicememError(f"unknown experiment {name!r}; run 'spicemem experiment --list' "
+                            f"(known: {', '.join(experiment_names())})")
+    return importlib.import_module(EXPERIMENTS[name], __name__)
+
+
+def describe() -> list[tuple[str, str]]:
+    return [(n, load(n).DESCRIPTION) for n in experiment_names()]
+
+
+def run_experiment(name: str, out, *, seed: int, realizations: int | None = None,
+                   quick: bool = False, progress: bool | None = None) -> tuple[Path, Path]:
+    """Run experiment ``name`` and write ``out/NAME.json`` and ``out/NAME.png``."""
+    module = load(name)
+    out = ensure_dir(out)
+    t0 = time.perf_counter()
+    result = module.run(seed=seed, realizations=realizations, quick=quick, progress=progress)
+    result = dict(result)
+    result.setdefault("experiment", name)
+    result["seed"] = seed
+    result["quick"] = quick
+    result["wall_time_s"] = time.perf_counter() - t0
+    png = out / f"{name}.png"
+    module.plot(result, png)
+    js = atomic_write_json(out / f"{name}.json", result)
+    return js, png
