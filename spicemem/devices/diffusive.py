@@ -66,6 +66,10 @@ class DiffusiveParams:
         Sect. 14.1), converging in distribution like the Gaussian one and cheaper to draw.
     dt_factor : float
         Step rule: dt = dt_factor * eta' / max|U''| in units of 1/kappa (see Notes).
+    coupling_steps : int
+        Langevin steps between two evaluations of eq. 3 while a voltage is applied (the
+        device voltage and Joule power are refreshed at that rate; see
+        :func:`spicemem.kernels.diffusive.advance`).  1 evaluates it every step.
 
     Notes
     -----
@@ -102,6 +106,7 @@ class DiffusiveParams:
     friction_ratio: float = 1.0
     noise: str = "uniform"
     dt_factor: float = 0.05
+    coupling_steps: int = 4
 
     def __post_init__(self):
         for name in ("v_threshold", "tau_thermal", "r_tunnel", "w_pin", "t_ambient",
@@ -111,6 +116,7 @@ class DiffusiveParams:
         for name in ("well_depth_ratio", "field_ratio"):
             object.__setattr__(self, name, _v.check_nonnegative(name, getattr(self, name)))
         object.__setattr__(self, "n_particles", _v.check_int_at_least("n_particles", self.n_particles, 1))
+        object.__setattr__(self, "coupling_steps", _v.check_int_at_least("coupling_steps", self.coupling_steps, 1))
         _v.check_open_interval("cluster_position_ratio", self.cluster_position_ratio, 0.0, 1.0)
         _v.check_open_interval("dt_factor", self.dt_factor, 0.0, 1.0)
         _v.check_choice("noise", self.noise, {"uniform", "gaussian"})
@@ -249,6 +255,7 @@ def _build_core(params: DiffusiveParams) -> CoreModel:
     p[k.P_THETA0] = params.theta_ambient
     p[k.P_RSERIES] = 0.0
     p[k.P_NOISE] = 1.0 if params.noise == "gaussian" else 0.0
+    p[k.P_COUPLING] = float(params.coupling_steps)
     dt = params.dt_factor * params.friction_ratio / kmax
     return CoreModel(params, p, table, TABLE_INTERVALS / 2.0, dt, w_i, r_1, x_c, r_p)
 

@@ -31,7 +31,8 @@ P_HEAT = 3  # heating c = C_T V_th^2 k_B / (kappa w_p R_t)
 P_THETA0 = 4  # ambient k_B T0 / w_p
 P_RSERIES = 5  # series resistance R_s / R_t
 P_NOISE = 6  # 0: uniform increments of the right variance (weak order 1); 1: Gaussian
-N_PARAMS = 7
+P_COUPLING = 7  # Langevin steps between two evaluations of eq. 3 while the source is on
+N_PARAMS = 8
 
 SQRT3 = np.sqrt(3.0)
 
@@ -141,8 +142,12 @@ def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt
     -----
     The source drives the device through the series resistance p[P_RSERIES], so the
     device voltage is v_s r_M / (r_M + r_s).  r_M (and its sort) is only needed while the
-    source is on: at zero bias there is neither tilt nor heating.  The temperature is
-    advanced exactly for the step's frozen heating power (exponential relaxation).
+    source is on: at zero bias there is neither tilt nor heating.  It is then evaluated
+    every p[P_COUPLING] steps (multirate splitting: the particles move every step, the
+    circuit quantities r_M, v_d and the Joule power are refreshed every m steps, at the
+    first biased step always).  Eq. 3 costs as much as moving all particles once (N+1
+    exponentials), and r_M changes on the diffusion time scale, many steps.  The
+    temperature is advanced exactly for the step's frozen heating power.
     """
     lam = p[P_LAM]
     a = p[P_FIELD]
@@ -151,6 +156,7 @@ def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt
     th0 = p[P_THETA0]
     rs = p[P_RSERIES]
     gaussian = p[P_NOISE] != 0.0
+    m_couple = max(int(p[P_COUPLING]), 1)
     n = x.shape[0]
     m = tab.shape[0] - 1
     decay = np.exp(-dt)
@@ -160,13 +166,19 @@ def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt
     s2 = state[2]
     s3 = state[3]
     j = 0
+    r_m = -1.0  # < 0: stale
+    age = 0
     for k in range(n_steps):
         vs, j = source_voltage(tw, vw, t_start + k * dt, j)
         if vs != 0.0:
-            r_m = resistance(x, order, lam)
+            if r_m < 0.0 or age >= m_couple:
+                r_m = resistance(x, order, lam)
+                age = 0
+            age += 1
             vd = vs * r_m / (r_m + rs)
             th_eq = th0 + c * vd * vd / r_m
         else:
+            r_m = -1.0
             vd = 0.0
             th_eq = th0
         drift = a * vd
