@@ -1,0 +1,315 @@
+"""The ngspice callbacks of the bridge, compiled with Numba ``@cfunc``.
+
+ngspice calls three functions of ours while it integrates a circuit:
+
+``get_vsrc`` (GetVSRCData)
+    on every Newton iteration, once per external voltage source -- the conductance sources
+    of the memristors.  It hashes the source name (FNV-1a), finds the device in an
+    open-addressing table and returns the device's committed conductance (scaled, see
+    :mod:`spicemem.bridge.netlist`).  No device state changes here: trial points that
+    ngspice later rejects see the same value.
+``send_data`` (SendData)
+    once per *accepted* time point, with the solved value of every saved vector.  It reads
+    each device's terminal voltages, advances every device from the previous accepted point
+    to this one with the voltage interpolated linearly in between (one call per device
+    group, through the group's compiled kernel), commits the new state, records the
+    history, and measures the largest relative conductance change of the step for the step
+    control.
+``get_sync`` (GetSyncData)
+    before every step (location 0) and after a step that ngspice itself rejected
+    (location 1, ``redostep`` = 1).  It lowers ngspice's next step to the cap computed by
+    :mod:`spicemem.bridge.stepping`; it never lowers it below the floor and never asks
+    for a redo of a converged step (that would bypass ngspice's own minimum-step check
+    and can hang it).
+
+All three read and write only NumPy arrays whose addresses sit in the process-wide
+context array :data:`CTX` (slot constants below).  A fourth cfunc, :data:`sigint_handler`,
+is installed as the C-level SIGINT handler during a run: Python's own handler cannot run
+while ngspice holds the thread, so Ctrl-C sets a context flag that the callbacks turn into
+an abort.
+
+Errors never escape a callback: it records an error code (``ERROR``/``ERROR_ARG``) and
+returns NaN from ``get_vsrc``, which makes ngspice abandon the analysis ("Timestep too
+small"); :mod:`spicemem.bridge.run` then raises the real error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import llvmlite.binding as _llvm
+from numba import carray, cfunc, types
+
+from ..kernels._jit import jit
+from ._abi import (CTX_SLOTS, CTX_SYMBOL, call_group_kernel, ctx_address, f64_ptr, i32_ptr,
+                   i64_ptr, u8_ptr, u64_ptr, voidptr_to_int)
+
+# -- the context ---------------------------------------------------------------------------
+#: The one process-wide context (int64 slots; float slots share the memory through
+#: :data:`CTX_F`).  It must outlive every compiled callback, so it is a module global:
+#: this is the C-visible state of the single ngspice instance a process may hold.
+CTX = np.zeros(CTX_SLOTS, dtype=np.int64)
+CTX_F = CTX.view(np.float64)
+_llvm.add_symbol(CTX_SYMBOL, CTX.ctypes.data)
+
+# int64 slots
+ACTIVE = 0  # 1 while a bridge run is loaded
+NDEV = 1
+A_GSRC = 2  # float64[D]: value returned to ngspice, G / G_scale
+A_HASH = 3  # uint64[M, 2]: (name hash, device index + 1); index 0 = empty
+HASH_MASK = 4
+A_VECA = 5  # int64[D]: index of the '+' node in SendData's vector list (-1: ground)
+A_VECB = 6
+A_V0 = 7  # float64[D]: device voltage at the previous accepted point, V
+A_V1 = 8  # float64[D]: device voltage at this accepted point, V
+A_G = 9  # float64[D]: committed conductance, S
+A_TEMP = 10  # float64[D]: committed temperature, K
+A_GSCALE_INV = 11  # float64[D]: 1 / G_scale, 1/S
+A_GROUPS = 12  # int64[n_groups, 2]: (kernel address, block address)
+NGROUPS = 13
+TIME_INDEX = 14  # index of the scale vector 'time' in SendData's list
+LIVE = 15  # 1 during a transient analysis (devices evolve), 0 otherwise
+FROZEN = 16  # 1: never advance devices (benchmark of the bridge's own overhead)
+N_ACCEPTED = 17
+N_REJECT_NGSPICE = 18
+N_CAPPED = 19
+ERROR = 20
+ERROR_ARG = 21
+INTERRUPT = 22
+A_HIST = 23  # float64[cap, 1 + 3D]: t, G used by the circuit, G committed, T
+HIST_CAP = 24
+HIST_ROWS = 25
+HIST_STRIDE = 26
+HIST_SKIP = 27
+N_VSRC_CALLS = 28
+N_SYNC_CALLS = 29
+A_GOLD = 30  # float64[D]: scratch, the conductance before the step
+# float slots
+T_PREV = 40  # time of the previous accepted point, s
+H_CAP = 41  # absolute step cap, s
+TOL = 42  # target of max |ln(G_new / G_old)| per step
+H_FLOOR = 43  # the step control never lowers a step below this, s
+LAST_DLN = 44  # max over devices of |ln(G_new / G_old)| over the last accepted step
+LAST_H = 45  # length of the last accepted step, s
+MAX_DLN = 46  # largest LAST_DLN seen in the run
+
+# error codes
+ERR_UNKNOWN_SOURCE = 1  # ERROR_ARG: low 62 bits of the name hash
+ERR_NONFINITE = 2  # ERROR_ARG: device index
+ERR_INTERRUPTED = 3
+ERR_INIT = 4  # the Python SendInitData handler failed (message kept in Python)
+ERR_NO_VECTOR = 5  # ERROR_ARG: device index whose node voltage is not in the data
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+# -- signatures (sharedspice.h of ngspice 39) ----------------------------------------------------
+SEND_DATA_SIG = types.int32(types.voidptr, types.int32, types.int32, types.voidptr)
+GET_VSRC_SIG = types.int32(types.CPointer(types.float64), types.float64, types.voidptr,
+                           types.int32, types.voidptr)
+GET_SYNC_SIG = types.int32(types.float64, types.CPointer(types.float64), types.float64,
+                           types.int32, types.int32, types.int32, types.voidptr)
+SIGINT_SIG = types.void(types.int32)
+#: Signature of a device-group kernel: ``int64 kernel(int64 block, double t0, double t1)``,
+#: returning 0 or 1 + the global index of a device whose state became non-finite.
+GROUP_KERNEL_SIG = types.int64(types.int64, types.float64, types.float64)
+
+
+@jit
+def _ctx():
+    base = ctx_address()
+    return carray(i64_ptr(base), (CTX_SLOTS,)), carray(f64_ptr(base), (CTX_SLOTS,))
+
+
+@jit
+def _vec_value(vecsa, k):
+    """creal of entry k of the ``pvecvalues`` array (struct vecvalues: name, creal, ...)."""
+    return f64_ptr(i64_ptr(vecsa + 8 * k)[0] + 8)[0]
+
+
+@jit
+def _record(ci, t, gused, gnew, temp, n):
+    """Append one history row; when the buffer is full, keep every other row and halve
+    the recording rate (the result interpolates onto ngspice's time axis)."""
+    if ci[HIST_SKIP] > 0:
+        ci[HIST_SKIP] -= 1
+        return
+    cap = ci[HIST_CAP]
+    if cap <= 0:
+        return
+    width = 1 + 3 * n
+    hist = carray(f64_ptr(ci[A_HIST]), (cap, width))
+    rows = ci[HIST_ROWS]
+    if rows >= cap:
+        keep = (cap + 1) // 2
+        for r in range(1, keep):
+            hist[r, :] = hist[2 * r, :]
+        rows = keep
+        ci[HIST_STRIDE] *= 2
+    hist[rows, 0] = t
+    for i in range(n):
+        hist[rows, 1 + i] = gused[i]
+        hist[rows, 1 + n + i] = gnew[i]
+        hist[rows, 1 + 2 * n + i] = temp[i]
+    ci[HIST_ROWS] = rows + 1
+    ci[HIST_SKIP] = ci[HIST_STRIDE] - 1
+
+
+@cfunc(SEND_DATA_SIG, cache=True)
+def send_data(vdata, nvecs, ident, user):
+    ci, cf = _ctx()
+    if ci[ACTIVE] == 0 or ci[LIVE] == 0 or ci[ERROR] != 0:
+        return 0
+    if ci[INTERRUPT] != 0:
+        ci[ERROR] = ERR_INTERRUPTED
+        return 0
+    n = ci[NDEV]
+    addr = voidptr_to_int(vdata)
+    count = i32_ptr(addr)[0]
+    vecsa = i64_ptr(addr + 8)[0]
+    it = ci[TIME_INDEX]
+    if it < 0 or it >= count:
+        ci[ERROR] = ERR_NO_VECTOR
+        ci[ERROR_ARG] = -1
+        return 0
+    t = _vec_value(vecsa, it)
+    veca = carray(i64_ptr(ci[A_VECA]), (n,))
+    vecb = carray(i64_ptr(ci[A_VECB]), (n,))
+    v0 = carray(f64_ptr(ci[A_V0]), (n,))
+    v1 = carray(f64_ptr(ci[A_V1]), (n,))
+    g = carray(f64_ptr(ci[A_G]), (n,))
+    temp = carray(f64_ptr(ci[A_TEMP]), (n,))
+    gsrc = carray(f64_ptr(ci[A_GSRC]), (n,))
+    ginv = carray(f64_ptr(ci[A_GSCALE_INV]), (n,))
+    for i in range(n):
+        ka = veca[i]
+        kb = vecb[i]
+        if ka >= count or kb >= count or ka < -1 or kb < -1:
+            ci[ERROR] = ERR_NO_VECTOR
+            ci[ERROR_ARG] = i
+            return 0
+        va = _vec_value(vecsa, ka) if ka >= 0 else 0.0
+        vb = _vec_value(vecsa, kb) if kb >= 0 else 0.0
+        v1[i] = va - vb
+    first = ci[N_ACCEPTED] == 0
+    ci[N_ACCEPTED] += 1
+    if first:
+        # The first accepted point is normally t = 0 (the operating point).  With UIC
+        # ngspice reports nothing at t = 0: the voltage before the first point is then
+        # taken as constant.
+        for i in range(n):
+            v0[i] = v1[i]
+        if t <= 0.0:
+            cf[T_PREV] = t
+            _record(ci, t, g, g, temp, n)
+            return 0
+        cf[T_PREV] = 0.0
+    t0 = cf[T_PREV]
+    if t <= t0:
+        return 0
+    # G used by the circuit over (t0, t] is the committed G at t0 (held, see stepping.py).
+    gused = carray(f64_ptr(ci[A_GOLD]), (n,))
+    for i in range(n):
+        gused[i] = g[i]
+    if ci[FROZEN] == 0:
+        groups = carray(i64_ptr(ci[A_GROUPS]), (ci[NGROUPS], 2))
+        for k in range(ci[NGROUPS]):
+            bad = call_group_kernel(groups[k, 0], groups[k, 1], t0, t)
+            if bad != 0:
+                ci[ERROR] = ERR_NONFINITE
+                ci[ERROR_ARG] = bad - 1
+                return 0
+    dln = 0.0
+    for i in range(n):
+        gi = g[i]
+        if not (gi > 0.0 and gi < np.inf):
+            ci[ERROR] = ERR_NONFINITE
+            ci[ERROR_ARG] = i
+            return 0
+        d = abs(np.log(gi / gused[i]))
+        if d > dln:
+            dln = d
+        gsrc[i] = gi * ginv[i]
+        v0[i] = v1[i]
+    cf[LAST_DLN] = dln
+    cf[LAST_H] = t - t0
+    if dln > cf[MAX_DLN]:
+        cf[MAX_DLN] = dln
+    cf[T_PREV] = t
+    _record(ci, t, gused, g, temp, n)
+    return 0
+
+
+@cfunc(GET_VSRC_SIG, cache=True)
+def get_vsrc(vret, time, name, ident, user):
+    ci, cf = _ctx()
+    if ci[ACTIVE] == 0:
+        vret[0] = 0.0
+        return 0
+    ci[N_VSRC_CALLS] += 1
+    # FNV-1a of the NUL-terminated name
+    p = voidptr_to_int(name)
+    h = _FNV_OFFSET
+    k = 0
+    while True:
+        c = u8_ptr(p + k)[0]
+        if c == 0:
+            break
+        h = (h ^ np.uint64(c)) * _FNV_PRIME
+        k += 1
+    mask = ci[HASH_MASK]
+    table = carray(u64_ptr(ci[A_HASH]), (mask + 1, 2))
+    j = np.int64(h & np.uint64(mask))
+    idx = -1
+    for _ in range(mask + 1):
+        slot = table[j, 1]
+        if slot == 0:
+            break
+        if table[j, 0] == h:
+            idx = np.int64(slot) - 1
+            break
+        j = (j + 1) & mask
+    if idx < 0:
+        if ci[ERROR] == 0:
+            ci[ERROR] = ERR_UNKNOWN_SOURCE
+            ci[ERROR_ARG] = np.int64(h >> np.uint64(2))
+        vret[0] = np.nan
+        return 0
+    if ci[INTERRUPT] != 0 and ci[ERROR] == 0:
+        ci[ERROR] = ERR_INTERRUPTED
+    if ci[ERROR] != 0:
+        vret[0] = np.nan  # makes ngspice give up the analysis at once
+        return 0
+    vret[0] = carray(f64_ptr(ci[A_GSRC]), (ci[NDEV],))[idx]
+    return 0
+
+
+@cfunc(GET_SYNC_SIG, cache=True)
+def get_sync(time, delta, olddelta, redostep, ident, location, user):
+    ci, cf = _ctx()
+    if ci[ACTIVE] == 0 or ci[LIVE] == 0:
+        return 0
+    ci[N_SYNC_CALLS] += 1
+    if location == 1 and redostep == 0:
+        return 0  # a converged step: accept it (see the module docstring)
+    if location == 1:
+        ci[N_REJECT_NGSPICE] += 1
+    cap = cf[H_CAP]
+    dln = cf[LAST_DLN]
+    lh = cf[LAST_H]
+    tol = cf[TOL]
+    if tol > 0.0 and dln > 0.0 and lh > 0.0:
+        rate_cap = tol * lh / dln
+        if rate_cap < cap:
+            cap = rate_cap
+    if cap < cf[H_FLOOR]:
+        cap = cf[H_FLOOR]
+    if delta[0] > cap:
+        delta[0] = cap
+        ci[N_CAPPED] += 1
+    return 0
+
+
+@cfunc(SIGINT_SIG, cache=True)
+def sigint_handler(signum):
+    ci, cf = _ctx()
+    ci[INTERRUPT] = 1

@@ -1,0 +1,295 @@
+"""The memristor types the bridge knows: one :class:`DeviceType` entry each.
+
+A device type provides
+
+* ``make_params(raw, where)``: the ``.model`` card's ``key=value`` strings -> an SI
+  parameter object (a frozen dataclass of :mod:`spicemem.devices`);
+* ``instance_params(params, raw, where)``: the instance line's overrides -> (params, init);
+* ``g_scale(params)``: the conductance unit of the external source, in S (the model's
+  maximum conductance, so that the source value is of order one);
+* ``time_scale(params)``: the device's fastest physical time scale, in s (the default
+  step cap is a fraction of it, see :mod:`spicemem.bridge.stepping`);
+* ``allocate(specs)``: the state arrays of a group of devices with the same model and a
+  *block* (an int64 array of addresses and scales, layout ``B_*`` below) that its compiled
+  group kernel reads;
+* ``kernel()``: the address of that kernel, a Numba ``@cfunc`` with the signature
+  :data:`spicemem.bridge.callbacks.GROUP_KERNEL_SIG`: advance every device of the block
+  from t0 to t1 (s) with its voltage linear between ``v0`` and ``v1`` (V), then write its
+  conductance (S) and temperature (K).
+
+Adding a type is one entry in :func:`registry` plus its kernel adapter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable
+
+import numpy as np
+
+from ..errors import NetlistError
+
+# -- block layout (int64 slots; float slots share the memory) ---------------------------------------
+B_N = 0  # devices in the group
+B_INDEX = 1  # int64[n]: global device index of each group member
+B_V0 = 2  # float64[D] global: voltage at t0, V
+B_V1 = 3  # float64[D] global: voltage at t1, V
+B_G = 4  # float64[D] global: conductance out, S
+B_TEMP = 5  # float64[D] global: temperature out, K
+B_FSTATE = 6  # float64[n, nf]
+B_NF = 7
+B_ISTATE = 8  # int64[n, ni]
+B_NI = 9
+B_RNG = 10  # uint64[n, 4]
+B_P = 11  # float64[n, np]: per-device parameter vector
+B_NP = 12
+B_TABLE = 13  # float64[nt]: shared table
+B_NT = 14
+B_SCRATCH = 15  # float64[16]
+B_NDEV = 16  # D, the length of the global arrays
+B_TSCALE = 20  # s per unit of time
+B_VSCALE = 21  # V per unit of voltage
+B_GSCALE = 22  # S per unit of conductance
+B_KSCALE = 23  # K per unit of temperature
+B_DT = 24  # internal step, in units of time
+B_INV_DX = 25
+BLOCK_SLOTS = 32
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    """One flattened device, as handed to ``allocate``."""
+
+    index: int  # global index
+    name: str
+    params: Any  # SI parameter object, instance overrides applied
+    seed: int
+    stream: int
+    init: str  # initial state keyword
+
+
+@dataclass
+class Group:
+    """State of a group of devices sharing one model (kept alive for the run)."""
+
+    type: str
+    indices: np.ndarray  # int64[n]
+    block: np.ndarray  # int64[BLOCK_SLOTS]
+    kernel: int  # address
+    g0: np.ndarray  # S, initial conductance
+    temp0: np.ndarray  # K, initial temperature
+    arrays: dict = field(default_factory=dict)
+
+    def bind(self, v0, v1, g, temp):
+        """Point the block at the run's global arrays."""
+        b = self.block
+        b[B_V0], b[B_V1] = v0.ctypes.data, v1.ctypes.data
+        b[B_G], b[B_TEMP] = g.ctypes.data, temp.ctypes.data
+        b[B_NDEV] = g.shape[0]
+
+
+@dataclass(frozen=True)
+class DeviceType:
+    name: str
+    summary: str
+    make_params: Callable[[dict, str], Any]
+    instance_params: Callable[[Any, dict, str], tuple]
+    g_scale: Callable[[Any], float]
+    time_scale: Callable[[Any], float]
+    allocate: Callable[[list], list]
+    kernel: Callable[[], int]
+    available: bool = True
+
+
+# -- diffusive ----------------------------------------------------------------------------------
+_DIFFUSIVE_INIT = ("off", "on")
+
+
+def _number(key, value, where):
+    from .netlist import spice_number
+
+    try:
+        return spice_number(value)
+    except ValueError:
+        raise NetlistError(f"{where}: parameter {key!r}: expected a number, found {value!r}") from None
+
+
+def _diffusive_params(raw: dict, where: str):
+    from ..devices.diffusive import DiffusiveParams, preset_names
+
+    raw = {k: v.strip("\"'") for k, v in raw.items()}
+    preset = raw.pop("preset", None)
+    kinds = {f.name: type(f.default) for f in dataclasses.fields(DiffusiveParams)}
+    kinds.update(heating_ratio=float, theta_ambient=float)
+    values = {}
+    for key, value in raw.items():
+        if key == "temp":
+            values["t_ambient"] = _number(key, value, where)
+            continue
+        if key not in kinds:
+            raise NetlistError(f"{where}: unknown parameter {key!r} for a diffusive memristor "
+                               f"(known: preset, temp, {', '.join(sorted(kinds))})")
+        if kinds[key] is str:
+            values[key] = value.lower()
+        elif kinds[key] is int:
+            x = _number(key, value, where)
+            values[key] = int(x) if x == int(x) else x
+        else:
+            values[key] = _number(key, value, where)
+    if values.get("integrator", "langevin") != "langevin":
+        raise NetlistError(f"{where}: parameter 'integrator': the bridge advances devices with "
+                           f"Langevin dynamics only ('langevin'), found {values['integrator']!r}")
+    if "integrator" in kinds:
+        # The hybrid hopping integrator is not wired into the bridge yet (see docs/bridge.md).
+        values["integrator"] = "langevin"
+    try:
+        if preset is None:
+            return DiffusiveParams.from_mapping(values)
+        if preset.lower() not in {p.lower() for p in preset_names()}:
+            raise NetlistError(f"{where}: unknown preset {preset!r} for a diffusive memristor "
+                               f"(known: {', '.join(preset_names())})")
+        name = next(p for p in preset_names() if p.lower() == preset.lower())
+        return DiffusiveParams.from_preset(name, **values)
+    except ValueError as exc:
+        raise NetlistError(f"{where}: {exc}") from None
+
+
+def _diffusive_instance(params, raw: dict, where: str):
+    init = "off"
+    for key, value in raw.items():
+        if key == "temp":
+            try:
+                params = params.replace(t_ambient=_number(key, value, where))
+            except ValueError as exc:
+                raise NetlistError(f"{where}: {exc}") from None
+        elif key == "state":
+            init = value.lower()
+            if init not in _DIFFUSIVE_INIT:
+                raise NetlistError(f"{where}: parameter 'state' must be one of "
+                                   f"{', '.join(_DIFFUSIVE_INIT)}, found {value!r}")
+        else:
+            raise NetlistError(f"{where}: unknown instance parameter {key!r} "
+                               f"(known: seed, temp, state)")
+    return params, init
+
+
+def _diffusive_allocate(specs: list) -> list:
+    """One group per distinct parameter object (same table, step and particle count)."""
+    from ..devices.ensemble import initial_state
+    from ..kernels.diffusive import N_PARAMS, P_RSERIES, P_THETA0, resistance
+
+    by_model: dict = {}
+    for spec in specs:
+        core_key = dataclasses.replace(spec.params, t_ambient=300.0)
+        by_model.setdefault(core_key, []).append(spec)
+    groups = []
+    for members in by_model.values():
+        params0 = members[0].params
+        core = params0.core
+        sc = params0.scales
+        n = len(members)
+        npart = params0.n_particles
+        fstate = np.zeros((n, npart + 1))
+        istate = np.zeros((n, npart + 1), dtype=np.int64)
+        rng = np.zeros((n, 4), dtype=np.uint64)
+        pvec = np.zeros((n, N_PARAMS))
+        g0 = np.zeros(n)
+        temp0 = np.zeros(n)
+        for j, spec in enumerate(members):
+            x, st = initial_state(spec.params, 1, spec.seed, first_stream=spec.stream)
+            if spec.init == "on":
+                x[0] = np.linspace(-1.0, 1.0, npart + 2)[1:-1]
+            fstate[j, :npart] = x[0]
+            fstate[j, npart] = spec.params.theta_ambient
+            order = np.argsort(x[0]).astype(np.int64)
+            istate[j, :npart] = order
+            rng[j] = st[0]
+            p = core.p.copy()
+            p[P_THETA0] = spec.params.theta_ambient
+            p[P_RSERIES] = 0.0  # ngspice solves the circuit
+            pvec[j] = p
+            g0[j] = sc.conductance / resistance(x[0].copy(), order.copy(), p[0])
+            temp0[j] = spec.params.t_ambient
+        table = np.ascontiguousarray(core.table, dtype=np.float64)
+        scratch = np.zeros(16)
+        index = np.array([s.index for s in members], dtype=np.int64)
+        block = np.zeros(BLOCK_SLOTS, dtype=np.int64)
+        bf = block.view(np.float64)
+        block[B_N] = n
+        block[B_INDEX] = index.ctypes.data
+        block[B_FSTATE], block[B_NF] = fstate.ctypes.data, npart + 1
+        block[B_ISTATE], block[B_NI] = istate.ctypes.data, npart + 1
+        block[B_RNG] = rng.ctypes.data
+        block[B_P], block[B_NP] = pvec.ctypes.data, N_PARAMS
+        block[B_TABLE], block[B_NT] = table.ctypes.data, table.shape[0]
+        block[B_SCRATCH] = scratch.ctypes.data
+        bf[B_TSCALE] = sc.time
+        bf[B_VSCALE] = sc.voltage
+        bf[B_GSCALE] = sc.conductance
+        bf[B_KSCALE] = sc.temperature
+        bf[B_DT] = core.dt
+        bf[B_INV_DX] = core.inv_dx
+        groups.append(Group("diffusive", index, block, _diffusive_kernel(), g0, temp0,
+                            {"fstate": fstate, "istate": istate, "rng": rng, "p": pvec,
+                             "table": table, "scratch": scratch, "index": index,
+                             "n_particles": npart}))
+    return groups
+
+
+def _diffusive_kernel() -> int:
+    from .kernels import diffusive_group
+
+    return diffusive_group.address
+
+
+def _drift_unavailable(raw, where):
+    raise NetlistError(f"{where}: the 'drift' memristor model (TaOx) is not available yet in this "
+                       f"version of spicemem; use 'diffusive'")
+
+
+def _never(*args):  # pragma: no cover - the drift entry fails in make_params first
+    raise NetlistError("the 'drift' memristor model is not available yet")
+
+
+@lru_cache(maxsize=1)
+def _registry() -> dict:
+    return {
+        "diffusive": DeviceType(
+            name="diffusive",
+            summary="Ag nanoparticles in an oxide (Wang et al. 2017): volatile, stochastic",
+            make_params=_diffusive_params,
+            instance_params=_diffusive_instance,
+            g_scale=lambda p: p.g_max,
+            time_scale=lambda p: p.tau_thermal,
+            allocate=_diffusive_allocate,
+            kernel=_diffusive_kernel,
+        ),
+        "drift": DeviceType(
+            name="drift",
+            summary="TaOx drift memristor (non-volatile); not available yet",
+            make_params=_drift_unavailable,
+            instance_params=_never,
+            g_scale=_never,
+            time_scale=_never,
+            allocate=_never,
+            kernel=_never,
+            available=False,
+        ),
+    }
+
+
+def registry() -> dict:
+    """Memristor types by (lowercase) name."""
+    return _registry()
+
+
+@lru_cache(maxsize=256)
+def _model_params_cached(type_name: str, items: tuple, where: str):
+    return registry()[type_name].make_params(dict(items), where)
+
+
+def model_params(card):
+    """The SI parameter object of a memristor ``.model`` card (cached per card text)."""
+    return _model_params_cached(card.type, tuple(sorted(card.params.items())), card.line.where)

@@ -1,0 +1,80 @@
+"""Compiled group kernels of the device types (see :mod:`spicemem.bridge.devices`).
+
+Each is a Numba ``@cfunc`` ``int64 kernel(int64 block, double t0, double t1)`` called by
+:func:`spicemem.bridge.callbacks.send_data` through its address, once per device group and
+accepted time point.  It returns 0, or 1 + the global index of a device whose state is no
+longer finite.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import carray, cfunc
+
+from ..kernels.diffusive import P_LAM, advance, resistance
+from ._abi import f64_ptr, i64_ptr, u64_ptr
+from .callbacks import GROUP_KERNEL_SIG
+from .devices import (B_DT, B_FSTATE, B_G, B_GSCALE, B_INDEX, B_INV_DX, B_ISTATE, B_KSCALE, B_N,
+                      B_NDEV, B_NF, B_NP, B_NT, B_P, B_RNG, B_SCRATCH, B_TABLE, B_TEMP, B_TSCALE,
+                      B_V0, B_V1, B_VSCALE, BLOCK_SLOTS)
+
+
+@cfunc(GROUP_KERNEL_SIG, cache=True)
+def diffusive_group(block, t0, t1):
+    """Advance diffusive devices from t0 to t1 (s).
+
+    Each device keeps its own Langevin clock (an integer step count k, time k dt): it takes
+    the steps k dt < t1 (up to rounding), so it lags ngspice's time by less than one step dt
+    and a run split at any accepted points takes exactly the steps of an unsplit run
+    (:func:`spicemem.devices.ensemble.simulate` with the same seed gives the same numbers when
+    ``coupling_steps`` is 1).  The source voltage is linear between (t0, v0) and (t1, v1).
+    """
+    b = carray(i64_ptr(block), (BLOCK_SLOTS,))
+    bf = carray(f64_ptr(block), (BLOCK_SLOTS,))
+    n = b[B_N]
+    ndev = b[B_NDEV]
+    nf = b[B_NF]
+    npart = nf - 1
+    index = carray(i64_ptr(b[B_INDEX]), (n,))
+    v0 = carray(f64_ptr(b[B_V0]), (ndev,))
+    v1 = carray(f64_ptr(b[B_V1]), (ndev,))
+    g = carray(f64_ptr(b[B_G]), (ndev,))
+    temp = carray(f64_ptr(b[B_TEMP]), (ndev,))
+    fs = carray(f64_ptr(b[B_FSTATE]), (n, nf))
+    ist = carray(i64_ptr(b[B_ISTATE]), (n, nf))
+    rng = carray(u64_ptr(b[B_RNG]), (n, 4))
+    p = carray(f64_ptr(b[B_P]), (n, b[B_NP]))
+    tab = carray(f64_ptr(b[B_TABLE]), (b[B_NT],))
+    scr = carray(f64_ptr(b[B_SCRATCH]), (16,))
+    ts = bf[B_TSCALE]
+    vs = bf[B_VSCALE]
+    gs = bf[B_GSCALE]
+    ks = bf[B_KSCALE]
+    dt = bf[B_DT]
+    inv_dx = bf[B_INV_DX]
+    u0 = t0 / ts
+    u1 = t1 / ts
+    target = np.int64(np.floor(u1 / dt + 1e-9))
+    tw = scr[0:2]
+    vw = scr[2:4]
+    tw[0] = u0
+    tw[1] = u1
+    for j in range(n):
+        k = ist[j, npart]
+        if target <= k:
+            continue
+        gi = index[j]
+        vw[0] = v0[gi] / vs
+        vw[1] = v1[gi] / vs
+        x = fs[j, :npart]
+        order = ist[j, :npart]
+        th = advance(x, order, fs[j, npart], rng[j], tab, inv_dx, p[j], tw, vw, k * dt,
+                     target - k, dt)
+        fs[j, npart] = th
+        ist[j, npart] = target
+        r = resistance(x, order, p[j, P_LAM])
+        g[gi] = gs / r
+        temp[gi] = th * ks
+        if not (np.isfinite(r) and np.isfinite(th)):
+            return gi + 1
+    return 0

@@ -1,0 +1,549 @@
+"""Reading, checking and rewriting a netlist with memristor lines.
+
+Syntax (kept exactly so; see ``docs/bridge.md``)::
+
+    .model ag_sio diffusive (preset=wang2017_paper temp=300 friction_ratio=10)
+    N1 pre mid ag_sio seed=7 temp=320 state=off
+
+* ``.model NAME TYPE (key=value ...)`` with TYPE a memristor type of
+  :mod:`spicemem.bridge.devices` (``diffusive``, ``drift``); values are numbers (SPICE
+  scale suffixes allowed: ``1u``, ``10k``, ``1meg``) or names (``preset``, ``noise``).
+* ``N<name> n+ n- MODEL [seed=INT] [temp=K] [state=...]``: one memristor; instances may sit
+  inside ``.subckt`` definitions at any depth.  Every other line passes through to ngspice
+  unchanged (``.include``/``.lib`` files are read here and inlined, so that they are
+  checked too).
+
+Security: a netlist is untrusted input.  Lines that make ngspice run commands are refused
+before ngspice sees anything: ``.control``/``.endc`` blocks, ``*#`` comment-commands
+(ngspice executes them like ``.control`` lines), ``*ng_script`` files, and lines whose first
+word is a front-end command that runs programs or loads code (``shell``, ``codemodel``,
+``osdi``, ``pre_osdi``, ``source``, ``load``, ``cd``, ``setcs``, ``exec``, ``system``).
+
+Rewriting: each memristor becomes, in the netlist that ngspice gets,
+
+    bsm_n1 pre mid I=V(pre,mid)*V(smg_n1)*<G_scale>
+    vsmg_n1 smg_n1 0 external
+
+The external source supplies the conductance in units of ``G_scale`` (the model's maximum
+conductance), so that the controlling node voltage is of order one: ngspice's absolute
+voltage tolerance ``vntol`` (1 uV) would otherwise be comparable to a conductance of
+1e-9 S held as a voltage.  (``vsmg_n1 smg_n1 0 dc 0 external`` would segfault ngspice 39.3.)
+Inside a subcircuit the lines are rewritten in place; ngspice's own flattening then names
+the source ``v.<x path>.vsmg_n1`` and the nodes ``<x path>.node``, which is how the
+callbacks recognise each flattened device (measured on ngspice 39.3).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import NetlistError
+from . import devices as _devices
+
+#: First words that make ngspice run a program, load code or read commands.
+REFUSED_COMMANDS = frozenset({
+    "shell", "codemodel", "osdi", "pre_osdi", "source", "load", "cd", "setcs", "exec",
+    "system", ".exec", ".shell", ".system", ".codemodel", ".osdi",
+})
+_GROUND = frozenset({"0", "gnd"})
+_MAX_INCLUDE_DEPTH = 16
+
+_NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(meg|mil|[tgkmunpfa])?[a-z]*$",
+                     re.IGNORECASE)
+_SCALE = {"t": 1e12, "g": 1e9, "meg": 1e6, "k": 1e3, "m": 1e-3, "mil": 25.4e-6, "u": 1e-6,
+          "n": 1e-9, "p": 1e-12, "f": 1e-15, "a": 1e-18}
+
+
+def spice_number(text: str) -> float:
+    """A SPICE number: ``1.5``, ``2e-3``, ``10k``, ``1meg``, ``3u``, ``5ns`` (unit letters
+    after the scale factor are ignored, as in SPICE).  Raises ValueError."""
+    m = _NUMBER.match(text.strip())
+    if not m:
+        raise ValueError(f"not a number: {text!r}")
+    value = float(m.group(1))
+    if m.group(2):
+        value *= _SCALE[m.group(2).lower()]
+    return value
+
+
+@dataclass(frozen=True)
+class Line:
+    """One logical line (continuations joined) and where it came from."""
+
+    text: str
+    file: str
+    lineno: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.lineno}"
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    name: str  # lowercase
+    type: str  # lowercase
+    params: dict  # key (lowercase) -> raw string value
+    line: Line
+    scope: tuple  # subckt definition path ('' at top level)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A memristor line inside one definition (top level or a subckt)."""
+
+    name: str  # as written, e.g. 'N1'
+    node_plus: str
+    node_minus: str
+    model: str  # lowercase
+    params: dict  # seed/temp/state... raw strings
+    line: Line
+    scope: tuple
+
+
+@dataclass(frozen=True)
+class Device:
+    """One flattened memristor (an instance at one hierarchical position)."""
+
+    index: int
+    name: str  # hierarchical, as written: 'X1.X2.N1'
+    key: str  # lowercase hierarchical name, the stream key
+    source: str  # the external source name ngspice passes to GetVSRCData
+    node_plus: str  # flattened node names ('' for ground)
+    node_minus: str
+    model: ModelCard
+    instance: Instance
+
+
+@dataclass
+class _Subckt:
+    name: str
+    ports: list
+    lines: list = field(default_factory=list)  # indices into the logical line list
+    parent: tuple = ()
+
+
+@dataclass
+class Netlist:
+    """A checked netlist: the rewritten text for ngspice and the flattened devices."""
+
+    source: str  # file name or '<netlist>'
+    title: str
+    text: str  # what ngspice gets
+    devices: list
+    models: dict
+    tran: dict | None  # {'tstep', 'tstop', 'tstart', 'tmax', 'line'} or None
+    saves_given: bool
+    analyses: list
+
+
+# -- reading -------------------------------------------------------------------------------------
+def _physical_lines(text: str, fname: str, first: int = 1):
+    return [(raw.rstrip("\r\n"), fname, first + k) for k, raw in enumerate(text.splitlines())]
+
+
+def _check_security(raw: str, where: str):
+    s = raw.strip()
+    low = s.lower()
+    if low.startswith("*#"):
+        raise NetlistError(f"{where}: refused: '*#' lines are ngspice commands; a netlist may not run commands")
+    if low.startswith("*ng_script"):
+        raise NetlistError(f"{where}: refused: '*ng_script' files are ngspice command scripts")
+    if low.startswith(".control") or low.startswith(".endc"):
+        raise NetlistError(f"{where}: refused: .control blocks run ngspice commands; remove it "
+                           f"(the analysis lines .tran/.op and .save are enough)")
+    word = low.split(None, 1)[0] if low else ""
+    if word.startswith("+"):
+        word = word[1:]
+    if word in REFUSED_COMMANDS:
+        raise NetlistError(f"{where}: refused: {word!r} runs programs or loads code in ngspice")
+
+
+def _strip_inline_comment(text: str) -> str:
+    for mark in (";", " $ ", "\t$ ", "//"):
+        k = text.find(mark)
+        if k >= 0:
+            text = text[:k]
+    return text.rstrip()
+
+
+def _read_file(path: Path, where: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise NetlistError(f"{where}: file not found: {str(path)!r}") from None
+    except OSError as exc:
+        raise NetlistError(f"{where}: cannot read {str(path)!r}: {exc.strerror or exc}") from None
+
+
+def _lib_section(text: str, section: str, fname: str, where: str):
+    """Physical lines of ``.lib SECTION`` ... ``.endl`` in a library file."""
+    out = []
+    inside = False
+    for raw, f, n in _physical_lines(text, fname):
+        toks = raw.strip().split()
+        low = [t.lower() for t in toks]
+        if not inside and len(low) == 2 and low[0] == ".lib" and low[1] == section.lower():
+            inside = True
+            continue
+        if inside and low and low[0] == ".endl":
+            return out
+        if inside:
+            out.append((raw, f, n))
+    raise NetlistError(f"{where}: section {section!r} not found in library {fname!r}")
+
+
+def _expand(phys, base: Path, depth: int):
+    """Check every physical line and inline .include/.lib files (recursively)."""
+    out = []
+    for raw, fname, n in phys:
+        where = f"{fname}:{n}"
+        _check_security(raw, where)
+        toks = raw.strip().split()
+        low = toks[0].lower() if toks else ""
+        if low in (".include", ".inc", ".lib") and len(toks) >= 2:
+            if low == ".lib" and len(toks) == 2:
+                # '.lib NAME' alone opens a section inside a library file: keep as is
+                out.append((raw, fname, n))
+                continue
+            if depth >= _MAX_INCLUDE_DEPTH:
+                raise NetlistError(f"{where}: includes nested deeper than {_MAX_INCLUDE_DEPTH} (a cycle?)")
+            target = toks[1].strip("\"'")
+            p = Path(target).expanduser()
+            if not p.is_absolute():
+                p = base / p
+            text = _read_file(p, where)
+            if low == ".lib":
+                sub = _lib_section(text, toks[2], str(p), where)
+            else:
+                sub = _physical_lines(text, str(p))
+            out.extend(_expand(sub, p.parent, depth + 1))
+            continue
+        out.append((raw, fname, n))
+    return out
+
+
+def _logical(phys):
+    """Join '+' continuation lines; keep the origin of the first physical line."""
+    lines = []
+    for raw, fname, n in phys:
+        s = raw.strip()
+        if s.startswith("+") and lines:
+            prev = lines[-1]
+            lines[-1] = Line(prev.text + " " + s[1:].strip(), prev.file, prev.lineno)
+        else:
+            lines.append(Line(raw, fname, n))
+    return lines
+
+
+def _kv_tokens(text: str):
+    """Tokens with 'key = value' normalised to 'key=value' and parentheses removed."""
+    text = re.sub(r"\s*=\s*", "=", re.sub(r"[(),]", " ", text))
+    return text.split()
+
+
+def _parse_params(tokens, where: str, what: str) -> dict:
+    params = {}
+    for tok in tokens:
+        if "=" not in tok or tok.startswith("=") or tok.endswith("="):
+            raise NetlistError(f"{where}: malformed {what}: expected key=value, found {tok!r}")
+        k, v = tok.split("=", 1)
+        params[k.lower()] = v
+    return params
+
+
+# -- parsing -------------------------------------------------------------------------------------
+def read_netlist(path_or_text, *, name: str | None = None) -> Netlist:
+    """Read, check and rewrite a netlist.
+
+    Parameters
+    ----------
+    path_or_text : str or os.PathLike
+        A file path, or the netlist text itself (recognised by a newline in it).
+    name : str, optional
+        The name used in messages for a netlist given as text (default ``<netlist>``).
+    """
+    if isinstance(path_or_text, Path) or "\n" not in str(path_or_text):
+        p = Path(path_or_text)
+        if not p.is_file():
+            raise NetlistError(f"netlist file not found: {str(p)!r}")
+        source = str(p)
+        text = _read_file(p, source)
+        base = p.resolve().parent
+    else:
+        source = name or "<netlist>"
+        text = str(path_or_text)
+        base = Path.cwd()
+    phys = _physical_lines(text, source)
+    if not phys:
+        raise NetlistError(f"{source}: empty netlist")
+    title_raw = phys[0][0]
+    # ngspice always reads the first line as the title; still refuse a command script.
+    if title_raw.strip().lower().startswith("*ng_script"):
+        raise NetlistError(f"{source}:1: refused: '*ng_script' files are ngspice command scripts")
+    body = _expand(phys[1:], base, 0)
+    lines = _logical(body)
+    return _build(source, title_raw, lines)
+
+
+def _build(source: str, title: str, lines: list) -> Netlist:
+    types = _devices.registry()
+    subckts: dict = {}
+    models: dict = {}  # (scope, name) -> ModelCard
+    instances: dict = {}  # scope -> [Instance]
+    xlines: dict = {}  # scope -> [(line index, tokens)]
+    globals_ = set(_GROUND)
+    tran = None
+    saves_given = False
+    analyses = []
+    scope: tuple = ()
+    memristor_lines = {}  # line index -> Instance
+    model_lines = set()
+    ended_at = None
+    for i, ln in enumerate(lines):
+        s = _strip_inline_comment(ln.text).strip()
+        if not s or s.startswith("*"):
+            continue
+        if ended_at is not None:
+            continue  # ngspice ignores what follows .end (security was checked already)
+        toks = s.split()
+        head = toks[0].lower()
+        where = ln.where
+        if head == ".end":
+            ended_at = i
+            continue
+        if head == ".subckt":
+            if len(toks) < 2:
+                raise NetlistError(f"{where}: malformed .subckt: no name")
+            ports = []
+            for t in toks[2:]:
+                if "=" in t or t.lower() == "params:":
+                    break
+                ports.append(t.lower())
+            scope = scope + (toks[1].lower(),)
+            if scope in subckts:
+                raise NetlistError(f"{where}: subcircuit {toks[1]!r} defined twice")
+            subckts[scope] = _Subckt(toks[1].lower(), ports, parent=scope[:-1])
+            continue
+        if head == ".ends":
+            if not scope:
+                raise NetlistError(f"{where}: .ends without .subckt")
+            scope = scope[:-1]
+            continue
+        if head == ".global":
+            globals_.update(t.lower() for t in toks[1:])
+            continue
+        if head == ".model":
+            kt = _kv_tokens(s)
+            if len(kt) < 3:
+                raise NetlistError(f"{where}: malformed .model line: expected '.model NAME TYPE (...)'")
+            mtype = kt[2].lower()
+            if mtype in types:
+                card = ModelCard(kt[1].lower(), mtype, _parse_params(kt[3:], where, ".model parameter"),
+                                 ln, scope)
+                key = (scope, card.name)
+                if key in models:
+                    raise NetlistError(f"{where}: model {kt[1]!r} defined twice")
+                models[key] = card
+                model_lines.add(i)
+            else:
+                models.setdefault((scope, kt[1].lower()),
+                                  ModelCard(kt[1].lower(), mtype, {}, ln, scope))
+            continue
+        if head == ".tran" and not scope:
+            tran = _parse_tran(toks, where)
+            tran["line_index"] = i
+            analyses.append("tran")
+            continue
+        if head in (".op", ".dc", ".ac", ".noise", ".tf", ".sens", ".pz", ".disto") and not scope:
+            analyses.append(head[1:])
+            continue
+        if head == ".save":
+            saves_given = True
+            continue
+        if head[0] == "n":
+            inst = _parse_instance(s, ln, scope)
+            instances.setdefault(scope, []).append(inst)
+            memristor_lines[i] = inst
+            continue
+        if head[0] == "x":
+            xlines.setdefault(scope, []).append(toks)
+            continue
+    if scope:
+        raise NetlistError(f"{source}: .subckt {scope[-1]!r} is not closed by .ends")
+
+    def find_model(name, sc):
+        for k in range(len(sc), -1, -1):
+            card = models.get((sc[:k], name))
+            if card is not None:
+                return card
+        return None
+
+    def find_subckt(name, sc):
+        for k in range(len(sc), -1, -1):
+            key = sc[:k] + (name,)
+            if key in subckts:
+                return key
+        return None
+
+    # Check every memristor instance's model, in every definition (used or not).
+    for sc, insts in instances.items():
+        for inst in insts:
+            card = find_model(inst.model, sc)
+            if card is None:
+                raise NetlistError(f"{inst.line.where}: {inst.name}: model {inst.model!r} is not defined")
+            if card.type not in types:
+                known = ", ".join(sorted(types))
+                raise NetlistError(f"{card.line.where}: model {card.name!r} has type {card.type!r}, "
+                                   f"which is not a memristor type ({known}); used by {inst.name} "
+                                   f"at {inst.line.where}")
+
+    # Flatten: depth-first over X instances from the top level, in netlist order.
+    devices: list = []
+
+    def walk(sc, path, path_written, portmap, depth):
+        if depth > 64:
+            raise NetlistError(f"{source}: subcircuits nested deeper than 64 (recursive definition?)")
+
+        def flat(node):
+            n = node.lower()
+            if n in portmap:
+                return portmap[n]
+            if n in globals_:
+                return "" if n in _GROUND else n
+            return ".".join(path + (n,)) if path else n
+
+        for inst in instances.get(sc, []):
+            card = find_model(inst.model, sc)
+            lname = inst.name.lower()
+            key = ".".join(path + (lname,))
+            src = f"vsmg_{lname}" if not path else "v." + ".".join(path) + f".vsmg_{lname}"
+            devices.append(Device(len(devices), ".".join(path_written + (inst.name,)), key, src,
+                                  flat(inst.node_plus), flat(inst.node_minus), card, inst))
+        for toks in xlines.get(sc, []):
+            # X<name> nodes... SUBNAME [params:] [k=v ...]
+            pos = [t for t in toks[1:] if "=" not in t and t.lower() != "params:"]
+            if not pos:
+                continue
+            sub_key = find_subckt(pos[-1].lower(), sc)
+            if sub_key is None:
+                continue  # not ours: ngspice reports unknown subcircuits itself
+            if not _contains_memristors(sub_key, instances, xlines, subckts, find_subckt):
+                continue
+            ports = subckts[sub_key].ports
+            actual = [flat(t) for t in pos[:-1]]
+            if len(actual) != len(ports):
+                raise NetlistError(f"{source}: {toks[0]}: subcircuit {pos[-1]!r} has {len(ports)} "
+                                   f"ports, the instance connects {len(actual)}")
+            walk(sub_key, path + (toks[0].lower(),), path_written + (toks[0],),
+                 dict(zip(ports, actual)), depth + 1)
+
+    walk((), (), (), {}, 0)
+
+    # Rewrite.
+    out = [title]
+    gscales = {}
+
+    def gscale(card):
+        key = (card.scope, card.name)
+        if key not in gscales:
+            gscales[key] = float(types[card.type].g_scale(_devices.model_params(card)))
+        return gscales[key]
+
+    used_names = {d.instance.name.lower() for d in devices}
+    text_low = "\n".join(ln.text.lower() for ln in lines)
+    for nm in used_names:
+        for reserved in (f"smg_{nm}", f"bsm_{nm}"):
+            if re.search(rf"(?<![\w.]){re.escape(reserved)}(?![\w])", text_low):
+                raise NetlistError(f"{source}: the name {reserved!r} is reserved by the bridge for "
+                                   f"memristor {nm}; rename it")
+    for i, ln in enumerate(lines):
+        if ended_at is not None and i >= ended_at:
+            break
+        if i in model_lines:
+            out.append("* " + ln.text.strip() + "   (memristor model, handled by spicemem)")
+            continue
+        if i in memristor_lines:
+            inst = memristor_lines[i]
+            card = find_model(inst.model, inst.scope)
+            gs = gscale(card)
+            nm = inst.name.lower()
+            a, b = inst.node_plus.lower(), inst.node_minus.lower()
+            out.append(f"* {ln.text.strip()}")
+            out.append(f"bsm_{nm} {a} {b} I=V({a},{b})*V(smg_{nm})*{gs!r}")
+            out.append(f"vsmg_{nm} smg_{nm} 0 external")
+            continue
+        if tran is not None and i == tran["line_index"] and tran["tstart"] > 0.0:
+            out.append(_tran_line(tran))
+            continue
+        out.append(ln.text)
+    if saves_given and devices:
+        nodes = sorted({n for d in devices for n in (d.node_plus, d.node_minus) if n})
+        for k in range(0, len(nodes), 20):
+            out.append(".save " + " ".join(f"v({n})" for n in nodes[k:k + 20]))
+    out.append(".end")
+    return Netlist(source, title, "\n".join(out) + "\n", devices,
+                   {k: v for k, v in models.items() if v.type in types}, tran, saves_given, analyses)
+
+
+def _contains_memristors(key, instances, xlines, subckts, find_subckt, _seen=None):
+    seen = set() if _seen is None else _seen
+    if key in seen:
+        return False
+    seen.add(key)
+    if instances.get(key):
+        return True
+    for toks in xlines.get(key, []):
+        pos = [t for t in toks[1:] if "=" not in t and t.lower() != "params:"]
+        if not pos:
+            continue
+        sub = find_subckt(pos[-1].lower(), key)
+        if sub is not None and _contains_memristors(sub, instances, xlines, subckts, find_subckt, seen):
+            return True
+    # nested definitions are reachable only through X lines
+    return False
+
+
+def _parse_instance(s: str, ln: Line, scope: tuple) -> Instance:
+    toks = _kv_tokens(s)
+    pos = [t for t in toks if "=" not in t]
+    kv = [t for t in toks if "=" in t]
+    where = ln.where
+    if len(pos) != 4:
+        raise NetlistError(f"{where}: malformed memristor line: expected "
+                           f"'N<name> n+ n- MODEL [seed=..] [temp=..]', found {len(pos) - 1} "
+                           f"fields after the name")
+    if any("=" in t for t in toks[:4]):
+        raise NetlistError(f"{where}: malformed memristor line: key=value before the model name")
+    params = _parse_params(kv, where, "instance parameter")
+    return Instance(pos[0], pos[1], pos[2], pos[3].lower(), params, ln, scope)
+
+
+def _parse_tran(toks, where: str) -> dict:
+    args = [t for t in toks[1:] if t.lower() != "uic"]
+    if len(args) < 2:
+        raise NetlistError(f"{where}: malformed .tran: expected '.tran TSTEP TSTOP [TSTART [TMAX]] [uic]'")
+    try:
+        vals = [spice_number(a) for a in args[:4]]
+    except ValueError as exc:
+        raise NetlistError(f"{where}: malformed .tran: {exc}") from None
+    tstep, tstop = vals[0], vals[1]
+    tstart = vals[2] if len(vals) > 2 else 0.0
+    tmax = vals[3] if len(vals) > 3 else None
+    if not (tstop > 0 and tstep > 0 and 0 <= tstart < tstop):
+        raise NetlistError(f"{where}: malformed .tran: need 0 < TSTEP, 0 <= TSTART < TSTOP")
+    return {"tstep": tstep, "tstop": tstop, "tstart": tstart, "tmax": tmax,
+            "uic": any(t.lower() == "uic" for t in toks[1:]), "where": where}
+
+
+def _tran_line(tran: dict) -> str:
+    # Devices must be advanced from t = 0: ngspice sends no data before TSTART, so the
+    # bridge runs from 0 and drops the earlier points from the results itself.
+    parts = [".tran", repr(tran["tstep"]), repr(tran["tstop"]), "0"]
+    if tran["tmax"] is not None:
+        parts.append(repr(tran["tmax"]))
+    if tran["uic"]:
+        parts.append("uic")
+    return " ".join(parts)

@@ -1,0 +1,84 @@
+"""Time-step control of the co-simulation, and the splitting it controls.
+
+The coupling (operator splitting)
+---------------------------------
+Let t_n be ngspice's accepted time points and G_n the devices' committed conductances.
+
+1. Over a step (t_n, t_n+1] ngspice sees every memristor as the conductance G_n (held):
+   every Newton iteration, of accepted and rejected trial points alike, gets G_n.
+2. When ngspice accepts t_n+1 (SendData), each device is advanced from t_n to t_n+1 with
+   its terminal voltage interpolated linearly between the solved V_n and V_n+1, and the new
+   state is committed: G_n+1 is supplied for the next step.
+
+Step 2 gives the device the exact voltage of a piecewise-linear drive (an ideal source
+with its breakpoints, which ngspice hits); the error is in step 1: the circuit lags the
+device by one step.  The local error of the current is |V (G(t) - G_n)| <= |V| |dG/dt| h,
+so the splitting is first order in the step h, and it is small when the relative change
+of G per step, |ln(G_n+1 / G_n)|, is small.  The controller therefore keeps that change
+near ``tol`` and bounds the step by ``cap``:
+
+    h_next = max(floor, min(ngspice's h, cap, tol * h_n / |ln(G_n+1 / G_n)|max))
+
+computed before every step (GetSyncData, location 0) and again when ngspice redoes a step
+(location 1).  ``floor`` bounds the controller from below: it never lowers a step under it,
+so it cannot stall ngspice (a user-requested rejection skips ngspice's own minimum-step
+check, and rejecting forever hangs it).  The controller never rejects a converged step:
+ngspice tells its callbacks nothing about the solution at a trial point (SendData comes
+only after acceptance), so there is no measured state change to reject on; limiting the
+next step with the change just measured is what it can do, and with the cap the result
+converges as the cap shrinks (``tests/test_bridge_accuracy.py``).
+
+A stochastic device's conductance also fluctuates at zero bias; with ``tol`` these
+fluctuations lower the step too, which the floor bounds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StepControl:
+    """Step control of the bridge.
+
+    Parameters
+    ----------
+    cap : float, optional
+        Largest step, in s.  Default: ``cap_fraction`` times the smallest time scale of the
+        devices in the netlist (for the diffusive memristor, the thermal time 1/kappa).
+    cap_fraction : float
+        See ``cap``.
+    tol : float
+        Target of the largest relative conductance change per step, max |ln(G_n+1/G_n)|,
+        dimensionless; 0 turns the rate control off (cap only).
+    floor : float, optional
+        The controller never lowers a step below this, in s.  Default: ``cap / 64``.
+    """
+
+    cap: float | None = None
+    cap_fraction: float = 0.5
+    tol: float = 0.1
+    floor: float | None = None
+
+    def __post_init__(self):
+        for name in ("cap", "floor"):
+            v = getattr(self, name)
+            if v is not None and not (math.isfinite(v) and v > 0):
+                raise ValueError(f"step control: {name} must be a positive time in s, got {v!r}")
+        if not (math.isfinite(self.cap_fraction) and self.cap_fraction > 0):
+            raise ValueError(f"step control: cap_fraction must be > 0, got {self.cap_fraction!r}")
+        if not (math.isfinite(self.tol) and self.tol >= 0):
+            raise ValueError(f"step control: tol must be >= 0, got {self.tol!r}")
+
+    def resolve(self, time_scales) -> tuple:
+        """(cap, tol, floor) in s, s^0, s for devices with the given time scales (s)."""
+        scales = [float(s) for s in time_scales]
+        if self.cap is not None:
+            cap = self.cap
+        elif scales:
+            cap = self.cap_fraction * min(scales)
+        else:
+            cap = math.inf
+        floor = self.floor if self.floor is not None else (cap / 64.0 if math.isfinite(cap) else 0.0)
+        return cap, self.tol, min(floor, cap)
