@@ -87,7 +87,7 @@ def test_drift_velocity_in_flat_potential():
 
 
 # --- eq. 4: Boltzmann equilibrium in the full potential ------------------------------------
-@pytest.mark.parametrize("noise", ["uniform", "gaussian"])
+@pytest.mark.parametrize("noise", ["three-point", "gaussian"])
 def test_boltzmann_equilibrium(noise):
     theta = 1.0
     params = DiffusiveParams.from_preset("wang2017_paper", theta_ambient=theta, noise=noise)

@@ -60,20 +60,28 @@ class DiffusiveParams:
         alpha V_th R_p / (L w_i), dimensionless (the paper's 0.3).
     friction_ratio : float
         eta kappa L^2 / w_p, dimensionless (the paper's estimate: about 1).
-    noise : {"uniform", "gaussian"}
-        Distribution of the Langevin increments. "uniform" draws increments of the exact
-        variance from a uniform law: the weak order-1 Euler scheme (Kloeden & Platen,
-        Sect. 14.1), converging in distribution like the Gaussian one and cheaper to draw.
+    noise : {"three-point", "gaussian"}
+        Distribution of the Langevin increments. "three-point" draws +-sqrt(3) sigma with
+        probability 1/6 each and 0 otherwise: its moments equal the Gaussian's up to the
+        fifth, which is all the weak order-2 Heun scheme needs (Kloeden & Platen,
+        Sect. 14.2), at a quarter of the random bits; "gaussian" for validation.
     dt_factor : float
         Step rule: dt = dt_factor * eta' / max|U''| in units of 1/kappa (see Notes).
     coupling_steps : int
         Langevin steps between two evaluations of eq. 3 while a voltage is applied (the
         device voltage and Joule power are refreshed at that rate; see
         :func:`spicemem.kernels.diffusive.advance`).  1 evaluates it every step.
+    integrator : {"hybrid", "langevin"}
+        "hybrid" (default) hops between wells by exact mean-first-passage rates while the
+        device is cold (see :mod:`spicemem.kernels.hopping`) and runs Langevin dynamics
+        otherwise; "langevin" forces pure Langevin dynamics (for validation).
+    hop_enter, hop_exit : float
+        The hybrid hops while the lowest barrier out of any occupied well is at least
+        ``hop_enter`` k_B T, and returns to Langevin below ``hop_exit`` k_B T.
 
     Notes
     -----
-    The explicit Euler step of an over-damped particle is stable for dt < 2 eta/|U''| and
+    The explicit step of an over-damped particle is stable for dt < 2 eta/|U''| and
     accurate for dt << eta/|U''|.  The curvature of the potential, not the thermal time,
     therefore sets the step: the paper's dt = 2e-6/kappa is about 15x below what
     ``dt_factor = 0.05`` gives for its parameters.  The convergence test halves dt and
@@ -104,9 +112,12 @@ class DiffusiveParams:
     well_depth_ratio: float = 4.5
     field_ratio: float = 0.3
     friction_ratio: float = 1.0
-    noise: str = "uniform"
+    noise: str = "three-point"
     dt_factor: float = 0.05
     coupling_steps: int = 4
+    integrator: str = "hybrid"
+    hop_enter: float = 4.5
+    hop_exit: float = 3.5
 
     def __post_init__(self):
         for name in ("v_threshold", "tau_thermal", "r_tunnel", "w_pin", "t_ambient",
@@ -119,7 +130,12 @@ class DiffusiveParams:
         object.__setattr__(self, "coupling_steps", _v.check_int_at_least("coupling_steps", self.coupling_steps, 1))
         _v.check_open_interval("cluster_position_ratio", self.cluster_position_ratio, 0.0, 1.0)
         _v.check_open_interval("dt_factor", self.dt_factor, 0.0, 1.0)
-        _v.check_choice("noise", self.noise, {"uniform", "gaussian"})
+        _v.check_choice("noise", self.noise, {"three-point", "gaussian"})
+        _v.check_choice("integrator", self.integrator, {"hybrid", "langevin"})
+        _v.check_positive("hop_exit", self.hop_exit)
+        if not _v.check_finite("hop_enter", self.hop_enter) >= self.hop_exit:
+            raise ValueError(f"parameter 'hop_enter' must be >= hop_exit ({self.hop_exit!r}), "
+                             f"got {self.hop_enter!r}")
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -227,6 +243,25 @@ class CoreModel:
     x_c: float
     r_p: float
 
+    @cached_property
+    def hop_tables(self) -> tuple:
+        """Hopping tables (see :mod:`spicemem.kernels.hopping`), built on first use."""
+        return _build_hop_tables(self)
+
+    @cached_property
+    def hybrid_control(self) -> np.ndarray:
+        from ..kernels import hopping as hk
+
+        hc = np.zeros(hk.N_HYBRID)
+        hc[hk.H_ENTER] = self.params.hop_enter
+        hc[hk.H_EXIT] = self.params.hop_exit
+        hc[hk.H_CHECK] = 64
+        hc[hk.H_THETA_TOL] = HOP_THETA_TOL
+        hc[hk.H_DV_TOL] = HOP_DV
+        hc[hk.H_MODE] = 1.0 if self.params.integrator == "hybrid" else 0.0
+        hc[hk.H_LOCAL] = HOP_LOCAL
+        return hc
+
     def boltzmann_cdf(self, theta: float, v: float = 0.0, n: int = 20001):
         """Grid and CDF of exp(-(U - a v x)/theta) on [-1, 1] (for initial states)."""
         from ..kernels.diffusive import potential
@@ -236,6 +271,46 @@ class CoreModel:
         w = np.exp(-(u - u.min()) / theta)
         cdf = np.concatenate([[0.0], np.cumsum(0.5 * (w[1:] + w[:-1]) * np.diff(grid))])
         return grid, cdf / cdf[-1]
+
+
+#: Hopping tables: device voltages |v| <= HOP_V_MAX V_th every HOP_DV (the residual tilt
+#: is corrected to first order; the second-order error, (a dv)^2/(8 U'' theta), is < 1e-4);
+#: temperatures k_B T/w_p from HOP_THETA_MIN to HOP_THETA_MAX, HOP_N_THETA points uniform in
+#: 1/theta; wells shallower than HOP_MERGE w_p merged; HOP_GRID quadrature points on [-L, L].
+HOP_V_MAX = 2.5
+HOP_DV = 0.02
+HOP_THETA_MIN = 0.03
+HOP_THETA_MAX = 0.5
+HOP_N_THETA = 32
+HOP_MERGE = 0.15
+HOP_GRID = 2001
+HOP_KMAX = 40
+#: A particle counts as sitting in its well within HOP_LOCAL k_B T of the well's minimum
+#: (an equilibrated harmonic particle is above that 0.5 % of the time).
+HOP_LOCAL = 4.0
+#: Largest relative change of theta over one hopping macro-step (rates use its midpoint).
+HOP_THETA_TOL = 0.002
+
+
+def _build_hop_tables(core: "CoreModel") -> tuple:
+    from ..kernels import hopping as hk
+
+    v_grid = np.arange(-HOP_V_MAX, HOP_V_MAX + 0.5 * HOP_DV, HOP_DV)
+    inv_theta = np.linspace(1.0 / HOP_THETA_MAX, 1.0 / HOP_THETA_MIN, HOP_N_THETA)
+    nv, nt, km = v_grid.size, inv_theta.size, HOP_KMAX
+    n_basins = np.zeros(nv, np.int64)
+    edge_x = np.zeros((nv, km + 1))
+    arrays2 = [np.zeros((nv, km)) for _ in range(7)]  # min_x curv slope bar_r bar_l sad_r sad_l
+    log_t_r = np.zeros((nv, nt, km))
+    log_t_l = np.zeros((nv, nt, km))
+    hk.build_tables(core.w_i, core.r_1, core.x_c, core.r_p, core.p[1], core.p[2], v_grid, inv_theta,
+                    HOP_GRID, HOP_MERGE, km, n_basins, edge_x, *arrays2, log_t_r, log_t_l)
+    if np.any(n_basins < 0):
+        raise ValueError(f"the landscape has more than {km} wells (pin_period_ratio "
+                         f"{core.r_p!r} too small for the hopping tables)")
+    xg = np.linspace(-1.0, 1.0, HOP_GRID)
+    u_base = hk.potential(xg, core.w_i, core.r_1, core.x_c, core.r_p)
+    return (v_grid, inv_theta, n_basins, edge_x, *arrays2, log_t_r, log_t_l, u_base)
 
 
 def _build_core(params: DiffusiveParams) -> CoreModel:

@@ -155,8 +155,19 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
     th = np.zeros((realizations, k_out))
     vd = np.zeros((realizations, k_out))
     snaps = np.zeros((realizations, snap_steps.size, params.n_particles))
-    run_ensemble(x, perm, theta, states, core.table, core.inv_dx, p, tw, vw, 0.0, dt,
-                 rec_steps, rec_out, rec_snap, g, th, vd, snaps)
+    if params.integrator == "hybrid":
+        from ..kernels.hopping import MODE_LANGEVIN, run_ensemble_hybrid
+
+        tab = core.hop_tables
+        counts = np.zeros((realizations, tab[4].shape[1]), dtype=np.int64)
+        modes = np.zeros((realizations, 2), dtype=np.int64)
+        modes[:, 0] = MODE_LANGEVIN
+        run_ensemble_hybrid(x, perm, counts, modes, theta, states, core.table, core.inv_dx, p,
+                            core.hybrid_control, tab, tw, vw, 0.0, dt, rec_steps * dt, rec_out,
+                            rec_snap, g, th, vd, snaps)
+    else:
+        run_ensemble(x, perm, theta, states, core.table, core.inv_dx, p, tw, vw, 0.0, dt,
+                     rec_steps, rec_out, rec_snap, g, th, vd, snaps)
 
     t_rec = t[0] + out_steps * dt * sc.time
     conductance = g * sc.conductance

@@ -21,7 +21,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit
-from .rng import next_u64, u64_to_two_symmetric, u64_to_unit, uniform
+from .rng import next_u64, u64_to_unit, uniform
 
 # Indices into the parameter vector p.
 P_LAM = 0  # tunnelling length lambda / L
@@ -30,11 +30,39 @@ P_ETA = 2  # friction eta kappa L^2 / w_p
 P_HEAT = 3  # heating c = C_T V_th^2 k_B / (kappa w_p R_t)
 P_THETA0 = 4  # ambient k_B T0 / w_p
 P_RSERIES = 5  # series resistance R_s / R_t
-P_NOISE = 6  # 0: uniform increments of the right variance (weak order 1); 1: Gaussian
+P_NOISE = 6  # 0: three-point increments (moments of a Gaussian to the 5th); 1: Gaussian
 P_COUPLING = 7  # Langevin steps between two evaluations of eq. 3 while the source is on
 N_PARAMS = 8
 
-SQRT3 = np.sqrt(3.0)
+# Three-point noise: +-sqrt(3) with probability p each (from 16 random bits), else 0.
+# Its moments equal the Gaussian's up to the fifth, as a weak order-2 scheme requires
+# (Kloeden & Platen, Sect. 14.2); the amplitude makes the variance exactly 1.
+THREE_POINT_CUT = np.uint64(10923)  # p = 10923/65536 = 0.1666718
+THREE_POINT_AMP = 1.0 / np.sqrt(2.0 * 10923.0 / 65536.0)
+
+
+@jit
+def _reflect(x):
+    """Reflecting walls at the terminals +-1 (clamped for a step longer than the device)."""
+    if x > 1.0:
+        x = 2.0 - x
+    if x < -1.0:
+        x = -2.0 - x
+    if x > 1.0:
+        x = 1.0
+    return x
+
+
+@jit
+def _table_force(tab, inv_dx, m, x):
+    """-U'(x) by linear interpolation in the force table."""
+    u = (x + 1.0) * inv_dx
+    k = int(u)
+    if k >= m:
+        k = m - 1
+    elif k < 0:
+        k = 0
+    return tab[k] + (u - k) * (tab[k + 1] - tab[k])
 
 
 @jit
@@ -121,7 +149,14 @@ def source_voltage(tw, vw, t, j):
 
 @jit
 def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt):
-    """Advance one device ``n_steps`` Euler-Maruyama steps of ``dt`` from ``t_start``.
+    """Advance one device ``n_steps`` Langevin steps of ``dt`` from ``t_start``.
+
+    The step is the stochastic Heun (predictor-corrector) scheme for additive noise: an
+    Euler predictor, then the drift averaged over both ends with the same noise kick.
+    With three-point or Gaussian increments it has weak order 2 (Kloeden & Platen,
+    Sect. 15.1), so barrier-crossing times converge far faster in dt than with
+    Euler-Maruyama (at k_B T/w_p = 0.2 Euler's mean escape from a pinning well is 6 %
+    long at the default step).
 
     Parameters
     ----------
@@ -165,6 +200,7 @@ def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt
     s1 = state[1]
     s2 = state[2]
     s3 = state[3]
+    noise = np.empty(n)
     j = 0
     r_m = -1.0  # < 0: stale
     age = 0
@@ -182,45 +218,41 @@ def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt
             vd = 0.0
             th_eq = th0
         drift = a * vd
-        if theta > 0.0:
-            sig = np.sqrt(2.0 * theta * dt_eta)
-        else:
-            sig = 0.0
-        if not gaussian:
-            sig *= SQRT3  # uniform on (-1, 1) has variance 1/3
-        i = 0
-        while i < n:
-            r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
-            if gaussian:
+        sig = np.sqrt(2.0 * theta * dt_eta) if theta > 0.0 else 0.0
+        # Noise for all particles first (cheapest draws), then the Heun step per particle.
+        if gaussian:
+            i = 0
+            while i < n:
+                r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
                 r2, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
                 rad = np.sqrt(-2.0 * np.log(u64_to_unit(r)))
                 ang = 2.0 * np.pi * u64_to_unit(r2)
-                w1 = rad * np.cos(ang)
-                w2 = rad * np.sin(ang)
-            else:
-                w1, w2 = u64_to_two_symmetric(r)
-            for q in range(2):
-                if i >= n:
-                    break
-                xi = x[i]
-                u = (xi + 1.0) * inv_dx
-                kk = int(u)
-                if kk >= m:
-                    kk = m - 1
-                elif kk < 0:
-                    kk = 0
-                fr = u - kk
-                f = tab[kk] + fr * (tab[kk + 1] - tab[kk])
-                w = w1 if q == 0 else w2
-                xi += (f + drift) * dt_eta + sig * w
-                if xi > 1.0:
-                    xi = 2.0 - xi
-                if xi < -1.0:
-                    xi = -2.0 - xi
-                if xi > 1.0:  # a step longer than the device: clamp
-                    xi = 1.0
-                x[i] = xi
-                i += 1
+                noise[i] = rad * np.cos(ang)
+                if i + 1 < n:
+                    noise[i + 1] = rad * np.sin(ang)
+                i += 2
+        else:
+            i = 0
+            while i < n:
+                r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
+                for q in range(4):
+                    if i >= n:
+                        break
+                    c16 = (r >> np.uint64(16 * q)) & np.uint64(0xFFFF)
+                    if c16 < THREE_POINT_CUT:
+                        noise[i] = -THREE_POINT_AMP
+                    elif c16 >= np.uint64(65536) - THREE_POINT_CUT:
+                        noise[i] = THREE_POINT_AMP
+                    else:
+                        noise[i] = 0.0
+                    i += 1
+        for i in range(n):
+            xi = x[i]
+            kick = sig * noise[i]
+            f0 = _table_force(tab, inv_dx, m, xi)
+            xp = _reflect(xi + (f0 + drift) * dt_eta + kick)
+            f1 = _table_force(tab, inv_dx, m, xp)
+            x[i] = _reflect(xi + (0.5 * (f0 + f1) + drift) * dt_eta + kick)
         theta = th_eq + (theta - th_eq) * decay
     state[0] = s0
     state[1] = s1

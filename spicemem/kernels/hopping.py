@@ -1,0 +1,705 @@
+"""Event-driven hopping for cold devices, and the hybrid integrator (issue 5).
+
+When every occupied well of the tilted landscape U(x) - a v x is many k_B T deep, the
+particles sit in its minima and hop over its saddles rarely.  The device state is then the
+occupation number of each well (particles do not interact in eq. 4), and the dynamics is a
+continuous-time Markov chain between neighbouring wells, advanced exactly by Gillespie's
+algorithm at one random draw per hop.
+
+Rates
+-----
+Milestoning on the minima: a particle at the minimum m_k next reaches m_(k-1) or m_(k+1).
+For eq. 4 in one dimension both the mean time T_k of that first passage and the
+probability p_R of going right are exact quadratures over the landscape (Gardiner,
+Handbook of Stochastic Methods, Sect. 5.2.7).  Written about the start point m = m_k,
+with D = theta/eta and psi = exp(U/theta)::
+
+    B_R = int_m^{m_(k+1)} dy psi(y) int_m^y dz / psi(z),   P_R = int_m^{m_(k+1)} psi,
+    (B_L, P_L the mirror images),
+    T_k = (B_L P_R + B_R P_L) / (D (P_L + P_R)),   p_R = P_L / (P_L + P_R),
+
+and the hop rates are p_R/T_k and (1 - p_R)/T_k, so that the Markov chain has the exact
+mean exit time and splitting of the Langevin dynamics.  A well at a wall has one exit;
+its rate is the inverse MFPT to the next minimum with the wall reflecting.  Kramers'
+formula is the saddle-point limit; the quadrature keeps the finite-barrier corrections
+(6-15 % at k_B T/w_p = 0.10-0.20 for the pinning wells).  The integrals are evaluated in log
+space (trapezoid rule, spectrally accurate for these smooth bell-shaped integrands).
+
+Tables
+------
+Landscapes are precomputed once per parameter set on a grid of device voltages (step
+``dv``) and, per voltage, for a grid of temperatures uniform in 1/theta.  Between grid
+points log T is interpolated linearly in 1/theta (exact for the Arrhenius factor) and
+corrected to first order in the residual tilt dv: a tilt lowers the right barrier by
+a dv (s_R - m) (Bell's correction), which is exact to first order and leaves an error of
+O((a dv r_p)^2 / theta^2) ~ 1e-4 for dv <= 0.005.
+
+Wells separated by less than ``merge_barrier`` (in w_p) are merged into one basin: inside a
+basin the particle equilibrates much faster than it leaves it, and the MFPT integral over
+the whole basin is still exact.
+
+Hybrid
+------
+A device runs Langevin dynamics (:func:`spicemem.kernels.diffusive.advance`) while hot or
+strongly biased, and hops when the lowest barrier out of any occupied basin is at least
+``enter`` k_B T (leaving again below ``exit`` k_B T: hysteresis, so it does not chatter).
+Positions map to basins by the saddle positions; back, they are drawn from the harmonic
+(Boltzmann) distribution of each basin around its minimum.  The temperature (eq. 5) runs
+in both regimes; in the hopping regime rates use the temperature at the middle of each
+macro-step, whose length keeps theta's change small.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from ._jit import jit
+from .diffusive import (P_ETA, P_FIELD, P_HEAT, P_LAM, P_RSERIES, P_THETA0, advance, potential,
+                        resistance, source_voltage)
+from .rng import next_u64, u64_to_unit, uniform
+
+# Hybrid control vector (float64), built by spicemem.devices.diffusive.
+H_ENTER = 0  # enter hopping when the lowest relevant barrier >= H_ENTER * theta
+H_EXIT = 1  # leave it when it drops below H_EXIT * theta
+H_CHECK = 2  # Langevin steps between two regime checks
+H_THETA_TOL = 3  # max relative change of theta over a hopping macro-step
+H_DV_TOL = 4  # max change of the device voltage over a macro-step on a ramp (in V_th)
+H_MODE = 5  # 0: pure Langevin (validation); 1: hybrid
+H_LOCAL = 6  # a particle counts as sitting in its well within H_LOCAL k_B T of the minimum
+N_HYBRID = 7
+
+MODE_LANGEVIN = 0
+MODE_HOPPING = 1
+
+# Positions in the hop-table tuple (built by spicemem.devices.diffusive).
+T_V = 0  # voltage grid (nv,)
+T_ITH = 1  # 1/theta grid (nt,)
+T_NB = 2  # basins per landscape (nv,) int64
+T_EDGE = 3  # basin edges (nv, kmax+1), walls included
+T_MIN = 4  # basin minima (nv, kmax)
+T_CURV = 5  # U'' at the minimum (nv, kmax); 0 at a wall minimum
+T_SLOPE = 6  # U' at a wall minimum (nv, kmax)
+T_BAR_R = 7  # barrier to the right (nv, kmax), w_p; inf at the right wall
+T_BAR_L = 8  # barrier to the left
+T_SAD_R = 9  # right saddle position
+T_SAD_L = 10  # left saddle position
+T_LT_R = 11  # log MFPT of a right hop (nv, nt, kmax), in log(1/kappa)
+T_LT_L = 12  # log MFPT of a left hop
+T_U = 13  # U(x) at zero bias on the quadrature grid
+
+
+# --------------------------------------------------------------------------------------
+# Table construction
+# --------------------------------------------------------------------------------------
+@jit
+def _acc_add(scale, acc, t):
+    """Add exp(t) to the number acc * exp(scale); returns the new (scale, acc)."""
+    if acc == 0.0:
+        return t, 1.0
+    if t > scale:
+        return t, acc * np.exp(scale - t) + 1.0
+    return scale, acc + np.exp(t - scale)
+
+
+@jit
+def _log_mfpt(u, i_refl, i_start, i_target, inv_theta, h):
+    """log of int_{start}^{target} e^{U(y)/theta} int_{refl}^{y} e^{-U(z)/theta} dz dy.
+
+    Indices into the grid values ``u``; i_refl <= i_start < i_target (right hop) or the
+    mirror image (left hop).  Trapezoid rule with spacing h, accumulated in log space.
+    """
+    d = 1 if i_target > i_start else -1
+    half = np.log(0.5 * h)
+    i_s, i_a = 0.0, 0.0  # inner integral as i_a * exp(i_s)
+    o_s, o_a = 0.0, 0.0  # outer integral
+    prev_log_g = 0.0
+    i = i_refl
+    while True:
+        if i != i_refl:
+            i_s, i_a = _acc_add(i_s, i_a, half - u[i - d] * inv_theta)
+            i_s, i_a = _acc_add(i_s, i_a, half - u[i] * inv_theta)
+        if (d > 0 and i >= i_start) or (d < 0 and i <= i_start):
+            log_inner = i_s + np.log(i_a) if i_a > 0.0 else -np.inf
+            log_g = u[i] * inv_theta + log_inner
+            if i != i_start and np.isfinite(prev_log_g):
+                o_s, o_a = _acc_add(o_s, o_a, half + prev_log_g)
+                if np.isfinite(log_g):
+                    o_s, o_a = _acc_add(o_s, o_a, half + log_g)
+            prev_log_g = log_g
+        if i == i_target:
+            break
+        i += d
+    return o_s + np.log(o_a)
+
+
+@jit
+def _log_int(u, i0, i1, sign_inv_theta, h):
+    """log of int exp(sign_inv_theta * U) between grid indices i0 and i1 (trapezoid)."""
+    lo, hi = (i0, i1) if i0 <= i1 else (i1, i0)
+    s, acc = 0.0, 0.0
+    half = np.log(0.5 * h)
+    for i in range(lo, hi):
+        s, acc = _acc_add(s, acc, half + u[i] * sign_inv_theta)
+        s, acc = _acc_add(s, acc, half + u[i + 1] * sign_inv_theta)
+    return s + np.log(acc)
+
+
+@jit
+def _logaddexp(p, q):
+    if p < q:
+        p, q = q, p
+    return p + np.log1p(np.exp(q - p))
+
+
+@jit
+def _basins(u, merge_barrier, kmax):
+    """Basin edges (grid indices, walls included) and minima of the landscape ``u``.
+
+    Interior local maxima are the candidate saddles; the one whose lower side barrier is
+    the smallest is removed while that barrier is below ``merge_barrier``.
+    Returns (n_basins, edges[kmax+1], minima[kmax]).
+    """
+    m = u.shape[0]
+    sad = np.empty(m, np.int64)
+    ns = 0
+    for i in range(1, m - 1):
+        if u[i] > u[i - 1] and u[i] >= u[i + 1]:
+            sad[ns] = i
+            ns += 1
+    while True:
+        # edges: 0, saddles..., m-1
+        worst = -1
+        worst_b = np.inf
+        for q in range(ns):
+            lo = 0 if q == 0 else sad[q - 1]
+            hi = m - 1 if q == ns - 1 else sad[q + 1]
+            umin_l = u[lo:sad[q] + 1].min()
+            umin_r = u[sad[q]:hi + 1].min()
+            b = u[sad[q]] - max(umin_l, umin_r)
+            if b < worst_b:
+                worst_b = b
+                worst = q
+        if worst < 0 or worst_b >= merge_barrier:
+            break
+        for q in range(worst, ns - 1):
+            sad[q] = sad[q + 1]
+        ns -= 1
+    nb = ns + 1
+    if nb > kmax:
+        nb = -nb  # caller raises: table too small
+        return nb, np.zeros(kmax + 1, np.int64), np.zeros(kmax, np.int64)
+    edges = np.zeros(kmax + 1, np.int64)
+    mins = np.zeros(kmax, np.int64)
+    edges[0] = 0
+    for q in range(ns):
+        edges[q + 1] = sad[q]
+    edges[nb] = m - 1
+    for k in range(nb):
+        lo, hi = edges[k], edges[k + 1]
+        best = lo
+        for i in range(lo, hi + 1):
+            if u[i] < u[best]:
+                best = i
+        mins[k] = best
+    return nb, edges, mins
+
+
+@jit(parallel=True)
+def build_tables(w_i, r_1, x_c, r_p, a, eta, v_grid, inv_theta_grid, n_grid, merge_barrier, kmax,
+                 n_basins, edge_x, min_x, curv, slope, bar_r, bar_l, sad_r, sad_l, log_t_r, log_t_l):
+    """Fill the hop tables for every voltage of ``v_grid`` (dimensionless; in parallel)."""
+    xg = np.linspace(-1.0, 1.0, n_grid)
+    h = xg[1] - xg[0]
+    base = potential(xg, w_i, r_1, x_c, r_p)
+    for j in prange(v_grid.shape[0]):
+        u = base - a * v_grid[j] * xg
+        nb, edges, mins = _basins(u, merge_barrier, kmax)
+        n_basins[j] = nb
+        if nb < 0:
+            continue
+        for k in range(nb + 1):
+            edge_x[j, k] = xg[edges[k]]
+        for k in range(nb):
+            i = mins[k]
+            min_x[j, k] = xg[i]
+            if 0 < i < n_grid - 1:
+                curv[j, k] = (u[i + 1] - 2 * u[i] + u[i - 1]) / (h * h)
+                slope[j, k] = 0.0
+            else:  # minimum at a wall
+                curv[j, k] = 0.0
+                slope[j, k] = (u[1] - u[0]) / h if i == 0 else (u[i] - u[i - 1]) / h
+            # Barriers and saddle positions on either side (inf at the walls).
+            if k < nb - 1:
+                lo, hi = i, mins[k + 1]
+                best = lo
+                for q in range(lo, hi + 1):
+                    if u[q] > u[best]:
+                        best = q
+                bar_r[j, k] = u[best] - u[i]
+                sad_r[j, k] = xg[best]
+            else:
+                bar_r[j, k] = np.inf
+                sad_r[j, k] = 1.0
+            if k > 0:
+                lo, hi = mins[k - 1], i
+                best = hi
+                for q in range(lo, hi + 1):
+                    if u[q] > u[best]:
+                        best = q
+                bar_l[j, k] = u[best] - u[i]
+                sad_l[j, k] = xg[best]
+            else:
+                bar_l[j, k] = np.inf
+                sad_l[j, k] = -1.0
+            for it in range(inv_theta_grid.shape[0]):
+                b = inv_theta_grid[it]
+                pref = np.log(eta * b)  # 1/D = eta / theta
+                if nb == 1:
+                    log_t_r[j, it, k] = np.inf
+                    log_t_l[j, it, k] = np.inf
+                elif k == 0:  # wall on the left: one exit, reflecting at the wall
+                    log_t_r[j, it, k] = pref + _log_mfpt(u, edges[0], i, mins[1], b, h)
+                    log_t_l[j, it, k] = np.inf
+                elif k == nb - 1:
+                    log_t_l[j, it, k] = pref + _log_mfpt(u, edges[nb], i, mins[nb - 2], b, h)
+                    log_t_r[j, it, k] = np.inf
+                else:
+                    # Two exits: mean first-passage time T from m_k to {m_(k-1), m_(k+1)}
+                    # and splitting probability p_R, both written about the start point so
+                    # that every term is positive (no cancellation against deep neighbours):
+                    #   T = (1/D) (B_l P_r + B_r P_l) / (P_l + P_r),  p_R = P_l / (P_l + P_r),
+                    #   B_r = int_m^{m+} e^{U/th} int_m^y e^{-U/th},  P_r = int_m^{m+} e^{U/th}.
+                    lb_r = _log_mfpt(u, i, i, mins[k + 1], b, h)
+                    lb_l = _log_mfpt(u, i, i, mins[k - 1], b, h)
+                    lp_r = _log_int(u, i, mins[k + 1], b, h)
+                    lp_l = _log_int(u, mins[k - 1], i, b, h)
+                    lp = _logaddexp(lp_l, lp_r)
+                    log_t = pref + _logaddexp(lb_l + lp_r, lb_r + lp_l) - lp
+                    # rate_R = p_R / T  ->  log(1/rate_R) = log T - log p_R
+                    log_t_r[j, it, k] = log_t - (lp_l - lp)
+                    log_t_l[j, it, k] = log_t - (lp_r - lp)
+
+
+# --------------------------------------------------------------------------------------
+# Hopping dynamics
+# --------------------------------------------------------------------------------------
+@jit
+def landscape_index(v, v0, inv_dv, nv):
+    """Nearest voltage-grid index and the residual tilt v - v_j."""
+    j = int(np.floor((v - v0) * inv_dv + 0.5))
+    if j < 0:
+        j = 0
+    elif j > nv - 1:
+        j = nv - 1
+    return j, v - (v0 + j / inv_dv)
+
+
+@jit
+def hop_rates(tab, j, dv, theta, a, k):
+    """(right, left) hop rates out of basin k of landscape j at temperature theta."""
+    inv_theta_grid, min_x, sad_r, sad_l = tab[T_ITH], tab[T_MIN], tab[T_SAD_R], tab[T_SAD_L]
+    log_t_r, log_t_l = tab[T_LT_R], tab[T_LT_L]
+    nth = inv_theta_grid.shape[0]
+    b = 1.0 / theta
+    b0 = inv_theta_grid[0]
+    step = inv_theta_grid[1] - inv_theta_grid[0]
+    f = (b - b0) / step
+    i = int(np.floor(f))
+    if i < 0:
+        i = 0
+    elif i > nth - 2:
+        i = nth - 2
+    w = f - i  # linear in 1/theta (extrapolates a little beyond the grid)
+    lt_r = log_t_r[j, i, k] + w * (log_t_r[j, i + 1, k] - log_t_r[j, i, k])
+    lt_l = log_t_l[j, i, k] + w * (log_t_l[j, i + 1, k] - log_t_l[j, i, k])
+    m = min_x[j, k]
+    r_r = 0.0
+    r_l = 0.0
+    if np.isfinite(lt_r):
+        r_r = np.exp(-lt_r + a * dv * (sad_r[j, k] - m) * b)
+    if np.isfinite(lt_l):
+        r_l = np.exp(-lt_l - a * dv * (m - sad_l[j, k]) * b)
+    return r_r, r_l
+
+
+@jit
+def relevant_barrier(counts, tab, j, dv, a):
+    """Lowest barrier (in w_p) out of any occupied basin, corrected for the residual tilt."""
+    n_basins, bar_r, bar_l = tab[T_NB], tab[T_BAR_R], tab[T_BAR_L]
+    sad_r, sad_l, min_x = tab[T_SAD_R], tab[T_SAD_L], tab[T_MIN]
+    low = np.inf
+    for k in range(n_basins[j]):
+        if counts[k] > 0:
+            m = min_x[j, k]
+            br = bar_r[j, k] - a * dv * (sad_r[j, k] - m)
+            bl = bar_l[j, k] + a * dv * (m - sad_l[j, k])
+            if br < low:
+                low = br
+            if bl < low:
+                low = bl
+    return low
+
+
+@jit
+def landscape_u(tab, x, v, a):
+    """U(x) - a v x by linear interpolation of the zero-bias quadrature grid."""
+    u_base = tab[T_U]
+    ng = u_base.shape[0]
+    f = (x + 1.0) * 0.5 * (ng - 1)
+    i = int(f)
+    if i >= ng - 1:
+        i = ng - 2
+    elif i < 0:
+        i = 0
+    w = f - i
+    return u_base[i] + w * (u_base[i + 1] - u_base[i]) - a * v * x
+
+
+@jit
+def settled(x, tab, j, dv, a, theta, local):
+    """True when every particle lies within ``local`` k_B T of its basin's minimum.
+
+    Wells merged under a strong tilt form long sloped basins; a particle still sliding
+    down one is not in local equilibrium and must stay in the Langevin regime.
+    """
+    n_basins, edge_x, min_x = tab[T_NB], tab[T_EDGE], tab[T_MIN]
+    v = tab[T_V][j] + dv
+    nb = n_basins[j]
+    for i in range(x.shape[0]):
+        lo, hi = 0, nb
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if x[i] >= edge_x[j, mid]:
+                lo = mid
+            else:
+                hi = mid
+        if landscape_u(tab, x[i], v, a) - landscape_u(tab, min_x[j, lo], v, a) > local * theta:
+            return False
+    return True
+
+
+@jit
+def remap_is_local(counts, tab, j_old, j_new, dv, a, theta, local):
+    """True when every occupied basin's minimum lands within ``local`` k_B T of the
+    minimum of its new basin (no particle would be carried down a slope)."""
+    n_basins, edge_x, min_x = tab[T_NB], tab[T_EDGE], tab[T_MIN]
+    v = tab[T_V][j_new] + dv
+    nb_new = n_basins[j_new]
+    for k in range(n_basins[j_old]):
+        if counts[k] == 0:
+            continue
+        xm = min_x[j_old, k]
+        lo, hi = 0, nb_new
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if xm >= edge_x[j_new, mid]:
+                lo = mid
+            else:
+                hi = mid
+        if landscape_u(tab, xm, v, a) - landscape_u(tab, min_x[j_new, lo], v, a) > local * theta:
+            return False
+    return True
+
+
+@jit
+def assign_basins(x, tab, j, counts):
+    """Occupation numbers of the basins of landscape j for positions x."""
+    n_basins, edge_x = tab[T_NB], tab[T_EDGE]
+    nb = n_basins[j]
+    counts[:] = 0
+    for i in range(x.shape[0]):
+        lo, hi = 0, nb
+        while hi - lo > 1:  # edge_x[j, lo] <= x < edge_x[j, hi]
+            mid = (lo + hi) // 2
+            if x[i] >= edge_x[j, mid]:
+                lo = mid
+            else:
+                hi = mid
+        counts[lo] += 1
+
+
+@jit
+def remap_counts(counts, tab, j_old, j_new, scratch):
+    """Move occupation numbers from landscape j_old to j_new by each basin's minimum."""
+    n_basins, edge_x, min_x = tab[T_NB], tab[T_EDGE], tab[T_MIN]
+    nb_new = n_basins[j_new]
+    scratch[:] = 0
+    for k in range(n_basins[j_old]):
+        c = counts[k]
+        if c == 0:
+            continue
+        xm = min_x[j_old, k]
+        lo, hi = 0, nb_new
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if xm >= edge_x[j_new, mid]:
+                lo = mid
+            else:
+                hi = mid
+        scratch[lo] += c
+    counts[:] = scratch
+
+
+@jit
+def draw_positions(x, counts, tab, j, theta, state, a, dv):
+    """Positions drawn from the exact Boltzmann law of each occupied basin.
+
+    The density exp(-(U(x) - a v x)/theta) restricted to the basin is tabulated on the
+    quadrature grid (only for occupied basins) and sampled by inverse CDF, so the
+    conductance of a hopping device has the same distribution as a Langevin device whose
+    particles have equilibrated inside their wells.
+    """
+    n_basins, edge_x, u_base = tab[T_NB], tab[T_EDGE], tab[T_U]
+    ng = u_base.shape[0]
+    h = 2.0 / (ng - 1)
+    v = tab[T_V][j] + dv
+    inv_theta = 1.0 / theta
+    cdf = np.empty(ng)
+    i = 0
+    for k in range(n_basins[j]):
+        c = counts[k]
+        if c == 0:
+            continue
+        lo = int((edge_x[j, k] + 1.0) / h + 0.5)
+        hi = int((edge_x[j, k + 1] + 1.0) / h + 0.5)
+        umin = np.inf
+        for q in range(lo, hi + 1):
+            uq = u_base[q] - a * v * (-1.0 + q * h)
+            if uq < umin:
+                umin = uq
+        cdf[lo] = 0.0
+        prev = np.exp(-(u_base[lo] - a * v * (-1.0 + lo * h) - umin) * inv_theta)
+        for q in range(lo + 1, hi + 1):
+            cur = np.exp(-(u_base[q] - a * v * (-1.0 + q * h) - umin) * inv_theta)
+            cdf[q] = cdf[q - 1] + 0.5 * (prev + cur)
+            prev = cur
+        total = cdf[hi]
+        for _ in range(c):
+            target = uniform(state) * total
+            a_i, b_i = lo, hi
+            while b_i - a_i > 1:
+                mid = (a_i + b_i) // 2
+                if cdf[mid] < target:
+                    a_i = mid
+                else:
+                    b_i = mid
+            span = cdf[b_i] - cdf[a_i]
+            frac = (target - cdf[a_i]) / span if span > 0.0 else 0.5
+            x[i] = -1.0 + (a_i + frac) * h
+            i += 1
+
+
+@jit
+def gillespie(counts, tab, j, dv, theta, a, span, state, stop_on_hop):
+    """Advance occupations over ``span`` with frozen rates; returns the time used.
+
+    With ``stop_on_hop`` it returns at the first hop (the caller refreshes what depends on
+    the configuration, e.g. r_M for Joule heating); otherwise it runs to ``span``.
+    """
+    nb = tab[T_NB][j]
+    rr = np.empty(nb)
+    rl = np.empty(nb)
+    for k in range(nb):
+        rr[k], rl[k] = hop_rates(tab, j, dv, theta, a, k)
+    t = 0.0
+    while True:
+        total = 0.0
+        for k in range(nb):
+            total += counts[k] * (rr[k] + rl[k])
+        if total <= 0.0:
+            return span
+        tau = -np.log(uniform(state)) / total
+        if t + tau >= span:
+            return span
+        t += tau
+        target = uniform(state) * total
+        acc = 0.0
+        for k in range(nb):
+            c = counts[k]
+            if c == 0:
+                continue
+            acc += c * rr[k]
+            if target < acc:
+                counts[k] -= 1
+                counts[k + 1] += 1
+                break
+            acc += c * rl[k]
+            if target < acc:
+                counts[k] -= 1
+                counts[k - 1] += 1
+                break
+        if stop_on_hop:
+            return t
+
+
+# --------------------------------------------------------------------------------------
+# The hybrid integrator
+# --------------------------------------------------------------------------------------
+@jit
+def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, tab, tw, vw,
+                   t_start, t_end, dt):
+    """Advance one device from t_start to t_end, choosing Langevin or hopping by its state.
+
+    ``mode`` is an int64[2] array: [regime, landscape index of ``counts``].  In the
+    hopping regime ``counts`` holds the basin occupations and ``x`` is stale until
+    :func:`materialize` draws positions.  Returns theta at t_end.
+    """
+    a = p[P_FIELD]
+    c = p[P_HEAT]
+    th0 = p[P_THETA0]
+    rs = p[P_RSERIES]
+    lam = p[P_LAM]
+    v_grid = tab[T_V]
+    inv_theta_grid = tab[T_ITH]
+    nv = v_grid.shape[0]
+    v0 = v_grid[0]
+    inv_dv = 1.0 / (v_grid[1] - v_grid[0])
+    v_lim = max(abs(v_grid[0]), abs(v_grid[nv - 1]))
+    theta_hi = 1.0 / inv_theta_grid[0]
+    hybrid = hc[H_MODE] != 0.0
+    check = max(int(hc[H_CHECK]), 1)
+    scratch = np.empty_like(counts)
+    t = t_start
+    jw = 0
+    dvr = 0.0
+    r_m = -1.0  # r_M of the present hopping configuration (< 0: draw it when needed)
+    while t_end - t > 1e-12 * max(1.0, abs(t_end)):
+        if mode[0] == MODE_LANGEVIN:
+            n = int((t_end - t) / dt + 0.5)
+            if hybrid and n > check:
+                n = check
+            if n == 0:
+                t = t_end
+                break
+            theta = advance(x, order, theta, state, tab_f, inv_dx, p, tw, vw, t, n, dt)
+            t += n * dt
+            if not hybrid or theta > theta_hi:
+                continue
+            vs, jw = source_voltage(tw, vw, t, jw)
+            vd = vs
+            if vs != 0.0 and rs > 0.0:
+                rr_ = resistance(x, order, lam)
+                vd = vs * rr_ / (rr_ + rs)
+            if abs(vd) > v_lim:
+                continue
+            j, dvr = landscape_index(vd, v0, inv_dv, nv)
+            assign_basins(x, tab, j, counts)
+            if (relevant_barrier(counts, tab, j, dvr, a) >= hc[H_ENTER] * theta
+                    and settled(x, tab, j, dvr, a, theta, hc[H_LOCAL])):
+                mode[0] = MODE_HOPPING
+                mode[1] = j
+                r_m = -1.0
+            continue
+
+        # ---- hopping regime: one macro-step ----
+        vs, jw = source_voltage(tw, vw, t, jw)
+        if vs != 0.0 and (rs > 0.0 or c > 0.0) and r_m < 0.0:
+            draw_positions(x, counts, tab, mode[1], theta, state, a, dvr)
+            r_m = resistance(x, order, lam)
+        vd = vs
+        if vs != 0.0 and rs > 0.0:
+            vd = vs * r_m / (r_m + rs)
+        leave = theta > theta_hi or abs(vd) > v_lim
+        if not leave:
+            j, dvr_new = landscape_index(vd, v0, inv_dv, nv)
+            if j != mode[1]:
+                if remap_is_local(counts, tab, mode[1], j, dvr_new, a, theta, hc[H_LOCAL]):
+                    remap_counts(counts, tab, mode[1], j, scratch)
+                    mode[1] = j
+                else:
+                    leave = True  # draw in the old wells; Langevin carries them on
+            if not leave:
+                dvr = dvr_new
+                leave = relevant_barrier(counts, tab, j, dvr, a) < hc[H_EXIT] * theta
+        if leave:
+            draw_positions(x, counts, tab, mode[1], theta, state, a, dvr)
+            mode[0] = MODE_LANGEVIN
+            continue
+        th_eq = th0
+        if vd != 0.0:
+            th_eq = th0 + c * vd * vd / r_m
+        # Macro-step: to t_end, the next waveform breakpoint, a small voltage change on a
+        # ramp, and a small change of theta.
+        h = t_end - t
+        m_w = tw.shape[0]
+        if t < tw[m_w - 1]:
+            q = jw
+            while q < m_w - 1 and tw[q + 1] <= t:
+                q += 1
+            nxt = tw[q + 1] if t >= tw[0] else tw[0]
+            if nxt - t < h:
+                h = nxt - t
+            if t >= tw[0]:
+                span = tw[q + 1] - tw[q]
+                if span > 0.0:
+                    slope_v = abs(vw[q + 1] - vw[q]) / span
+                    if slope_v > 0.0 and hc[H_DV_TOL] / slope_v < h:
+                        h = hc[H_DV_TOL] / slope_v
+        gap = abs(theta - th_eq)
+        if gap > 0.0:
+            h_th = hc[H_THETA_TOL] * theta / gap
+            if h_th < h:
+                h = h_th
+        if h < 1e-12:
+            h = 1e-12
+        th_mid = th_eq + (theta - th_eq) * np.exp(-0.5 * h)
+        used = gillespie(counts, tab, mode[1], dvr, th_mid, a, h, state, vd != 0.0)
+        theta = th_eq + (theta - th_eq) * np.exp(-used)
+        t += used
+        if used < h:
+            r_m = -1.0  # configuration changed under bias: redraw r_M next step
+    return theta
+
+
+@jit
+def materialize(x, counts, mode, theta, state, tab, a, v):
+    """Make ``x`` current: in the hopping regime draw positions from the occupations
+    (in the landscape of device voltage ``v``, which must map to landscape mode[1])."""
+    if mode[0] == MODE_HOPPING:
+        v_grid = tab[T_V]
+        j, dvr = landscape_index(v, v_grid[0], 1.0 / (v_grid[1] - v_grid[0]), v_grid.shape[0])
+        if j != mode[1]:
+            dvr = v - v_grid[mode[1]]
+        draw_positions(x, counts, tab, mode[1], theta, state, a, dvr)
+
+
+@jit(parallel=True)
+def run_ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, hc, tab,
+                        tw, vw, t0, dt, rec_times, rec_out, rec_snap, g_out, th_out, vd_out, snaps):
+    """Hybrid counterpart of :func:`spicemem.kernels.diffusive.run_ensemble` (record times
+    are continuous here, not step indices)."""
+    lam = p[P_LAM]
+    rs = p[P_RSERIES]
+    for r in prange(x.shape[0]):
+        xr = x[r]
+        orr = order[r]
+        st = states[r]
+        cr = counts[r]
+        md = modes[r]
+        th = theta[r]
+        cur = t0
+        for k in range(rec_times.shape[0]):
+            tk = rec_times[k]
+            if tk > cur:
+                th = advance_hybrid(xr, orr, cr, md, th, st, tab_f, inv_dx, p, hc, tab, tw, vw, cur, tk, dt)
+                cur = tk
+            vs, _ = source_voltage(tw, vw, cur, 0)
+            if rec_out[k] >= 0 or rec_snap[k] >= 0:
+                # The device voltage needs r_M: use the divider of the last configuration
+                # (exact at zero bias or without series resistance).
+                vd0 = vs
+                if rs > 0.0 and vs != 0.0 and md[0] == MODE_LANGEVIN:
+                    r0 = resistance(xr, orr, lam)
+                    vd0 = vs * r0 / (r0 + rs)
+                materialize(xr, cr, md, th, st, tab, p[P_FIELD], vd0)
+            col = rec_out[k]
+            if col >= 0:
+                r_m = resistance(xr, orr, lam)
+                g_out[r, col] = 1.0 / r_m
+                th_out[r, col] = th
+                vd_out[r, col] = vs * r_m / (r_m + rs)
+            sl = rec_snap[k]
+            if sl >= 0:
+                snaps[r, sl, :] = xr
+        theta[r] = th
