@@ -1,0 +1,323 @@
+"""The TaOx drift (non-volatile) memristor of Strachan et al. (2013) in SI units.
+
+See :mod:`spicemem.kernels.drift` for the equations and the integrator, and
+``docs/drift_model.md`` for the sources of every number and the measured convergence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from ..errors import SimulationError
+from . import params as _v
+
+_PRESET_FILE = "drift_presets.toml"
+
+
+@dataclass(frozen=True)
+class DriftParams:
+    """Parameters of the TaOx drift memristor (defaults: the ``TaOx`` preset).
+
+    Parameters
+    ----------
+    g_m : float
+        Conductance G_m of the fully metallic channel (x = 1), in S.
+    a_fp : float
+        Frenkel-Poole prefactor a of the semiconducting channel, in S.
+    b_fp : float
+        Frenkel-Poole exponent b, in V^-1/2 (conductance a exp(b sqrt|v|)).
+    rate_off : float
+        OFF (RESET, v < 0) rate prefactor A, in 1/s.
+    sigma_off : float
+        OFF voltage scale sigma_off of sinh(v / sigma_off), in V.
+    beta : float
+        OFF power coefficient beta of exp(1 / (1 + beta p)), in 1/W.
+    x_off : float
+        OFF window scale x_off of exp(-(x_off / x)^2), dimensionless.
+    rate_on : float
+        ON (SET, v > 0) rate prefactor B, in 1/s.
+    sigma_on : float
+        ON voltage scale sigma_on of sinh(v / sigma_on), in V.
+    sigma_p : float
+        ON power scale sigma_p of exp(p / sigma_p), in W.
+    x_on : float
+        ON window scale x_on of exp(-(x / x_on)^2), dimensionless.
+    rtol : float
+        Relative local error tolerance of the state integrator, in (0, 1).
+    atol : float
+        Absolute local error tolerance on x (dimensionless), > 0.
+    h_min : float
+        Sub-step below which a step is accepted without error control, in s.
+    h_max : float
+        Largest sub-step, in s; 0 means no limit (a positive value with huge tolerances
+        turns the integrator into a fixed-step one, used to measure its order).
+
+    Notes
+    -----
+    Sign convention: v > 0 (current into the top terminal) drives ON switching (x up,
+    SET); v < 0 drives OFF switching (RESET); at v = 0 the state is exactly frozen.
+
+    The state x is the area fraction of the metallic channel, confined to [0, 1].  The
+    ON window exp(-(x/x_on)^2) and the OFF window exp(-(x_off/x)^2) make switching
+    gradual (many identical pulses); the Joule factor exp(p/sigma_p) makes ON
+    switching self-accelerating, so without a series (compliance) resistance a voltage
+    above about 0.9 V runs x to 1 within tens of microseconds.
+
+    The integrator tolerances are per-step; the global error on x scales with ``rtol``
+    (measured in ``docs/drift_model.md``: about 1e-8 at the default rtol = 1e-6).
+
+    References
+    ----------
+    J. P. Strachan et al., "State dynamics and modeling of tantalum oxide memristors",
+    IEEE Trans. Electron Devices 60(7), 2194 (2013).
+    A. Ascoli, R. Tetzlaff, L. O. Chua, "Robust simulation of a TaO memristor model",
+    Radioengineering 24(2), 384 (2015).
+    """
+
+    g_m: float = 0.025
+    a_fp: float = 7.2e-6
+    b_fp: float = 4.7
+    rate_off: float = 1.0e-10
+    sigma_off: float = 0.013
+    beta: float = 500.0
+    x_off: float = 0.4
+    rate_on: float = 1.0e-4
+    sigma_on: float = 0.45
+    sigma_p: float = 4.0e-5
+    x_on: float = 0.06
+    rtol: float = 1.0e-6
+    atol: float = 1.0e-9
+    h_min: float = 1.0e-15
+    h_max: float = 0.0
+
+    def __post_init__(self):
+        for name in ("g_m", "a_fp", "rate_off", "sigma_off", "x_off", "rate_on", "sigma_on",
+                     "sigma_p", "x_on", "atol", "h_min"):
+            object.__setattr__(self, name, _v.check_positive(name, getattr(self, name)))
+        for name in ("b_fp", "beta", "h_max"):
+            object.__setattr__(self, name, _v.check_nonnegative(name, getattr(self, name)))
+        object.__setattr__(self, "rtol", _v.check_open_interval("rtol", self.rtol, 0.0, 1.0))
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_preset(cls, name: str, **overrides) -> "DriftParams":
+        """The named preset (see :func:`preset_names`) with ``overrides`` applied."""
+        table = _load_presets()
+        if name not in table:
+            raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(table))}")
+        data = {k: v for k, v in table[name].items() if k != "description"}
+        data.update(overrides)
+        return cls.from_mapping(data)
+
+    @classmethod
+    def from_mapping(cls, data: dict) -> "DriftParams":
+        """Build from a mapping of field names; fields not given keep their defaults."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        extra = set(data) - fields
+        if extra:
+            bad = sorted(extra)[0]
+            raise ValueError(f"unknown parameter {bad!r} for a drift memristor")
+        return cls(**dict(data))
+
+    def replace(self, **changes) -> "DriftParams":
+        """A copy with ``changes`` (validated like :meth:`from_mapping`)."""
+        data = dataclasses.asdict(self)
+        data.update(changes)
+        return self.from_mapping(data)
+
+    # -- the one SI -> kernel mapping ------------------------------------------------------
+    def kernel_vector(self, series_resistance: float = 0.0) -> np.ndarray:
+        """Parameter vector ``p`` of :mod:`spicemem.kernels.drift` (SI floats).
+
+        ``series_resistance`` (Ohm) sits between the source and the device; leave it 0
+        when the caller (the ngspice bridge) supplies the device voltage itself.
+        """
+        from ..kernels import drift as k
+
+        rs = _v.check_nonnegative("series_resistance", series_resistance)
+        p = np.zeros(k.N_PARAMS)
+        p[k.P_GM] = self.g_m
+        p[k.P_A] = self.a_fp
+        p[k.P_B] = self.b_fp
+        p[k.P_RATE_OFF] = self.rate_off
+        p[k.P_SIG_OFF] = self.sigma_off
+        p[k.P_BETA] = self.beta
+        p[k.P_X_OFF] = self.x_off
+        p[k.P_RATE_ON] = self.rate_on
+        p[k.P_SIG_ON] = self.sigma_on
+        p[k.P_SIG_P] = self.sigma_p
+        p[k.P_X_ON] = self.x_on
+        p[k.P_RSERIES] = rs
+        p[k.P_RTOL] = self.rtol
+        p[k.P_ATOL] = self.atol
+        p[k.P_HMIN] = self.h_min
+        p[k.P_HMAX] = self.h_max
+        return p
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """Time series of :func:`simulate_drift`, in SI.
+
+    Attributes
+    ----------
+    t : ndarray (K,)                 output times, s
+    source_voltage : ndarray (K,)    applied (source) voltage, V
+    x : ndarray (D, K)               state, dimensionless in [0, 1]
+    voltage : ndarray (D, K)         voltage across the device, V
+    current : ndarray (D, K)         device current, A
+    conductance : ndarray (D, K)     chord conductance i / v, S (its v -> 0 limit at v = 0)
+    series_resistance : float        Ohm
+    params : DriftParams
+    """
+
+    t: np.ndarray
+    source_voltage: np.ndarray
+    x: np.ndarray
+    voltage: np.ndarray
+    current: np.ndarray
+    conductance: np.ndarray
+    series_resistance: float
+    params: DriftParams
+
+    @property
+    def resistance(self) -> np.ndarray:
+        """Chord resistance v / i, in Ohm, shape (D, K)."""
+        return 1.0 / self.conductance
+
+
+def _check_state(name, x) -> np.ndarray:
+    x = np.atleast_1d(np.asarray(x, dtype=float))
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"{name} must be a number or a 1-D array, got shape {x.shape}")
+    if not np.all(np.isfinite(x)) or np.any(x < 0.0) or np.any(x > 1.0):
+        raise ValueError(f"{name} must lie in [0, 1], got {x.tolist()!r}")
+    return x
+
+
+def _chord(params: DriftParams, x, v) -> np.ndarray:
+    """i/v in S, and its v -> 0 limit G_m x + a (1 - x) where v = 0 (numpy, any shapes)."""
+    x = np.asarray(x, dtype=float)
+    v = np.asarray(v, dtype=float)
+    return params.g_m * x + params.a_fp * np.exp(params.b_fp * np.sqrt(np.abs(v))) * (1.0 - x)
+
+
+def conductance(params: DriftParams, x, v_read: float = 0.1):
+    """Chord conductance i(v_read, x) / v_read, in S, for states ``x`` (broadcast).
+
+    At ``v_read`` = 0 this is the small-signal limit G_m x + a (1 - x).  The
+    Frenkel-Poole channel makes the high-resistance state strongly bias dependent, so
+    the read voltage (in V) must be stated with any resistance quoted.
+    """
+    _v.check_finite("v_read", v_read)
+    x = np.asarray(x, dtype=float)
+    if not np.all((x >= 0.0) & (x <= 1.0)):
+        raise ValueError(f"x must lie in [0, 1], got {x.tolist()!r}")
+    return _chord(params, x, v_read)
+
+
+def resistance_states(params: DriftParams, v_read: float = 0.1, *, x_lrs: float = 1.0,
+                      x_hrs: float = 0.0) -> tuple[float, float]:
+    """Low- and high-resistance states (R_LRS, R_HRS) in Ohm at the read voltage (V).
+
+    The defaults are the model's bounds: x = 1 (fully metallic, 1/G_m) and x = 0 (pure
+    Frenkel-Poole channel).  SET under a compliance stops short of x = 1; pass the state
+    actually reached as ``x_lrs``.
+    """
+    g = conductance(params, np.array([x_lrs, x_hrs]), v_read)
+    return float(1.0 / g[0]), float(1.0 / g[1])
+
+
+def simulate_drift(params: DriftParams, t, v, *, x0, series_resistance: float = 0.0,
+                   t_out=None, n_out: int = 1001) -> DriftResult:
+    """Drive one or more drift memristors with a piecewise-linear voltage waveform.
+
+    Parameters
+    ----------
+    params : DriftParams
+    t, v : array_like
+        Breakpoints of the source waveform, in s and V (piecewise linear, e.g. from
+        :func:`spicemem.devices.waveforms.pulse_train`).  The run spans t[0] ... t[-1].
+    x0 : float or array_like (D,)
+        Initial state(s) in [0, 1]; D devices run through the same waveform.
+    series_resistance : float
+        Resistance between source and device, in Ohm.  The device voltage is solved
+        self-consistently, v_d + R_s i(v_d, x) = v_s, at every evaluation.
+    t_out : array_like, optional
+        Output times in s inside [t[0], t[-1]]; default ``n_out`` equally spaced points.
+        They are inserted as extra grid points, so they never coarsen the integration.
+
+    Returns
+    -------
+    DriftResult
+
+    Raises
+    ------
+    SimulationError
+        If the integrator ran out of its sub-step budget (a pathological waveform).
+    """
+    from ..kernels.drift import run_waveform
+
+    x0 = _check_state("x0", x0)
+    rs = _v.check_nonnegative("series_resistance", series_resistance)
+    n_out = _v.check_int_at_least("n_out", n_out, 2)
+    t = np.asarray(t, dtype=float)
+    v = np.asarray(v, dtype=float)
+    if t.ndim != 1 or t.shape != v.shape or t.size < 2:
+        raise ValueError(f"waveform: t and v must be 1-D of equal length >= 2, got {t.shape} and {v.shape}")
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(v))):
+        raise ValueError("waveform: t and v must be finite")
+    if np.any(np.diff(t) < 0) or t[-1] <= t[0]:
+        raise ValueError("waveform: t must be non-decreasing and span a positive time")
+    if t_out is None:
+        t_out = np.linspace(t[0], t[-1], n_out)
+    t_out = np.atleast_1d(np.asarray(t_out, dtype=float))
+    if t_out.ndim != 1 or np.any(np.diff(t_out) < 0) or t_out[0] < t[0] or t_out[-1] > t[-1]:
+        raise ValueError(f"t_out must be non-decreasing inside [{t[0]}, {t[-1]}] s")
+
+    # Integration grid: the breakpoints (kept in order, so vertical jumps survive) merged
+    # with the output times; the source is linear between neighbours of this grid.
+    tg = np.concatenate([t, t_out])
+    vg = np.concatenate([v, np.interp(t_out, t, v)])
+    is_out = np.concatenate([np.zeros(t.size, bool), np.ones(t_out.size, bool)])
+    order = np.argsort(tg, kind="stable")
+    tg, vg, is_out = tg[order], vg[order], is_out[order]
+    cols = np.flatnonzero(is_out)
+
+    n_dev = x0.size
+    k_pts = tg.size
+    x = x0.copy()
+    h = np.zeros(n_dev)
+    xo = np.empty((n_dev, k_pts))
+    vo = np.empty((n_dev, k_pts))
+    io = np.empty((n_dev, k_pts))
+    failed = run_waveform(x, tg - tg[0], vg, params.kernel_vector(rs), h, xo, vo, io)
+    if failed:
+        raise SimulationError(f"drift integrator: sub-step budget exhausted in {failed} "
+                              "device-intervals (tighten the waveform's time grid)")
+    xs, vd, cur = xo[:, cols], vo[:, cols], io[:, cols]
+    return DriftResult(t=tg[cols], source_voltage=vg[cols], x=xs, voltage=vd, current=cur,
+                       conductance=_chord(params, xs, vd), series_resistance=rs, params=params)
+
+
+def _load_presets() -> dict:
+    text = resources.files("spicemem.devices").joinpath(_PRESET_FILE).read_text()
+    return tomllib.loads(text)
+
+
+def preset_names() -> list[str]:
+    """Names of the drift-memristor presets."""
+    return sorted(_load_presets())
+
+
+def preset_description(name: str) -> str:
+    """The description (sources of every number) of a drift-memristor preset."""
+    table = _load_presets()
+    if name not in table:
+        raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(table))}")
+    return table[name].get("description", "")
