@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--realizations", type=_positive_int, help="override the realization count")
     ex.add_argument("--quick", action="store_true", help="reduced size (what the tests run)")
     ex.set_defaults(func=_cmd_experiment)
+
+    rn = sub.add_parser("run", help="run an ngspice netlist with memristors (the bridge)")
+    rn.add_argument("netlist", help="netlist file (.cir) with memristor lines")
+    rn.add_argument("--out", default="out", help="output directory (default: ./out)")
+    rn.add_argument("--seed", type=_seed, help="base seed (default: random, printed)")
+    rn.set_defaults(func=_cmd_run)
     return parser
 
 
@@ -69,6 +75,15 @@ def _cmd_experiment(args) -> int:
     js, png = run_experiment(args.name, args.out, seed=seed, realizations=args.realizations,
                              quick=args.quick)
     print(f"wrote {js}\nwrote {png}")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .bridge.outputs import run_to_files
+
+    seed = _resolve_seed(args)
+    for path in run_to_files(args.netlist, args.out, seed):
+        print(f"wrote {path}")
     return 0
 
 

@@ -83,12 +83,13 @@ HIST_SKIP = 27
 N_VSRC_CALLS = 28
 N_SYNC_CALLS = 29
 A_GOLD = 30  # float64[D]: scratch, the conductance before the step
+A_VINV = 31  # float64[D]: 1 / voltage scale of each device, 1/V (weights the change)
 # float slots
 T_PREV = 40  # time of the previous accepted point, s
 H_CAP = 41  # absolute step cap, s
 TOL = 42  # target of max |ln(G_new / G_old)| per step
 H_FLOOR = 43  # the step control never lowers a step below this, s
-LAST_DLN = 44  # max over devices of |ln(G_new / G_old)| over the last accepted step
+LAST_DLN = 44  # max over devices of min(1, |V|/V_scale) |ln(G_new / G_old)|, last step
 LAST_H = 45  # length of the last accepted step, s
 MAX_DLN = 46  # largest LAST_DLN seen in the run
 
@@ -218,6 +219,7 @@ def send_data(vdata, nvecs, ident, user):
                 ci[ERROR] = ERR_NONFINITE
                 ci[ERROR_ARG] = bad - 1
                 return 0
+    vinv = carray(f64_ptr(ci[A_VINV]), (n,))
     dln = 0.0
     for i in range(n):
         gi = g[i]
@@ -225,7 +227,10 @@ def send_data(vdata, nvecs, ident, user):
             ci[ERROR] = ERR_NONFINITE
             ci[ERROR_ARG] = i
             return 0
-        d = abs(np.log(gi / gused[i]))
+        # Relative change of the device current over the step, |ln(G1/G0)|, weighted by
+        # min(1, |V|/V_scale): an unbiased device's conductance noise costs no accuracy.
+        w = max(abs(v0[i]), abs(v1[i])) * vinv[i]
+        d = abs(np.log(gi / gused[i])) * min(w, 1.0)
         if d > dln:
             dln = d
         gsrc[i] = gi * ginv[i]
@@ -289,6 +294,10 @@ def get_sync(time, delta, olddelta, redostep, ident, location, user):
     if ci[ACTIVE] == 0 or ci[LIVE] == 0:
         return 0
     ci[N_SYNC_CALLS] += 1
+    if ci[INTERRUPT] != 0 and ci[ERROR] == 0:
+        ci[ERROR] = ERR_INTERRUPTED
+    if ci[ERROR] != 0:
+        return 0  # get_vsrc returns NaN from now on, which aborts the analysis
     if location == 1 and redostep == 0:
         return 0  # a converged step: accept it (see the module docstring)
     if location == 1:

@@ -9,6 +9,8 @@ A device type provides
   maximum conductance, so that the source value is of order one);
 * ``time_scale(params)``: the device's fastest physical time scale, in s (the default
   step cap is a fraction of it, see :mod:`spicemem.bridge.stepping`);
+* ``v_scale(params)``: the voltage below which the device barely responds, in V (the step
+  control weighs conductance changes by min(1, |V|/v_scale));
 * ``allocate(specs)``: the state arrays of a group of devices with the same model and a
   *block* (an int64 array of addresses and scales, layout ``B_*`` below) that its compiled
   group kernel reads;
@@ -98,6 +100,7 @@ class DeviceType:
     instance_params: Callable[[Any, dict, str], tuple]
     g_scale: Callable[[Any], float]
     time_scale: Callable[[Any], float]
+    v_scale: Callable[[Any], float]
     allocate: Callable[[list], list]
     kernel: Callable[[], int]
     available: bool = True
@@ -263,6 +266,7 @@ def _registry() -> dict:
             instance_params=_diffusive_instance,
             g_scale=lambda p: p.g_max,
             time_scale=lambda p: p.tau_thermal,
+            v_scale=lambda p: p.v_threshold,
             allocate=_diffusive_allocate,
             kernel=_diffusive_kernel,
         ),
@@ -273,6 +277,7 @@ def _registry() -> dict:
             instance_params=_never,
             g_scale=_never,
             time_scale=_never,
+            v_scale=_never,
             allocate=_never,
             kernel=_never,
             available=False,

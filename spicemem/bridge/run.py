@@ -182,7 +182,8 @@ def _device_specs(net: Netlist, seed: int):
         info.append({"name": dev.name, "type": dev.model.type, "model": dev.model.name,
                      "nodes": [dev.node_plus or "0", dev.node_minus or "0"], "seed": dseed,
                      "stream": stream, "init": init, "source": dev.source,
-                     "g_scale": float(dtype.g_scale(params)), "where": dev.instance.line.where})
+                     "g_scale": float(dtype.g_scale(params)),
+                     "v_scale": float(dtype.v_scale(params)), "where": dev.instance.line.where})
     return specs_by_type, info, scales
 
 
@@ -208,6 +209,7 @@ class _Session:
             self.temp[grp.indices] = grp.temp0
         self.gscale_inv = np.array([1.0 / x["g_scale"] for x in device_info]) if d else np.zeros(0)
         self.gsrc = self.g * self.gscale_inv
+        self.vinv = np.array([1.0 / x["v_scale"] for x in device_info]) if d else np.zeros(0)
         self.gold = np.zeros(d)
         self.v0 = np.zeros(d)
         self.v1 = np.zeros(d)
@@ -235,6 +237,7 @@ class _Session:
         self.name_by_hash = {fnv1a64(x["source"]) >> 2: x["source"] for x in device_info}
         self.analysis = ""
         self.tran_plot = None
+        self.run_time = 0.0
 
     # -- context ---------------------------------------------------------------------------------
     def _arm(self, cap, tol, floor):
@@ -253,6 +256,7 @@ class _Session:
         c[cb.A_TEMP] = self.temp.ctypes.data
         c[cb.A_GSCALE_INV] = self.gscale_inv.ctypes.data
         c[cb.A_GOLD] = self.gold.ctypes.data
+        c[cb.A_VINV] = self.vinv.ctypes.data
         c[cb.A_GROUPS] = self.group_table.ctypes.data
         c[cb.NGROUPS] = len(self.groups)
         c[cb.TIME_INDEX] = -1
@@ -308,7 +312,9 @@ class _Session:
             problem = _first_error(out, err)
             if problem is not None:
                 raise NetlistError(f"{self.net.source}: ngspice rejected the netlist: {problem}")
+            t_run = _time.perf_counter()
             out, err = eng.run(self._on_init)
+            self.run_time = _time.perf_counter() - t_run
             wall = _time.perf_counter() - t_start
             c = cb.CTX.copy()
             cf = c.view(np.float64)
@@ -433,6 +439,7 @@ class _Session:
             step_control={"cap_s": cap, "tol": tol, "floor_s": floor, "frozen": self.frozen},
             wall_time=wall,
             ngspice_version=eng.version,
+            extra={"run_time_s": self.run_time},
         )
 
 

@@ -58,7 +58,7 @@ class StepControl:
 
     cap: float | None = None
     cap_fraction: float = 0.5
-    tol: float = 0.1
+    tol: float = 0.5
     floor: float | None = None
 
     def __post_init__(self):
