@@ -76,7 +76,8 @@ def initial_state(params: DiffusiveParams, realizations: int, seed: int, *, firs
 
 def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int = 0,
              series_resistance: float = 0.0, t_out=None, n_out: int = 1001,
-             snapshot_times=None, x0=None, first_stream: int = 0) -> DiffusiveResult:
+             snapshot_times=None, x0=None, temperature0=None,
+             first_stream: int = 0) -> DiffusiveResult:
     """Drive the diffusive memristor with a voltage waveform.
 
     Parameters
@@ -99,6 +100,8 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
     x0 : array_like, optional
         Initial positions in m, shape (N,) or (R, N); default: Boltzmann equilibrium at
         the ambient temperature, drawn from each realization's stream.
+    temperature0 : float or array_like, optional
+        Initial device temperature in K, scalar or shape (R,); default the ambient.
 
     Returns
     -------
@@ -150,6 +153,11 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
     p[P_RSERIES] = rs / sc.resistance
     perm = np.tile(np.arange(params.n_particles, dtype=np.int64), (realizations, 1))
     theta = np.full(realizations, params.theta_ambient)
+    if temperature0 is not None:
+        t0k = np.broadcast_to(np.asarray(temperature0, dtype=float), (realizations,))
+        if not np.all(np.isfinite(t0k)) or np.any(t0k <= 0):
+            raise ValueError(f"temperature0 must be finite and > 0 K, got {temperature0!r}")
+        theta[:] = sc.theta(t0k)
     k_out = out_steps.size
     g = np.zeros((realizations, k_out))
     th = np.zeros((realizations, k_out))

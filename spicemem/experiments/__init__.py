@@ -23,6 +23,7 @@ from ..io import atomic_write_json, ensure_dir
 #: name -> module (relative to this package).  Descriptions live in the modules.
 EXPERIMENTS: dict[str, str] = {
     "single-pulse": ".single_pulse",
+    "hybrid-validation": ".hybrid_validation",
 }
 
 
