@@ -535,15 +535,13 @@ def _parse_tran(toks, where: str) -> dict:
     if not (tstop > 0 and tstep > 0 and 0 <= tstart < tstop):
         raise NetlistError(f"{where}: malformed .tran: need 0 < TSTEP, 0 <= TSTART < TSTOP")
     return {"tstep": tstep, "tstop": tstop, "tstart": tstart, "tmax": tmax,
-            "uic": any(t.lower() == "uic" for t in toks[1:]), "where": where}
+            "uic": any(t.lower() == "uic" for t in toks[1:]), "where": where, "args": args}
 
 
 def _tran_line(tran: dict) -> str:
     # Devices must be advanced from t = 0: ngspice sends no data before TSTART, so the
     # bridge runs from 0 and drops the earlier points from the results itself.
-    parts = [".tran", repr(tran["tstep"]), repr(tran["tstop"]), "0"]
-    if tran["tmax"] is not None:
-        parts.append(repr(tran["tmax"]))
+    parts = [".tran", tran["args"][0], tran["args"][1], "0", *tran["args"][3:4]]
     if tran["uic"]:
         parts.append("uic")
     return " ".join(parts)

@@ -1,0 +1,151 @@
+"""Accuracy of the bridge against the standalone simulation and against circuit laws.
+
+Parameters: the ``wang2017_paper`` preset with friction 10, heating 20 and k_B T0/w_p = 0.35,
+which switches ON under a ~2.5 V_th pulse within a few 1/kappa (1/kappa = 1 us) and relaxes
+after it (the conftest's ``switching_params``).
+"""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from spicemem.bridge import StepControl, run_netlist, stream_index
+from spicemem.bridge.engine import get_engine
+from spicemem.devices.diffusive import DiffusiveParams
+from spicemem.devices.ensemble import simulate
+
+pytestmark = pytest.mark.ngspice
+
+OVERRIDES = dict(friction_ratio=10, heating_ratio=20, theta_ambient=0.35)
+MODEL = (".model ag diffusive (preset=wang2017_paper friction_ratio=10 heating_ratio=20 "
+         "theta_ambient=0.35 {extra})")
+PULSE_T = np.array([0.0, 1e-6, 1.5e-6, 15.5e-6, 16e-6, 24e-6])
+PULSE_V = np.array([0.0, 0.0, 2.5, 2.5, 0.0, 0.0])
+PWL = "pwl(0 0 1u 0 1.5u 2.5 15.5u 2.5 16u 0)"
+
+
+def _standalone_params(**extra):
+    """The bridge advances devices with Langevin dynamics; make the standalone do the same
+    (the physics core may default to another integrator)."""
+    fields = {f.name for f in dataclasses.fields(DiffusiveParams)}
+    if "integrator" in fields:
+        extra.setdefault("integrator", "langevin")
+    return DiffusiveParams.from_preset("wang2017_paper", **OVERRIDES, **extra)
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The process's one ngspice (every bridge test module asks for the same object)."""
+    return get_engine()
+
+
+def test_ideal_source_reproduces_standalone_numbers(engine):
+    """Same seed, stream and time grid: the same numbers.  With ``coupling_steps=1`` the
+    standalone kernel and the bridge take identical Langevin steps; the bridge's accepted
+    times come from ngspice and differ from the standalone's k*dt by rounding on the ramps,
+    which the dynamics amplifies to ~1e-7 relative (measured 7e-8): hence rtol 1e-5."""
+    text = "\n".join(["* ideal source", MODEL.format(extra="coupling_steps=1"),
+                      f"V1 in 0 {PWL}", "N1 in 0 ag seed=7", ".tran 0.5u 24u", ".end"])
+    r = run_netlist(text, seed=1)
+    p = _standalone_params(coupling_steps=1)
+    dt = p.core.dt * p.tau_thermal
+    steps = np.floor(r.time / dt + 1e-9)
+    s = simulate(p, PULSE_T, PULSE_V, seed=7, first_stream=stream_index("n1"), t_out=steps * dt)
+    assert r.devices[0]["stream"] == stream_index("n1")
+    np.testing.assert_allclose(r.device_conductance[0], s.conductance[0], rtol=1e-5)
+    np.testing.assert_allclose(r.temperature[0], s.temperature[0], rtol=1e-5)
+    # the device switched ON and relaxed: the comparison covers both regimes
+    assert r.device_conductance[0].max() > 20 * r.device_conductance[0][0]
+    assert engine.plots() == ["const"]  # the circuit and its plots were removed
+
+
+def test_ideal_source_same_statistics(engine):
+    """Default multirate coupling (eq. 3 every 4 steps, restarted at each accepted point):
+    the numbers differ from the standalone's but the statistics must not.  Statistic: each
+    device's time average of ln G over the pulse.  Bridge (8 devices) and standalone (8
+    realizations, other seed) are independent samples of one law: their means must agree
+    within 4 combined standard errors (false alarm 6e-5)."""
+    n = 8
+    lines = ["* eight devices", MODEL.format(extra=""), f"V1 in 0 {PWL}"]
+    lines += [f"N{k} in 0 ag" for k in range(n)]
+    lines += [".tran 0.5u 16u", ".end"]
+    r = run_netlist("\n".join(lines), seed=11)
+    s = simulate(_standalone_params(), PULSE_T, PULSE_V, realizations=n, seed=12,
+                 t_out=np.linspace(2e-6, 15e-6, 400))
+    win = (r.time >= 2e-6) & (r.time <= 15e-6)
+    tb = r.time[win]
+    lb = np.log(r.device_conductance[:, win])
+    avg_b = np.trapezoid(lb, tb, axis=1) / (tb[-1] - tb[0])
+    avg_s = np.log(s.conductance).mean(axis=1)
+    se = np.sqrt(avg_b.var(ddof=1) / n + avg_s.var(ddof=1) / n)
+    assert abs(avg_b.mean() - avg_s.mean()) < 4 * se, (avg_b, avg_s)
+    assert len(set(np.round(avg_b, 12))) == n  # independent devices
+
+
+COMPLIANCE = """* compliance: {n} independent devices, each behind 20 kOhm
+{model}
+V1 in 0 pwl(0 0 1u 0 1.5u 3 25.5u 3 26u 0)
+{devices}
+.tran 0.5u 26u
+.end
+"""
+
+
+def _compliance(n):
+    devs = "\n".join(f"Rs{k} in m{k} 20k\nN{k} m{k} 0 ag" for k in range(n))
+    return COMPLIANCE.format(n=n, model=MODEL.format(extra=""), devices=devs)
+
+
+def test_compliance_ohm_and_kcl_at_every_point(engine):
+    """With the conductance ngspice used at each point, the device obeys Ohm's law and the
+    resistor's current equals the device's (KCL at the middle node) to ngspice's Newton
+    tolerance: the B-source I = G V(a,b) is linearised at the previous iterate, so the
+    accepted solution satisfies KCL to reltol (1e-3, ngspice's default) relative plus
+    abstol (1e-12 A); measured: 2.5e-4 relative at the switching point, 0 elsewhere."""
+    r = run_netlist(_compliance(1), seed=3)
+    v_in, v_m = r.vectors["v(in)"], r.vectors["v(m0)"]
+    i_r = (v_in - v_m) / 20e3
+    i_dev = r.current[0]
+    np.testing.assert_allclose(r.voltage[0], v_m, rtol=0, atol=0)
+    np.testing.assert_allclose(i_dev, v_m * r.conductance[0], rtol=1e-15)
+    err = np.abs(i_r - i_dev)
+    assert np.all(err <= 1e-3 * np.abs(i_r) + 1e-12), np.max(err / (np.abs(i_r) + 1e-12))
+    np.testing.assert_allclose(-r.vectors["i(v1)"], i_r, rtol=1e-3, atol=1e-12)  # KCL at the source
+    assert r.device_conductance[0].max() > 10 * r.device_conductance[0][0]  # it switched
+    # the conductance used at a point is the one committed at the previous point
+    np.testing.assert_array_equal(r.conductance[0][1:], r.device_conductance[0][:-1])
+
+
+def _switch_times(r, level):
+    """First time each device's committed conductance exceeds ``level`` (log-linear
+    interpolation between accepted points); NaN if it never does."""
+    out = []
+    for g in r.device_conductance:
+        k = np.argmax(g > level)
+        if g[k] <= level:
+            out.append(np.nan)
+            continue
+        t0, t1 = r.time[k - 1], r.time[k]
+        f = (np.log(level) - np.log(g[k - 1])) / (np.log(g[k]) - np.log(g[k - 1]))
+        out.append(t0 + f * (t1 - t0))
+    return np.array(out)
+
+
+def test_compliance_converges_as_the_step_cap_halves(engine):
+    """Halving the step cap (0.5/kappa -> 0.25/kappa) changes the mean switching time by
+    less than its standard error.  Same seed: the devices share their random streams, so
+    the change is the splitting error, not sampling noise."""
+    n = 12
+    text = _compliance(n)
+    level = 0.3 * DiffusiveParams.from_preset("wang2017_paper", **OVERRIDES).g_max
+    ts = []
+    for cap in (0.5e-6, 0.25e-6):
+        r = run_netlist(text, seed=5, step=StepControl(cap=cap))
+        ts.append(_switch_times(r, level))
+    t_coarse, t_fine = ts
+    assert np.isfinite(t_fine).sum() >= n - 2, t_fine
+    ok = np.isfinite(t_coarse) & np.isfinite(t_fine)
+    se = t_fine[ok].std(ddof=1) / np.sqrt(ok.sum())
+    change = abs(t_coarse[ok].mean() - t_fine[ok].mean())
+    assert change < se, (change, se, t_coarse, t_fine)
