@@ -31,6 +31,7 @@ install: engine $(STAMP)
 
 demo: install
 	$(PYTHON) examples/single_pulse.py --out $(OUT)
+	$(PYTHON) -m spicemem.cli run netlists/compliance.cir --out $(OUT) --seed 1
 
 test: install
 	$(PYTHON) -m pytest

@@ -17,7 +17,8 @@ so the splitting is first order in the step h, and it is small when the relative
 of G per step, |ln(G_n+1 / G_n)|, is small.  The controller therefore keeps that change
 near ``tol`` and bounds the step by ``cap``:
 
-    h_next = max(floor, min(ngspice's h, cap, tol * h_n / |ln(G_n+1 / G_n)|max))
+    h_next = max(floor, min(ngspice's h, cap, tol * h_n / d_n)),
+    d_n = max over devices of min(1, |V| / V_scale) |ln(G_n+1 / G_n)|,
 
 computed before every step (GetSyncData, location 0) and again when ngspice redoes a step
 (location 1).  ``floor`` bounds the controller from below: it never lowers a step under it,
@@ -28,8 +29,12 @@ only after acceptance), so there is no measured state change to reject on; limit
 next step with the change just measured is what it can do, and with the cap the result
 converges as the cap shrinks (``tests/test_bridge_accuracy.py``).
 
-A stochastic device's conductance also fluctuates at zero bias; with ``tol`` these
-fluctuations lower the step too, which the floor bounds.
+A stochastic device's conductance fluctuates at every bias (diffusive model at
+k_B T0/w_p = 0.35: median |d ln G| 0.03-0.08, 99th percentile 0.1-0.33 between samples 1 ns
+to 0.5 us apart).  The weight min(1, |V|/V_scale) drops the noise of unbiased devices, whose
+current is zero, and the default ``tol`` = 0.5 sits above the noise, so the rate control
+reacts to switching events (99th percentile 1-3.4 under a 2.5 V pulse) and the cap does the
+rest.
 """
 
 from __future__ import annotations
