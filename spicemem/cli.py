@@ -53,6 +53,24 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--out", default="out", help="output directory (default: ./out)")
     rn.add_argument("--seed", type=_seed, help="base seed (default: random, printed)")
     rn.set_defaults(func=_cmd_run)
+
+    from .sweep.options import nonnegative_int, scheduler_address
+
+    sw = sub.add_parser("sweep", help="run a parameter sweep / Monte Carlo (local processes or Dask)",
+                        description="Run the points x realizations of a sweep file; running it "
+                                    "again with the same --out resumes (docs/sweeps.md).")
+    sw.add_argument("spec", help="sweep file (TOML)")
+    sw.add_argument("--out", help="output directory (default: out/<name of the sweep file>)")
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=nonnegative_int,
+                       help="local worker processes (default: the CPUs available; 0: in this process)")
+    where.add_argument("--scheduler", type=scheduler_address, metavar="ADDRESS",
+                       help="run on an existing Dask cluster, e.g. tcp://host:8786")
+    sw.add_argument("--recycle", type=nonnegative_int, default=None,
+                    help="tasks per local worker before it is replaced (default 50; 0: never)")
+    sw.add_argument("--seed", type=_seed, help="base seed (default: the spec's, else the one "
+                                                "stored in --out, else random; printed)")
+    sw.set_defaults(func=_cmd_sweep)
     return parser
 
 
@@ -84,6 +102,25 @@ def _cmd_run(args) -> int:
     seed = _resolve_seed(args)
     for path in run_to_files(args.netlist, args.out, seed):
         print(f"wrote {path}")
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    from pathlib import Path
+
+    from .sweep import load_spec, run_sweep
+    from .sweep.backends import DEFAULT_RECYCLE
+
+    spec = load_spec(args.spec)
+    out = args.out if args.out is not None else Path("out") / Path(args.spec).stem
+    summary = run_sweep(spec, out, workers=args.workers, scheduler=args.scheduler, seed=args.seed,
+                        recycle=DEFAULT_RECYCLE if args.recycle is None else args.recycle)
+    print(f"wrote {summary.table}")
+    failed = summary.rows - summary.resumed - summary.ok
+    if failed:
+        print(f"spicemem: {failed} of {summary.rows} rows failed or are missing (see the status "
+              f"and error columns); run the same command again to retry them", file=sys.stderr)
+        return 1
     return 0
 
 

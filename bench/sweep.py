@@ -1,0 +1,101 @@
+"""Speed of the sweep machinery: 1 vs 2 local worker processes, and the pool's overhead.
+
+A fixed device sweep (12 points x 6 realizations, one task per point of ~1 s) runs
+
+* in this process (the baseline: the same tasks, no pool),
+* on 1 local worker process, and on 2,
+
+and a sweep of 200 no-op tasks (``builtins:dict`` as the target) measures what the pool
+costs per task once its workers are up.  Prints one JSON line:
+
+  task_s                  mean time of one task in this process
+  inline_s, pool1_s, pool2_s   wall times of the three runs (pool runs include starting
+                          their workers: spawn, imports, loading the compiled kernels)
+  speedup_2_vs_1          pool1_s / pool2_s (goal: >= 1.8 on 2 free cores)
+  overhead_per_task_s     (pool1_s - inline_s) / tasks: everything the pool adds, worker
+                          start-up included, spread over the tasks
+  dispatch_per_task_ms    per-task cost of the pool alone (no-op tasks, start-up removed)
+
+Every worker runs Numba on one thread (``NUMBA_NUM_THREADS=1``; the in-process baseline
+too): the parallelism is the processes, and a worker that started a thread per core
+would compete with the other workers for the same cores.  On a machine shared with other
+jobs the speed-up is bounded by the cores actually free; ``load_avg`` is printed beside it.
+
+Run: python bench/sweep.py [--points 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+
+from spicemem.sweep import run_sweep
+
+
+def device_spec(points: int) -> dict:
+    temps = [330.0 + 5.0 * k for k in range(points)]
+    return {
+        "sweep": {"target": "device", "seed": 1, "realizations": 6, "realizations_per_task": 6,
+                  "metrics": ["g_peak", "relaxation_time"]},
+        # Pure Langevin: the task is the simulation, not the hopping tables' set-up.
+        "device": {"preset": "wang2017_paper", "friction_ratio": 10, "heating_ratio": 20,
+                   "integrator": "langevin"},
+        "waveform": {"amplitude": 2.5, "width": 3e-6, "delay": 0.5e-6, "rise": 0.05e-6, "tail": 25e-6},
+        "parameters": {"device.t_ambient": temps},
+    }
+
+
+def noop_spec(n: int) -> dict:
+    return {"sweep": {"target": "python", "seed": 1, "metrics": ["x"]},
+            "python": {"function": "builtins:dict"},
+            "parameters": {"python.x": list(range(n))}}
+
+
+def timed(spec, workers: int) -> float:
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        summary = run_sweep(spec, out, workers=workers, recycle=0, progress=False, log=lambda m: None)
+        wall = time.perf_counter() - t0
+    if summary.failed:
+        raise RuntimeError(f"{summary.failed} rows failed in the benchmark sweep")
+    return wall
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--points", type=int, default=12)
+    args = ap.parse_args(argv)
+    spec = device_spec(args.points)
+    # Warm this process (kernels loaded from Numba's cache) so that the baseline is tasks only.
+    timed({**spec, "parameters": {"device.t_ambient": [300.0]}}, 0)
+    inline = timed(spec, 0)
+    pool1 = timed(spec, 1)
+    pool2 = timed(spec, 2)
+    tasks = args.points
+    n_noop = 200
+    startup = timed(noop_spec(1), 1)
+    noop = timed(noop_spec(n_noop), 1)
+    out = {
+        "bench": "sweep",
+        "cpus": len(os.sched_getaffinity(0)),
+        "load_avg": round(os.getloadavg()[0], 2),
+        "tasks": tasks,
+        "task_s": inline / tasks,
+        "inline_s": inline,
+        "pool1_s": pool1,
+        "pool2_s": pool2,
+        "speedup_2_vs_1": pool1 / pool2,
+        "speedup_2_vs_inline": inline / pool2,
+        "overhead_per_task_s": (pool1 - inline) / tasks,
+        "overhead_pct": 100 * (pool1 - inline) / inline,
+        "worker_startup_s": startup,
+        "dispatch_per_task_ms": 1e3 * max(noop - startup, 0.0) / (n_noop - 1),
+    }
+    print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in out.items()}))
+
+
+if __name__ == "__main__":
+    main()
