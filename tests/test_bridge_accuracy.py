@@ -45,7 +45,7 @@ def test_ideal_source_reproduces_standalone_numbers(engine):
     standalone kernel and the bridge take identical Langevin steps; the bridge's accepted
     times come from ngspice and differ from the standalone's k*dt by rounding on the ramps,
     which the dynamics amplifies to ~1e-7 relative (measured 7e-8): hence rtol 1e-5."""
-    text = "\n".join(["* ideal source", MODEL.format(extra="coupling_steps=1"),
+    text = "\n".join(["* ideal source", MODEL.format(extra="coupling_steps=1 integrator=langevin"),
                       f"V1 in 0 {PWL}", "N1 in 0 ag seed=7", ".tran 0.5u 24u", ".end"])
     r = run_netlist(text, seed=1)
     p = _standalone_params(coupling_steps=1)
@@ -60,18 +60,20 @@ def test_ideal_source_reproduces_standalone_numbers(engine):
     assert engine.plots() == ["const"]  # the circuit and its plots were removed
 
 
-def test_ideal_source_same_statistics(engine):
+@pytest.mark.parametrize("integrator", ["langevin", "hybrid"])
+def test_ideal_source_same_statistics(engine, integrator):
     """Default multirate coupling (eq. 3 every 4 steps, restarted at each accepted point):
     the numbers differ from the standalone's but the statistics must not.  Statistic: each
     device's time average of ln G over the pulse.  Bridge (8 devices) and standalone (8
     realizations, other seed) are independent samples of one law: their means must agree
-    within 4 combined standard errors (false alarm 6e-5)."""
+    within 4 combined standard errors (false alarm 6e-5).  The hybrid hops between wells
+    once the device is cold; in the bridge it restarts at every accepted point."""
     n = 8
-    lines = ["* eight devices", MODEL.format(extra=""), f"V1 in 0 {PWL}"]
+    lines = ["* eight devices", MODEL.format(extra=f"integrator={integrator}"), f"V1 in 0 {PWL}"]
     lines += [f"N{k} in 0 ag" for k in range(n)]
     lines += [".tran 0.5u 16u", ".end"]
     r = run_netlist("\n".join(lines), seed=11)
-    s = simulate(_standalone_params(), PULSE_T, PULSE_V, realizations=n, seed=12,
+    s = simulate(_standalone_params(integrator=integrator), PULSE_T, PULSE_V, realizations=n, seed=12,
                  t_out=np.linspace(2e-6, 15e-6, 400))
     win = (r.time >= 2e-6) & (r.time <= 15e-6)
     tb = r.time[win]

@@ -57,7 +57,19 @@ B_GSCALE = 22  # S per unit of conductance
 B_KSCALE = 23  # K per unit of temperature
 B_DT = 24  # internal step, in units of time
 B_INV_DX = 25
+B_AUX = 17  # int64[AUX_SLOTS] of the hybrid integrator (0 for pure Langevin groups)
 BLOCK_SLOTS = 32
+
+# -- auxiliary block of the hybrid (hopping) diffusive kernel -------------------------------------
+A_COUNTS = 0  # int64[n, kmax]: basin occupations
+A_MODES = 1  # int64[n, 2]: regime and landscape index
+A_HC = 2  # float64[N_HYBRID]: hybrid control
+A_NV = 3  # hop-table dimensions: voltages, temperatures, basins, quadrature points
+A_NT = 4
+A_KMAX = 5
+A_NG = 6
+A_TABLES = 8  # 14 addresses: the hop-table tuple in the order of spicemem.kernels.hopping.T_*
+AUX_SLOTS = 24
 
 
 @dataclass(frozen=True)
@@ -141,12 +153,6 @@ def _diffusive_params(raw: dict, where: str):
             values[key] = int(x) if x == int(x) else x
         else:
             values[key] = _number(key, value, where)
-    if values.get("integrator", "langevin") != "langevin":
-        raise NetlistError(f"{where}: parameter 'integrator': the bridge advances devices with "
-                           f"Langevin dynamics only ('langevin'), found {values['integrator']!r}")
-    if "integrator" in kinds:
-        # The hybrid hopping integrator is not wired into the bridge yet (see docs/bridge.md).
-        values["integrator"] = "langevin"
     try:
         if preset is None:
             return DiffusiveParams.from_mapping(values)
@@ -220,9 +226,13 @@ def _diffusive_allocate(specs: list) -> list:
         index = np.array([s.index for s in members], dtype=np.int64)
         block = np.zeros(BLOCK_SLOTS, dtype=np.int64)
         bf = block.view(np.float64)
+        keep = {}
+        if params0.integrator == "hybrid":
+            keep = _hybrid_aux(core, n, fstate, block)
+            fstate = keep.pop("fstate")
         block[B_N] = n
         block[B_INDEX] = index.ctypes.data
-        block[B_FSTATE], block[B_NF] = fstate.ctypes.data, npart + 1
+        block[B_FSTATE], block[B_NF] = fstate.ctypes.data, fstate.shape[1]
         block[B_ISTATE], block[B_NI] = istate.ctypes.data, npart + 1
         block[B_RNG] = rng.ctypes.data
         block[B_P], block[B_NP] = pvec.ctypes.data, N_PARAMS
@@ -234,11 +244,44 @@ def _diffusive_allocate(specs: list) -> list:
         bf[B_KSCALE] = sc.temperature
         bf[B_DT] = core.dt
         bf[B_INV_DX] = core.inv_dx
-        groups.append(Group("diffusive", index, block, _diffusive_kernel(), g0, temp0,
+        kernel = _diffusive_hybrid_kernel() if keep else _diffusive_kernel()
+        groups.append(Group("diffusive", index, block, kernel, g0, temp0,
                             {"fstate": fstate, "istate": istate, "rng": rng, "p": pvec,
                              "table": table, "scratch": scratch, "index": index,
-                             "n_particles": npart}))
+                             "n_particles": npart, **keep}))
     return groups
+
+
+def _hybrid_aux(core, n: int, fstate: np.ndarray, block: np.ndarray) -> dict:
+    """State of the hybrid integrator for a group; returns the arrays to keep alive.
+
+    The hybrid keeps a continuous device clock (in units of 1/kappa) in an extra column of
+    the float state, because a hopping device does not advance on the Langevin step grid.
+    """
+    from ..kernels.hopping import MODE_LANGEVIN
+
+    tab = core.hop_tables
+    kmax = tab[4].shape[1]
+    counts = np.zeros((n, kmax), dtype=np.int64)
+    modes = np.zeros((n, 2), dtype=np.int64)
+    modes[:, 0] = MODE_LANGEVIN
+    hc = np.ascontiguousarray(core.hybrid_control, dtype=np.float64)
+    fs = np.zeros((n, fstate.shape[1] + 1))
+    fs[:, :-1] = fstate
+    aux = np.zeros(AUX_SLOTS, dtype=np.int64)
+    aux[A_COUNTS], aux[A_MODES], aux[A_HC] = counts.ctypes.data, modes.ctypes.data, hc.ctypes.data
+    aux[A_NV], aux[A_NT], aux[A_KMAX], aux[A_NG] = tab[0].size, tab[1].size, kmax, tab[13].size
+    tables = [np.ascontiguousarray(a) for a in tab]
+    for q, a in enumerate(tables):
+        aux[A_TABLES + q] = a.ctypes.data
+    block[B_AUX] = aux.ctypes.data
+    return {"fstate": fs, "counts": counts, "modes": modes, "hc": hc, "aux": aux, "tables": tables}
+
+
+def _diffusive_hybrid_kernel() -> int:
+    from .kernels import diffusive_hybrid_group
+
+    return diffusive_hybrid_group.address
 
 
 def _diffusive_kernel() -> int:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import numpy as np
 from numba import carray, cfunc
 
-from ..kernels.diffusive import P_LAM, advance, resistance
+from ..kernels.diffusive import P_FIELD, P_LAM, advance, resistance
+from ..kernels.hopping import N_HYBRID, advance_hybrid, materialize
 from ._abi import f64_ptr, i64_ptr, u64_ptr
 from .callbacks import GROUP_KERNEL_SIG
-from .devices import (B_DT, B_FSTATE, B_G, B_GSCALE, B_INDEX, B_INV_DX, B_ISTATE, B_KSCALE, B_N,
+from .devices import (A_COUNTS, A_HC, A_KMAX, A_MODES, A_NG, A_NT, A_NV, A_TABLES, AUX_SLOTS, B_AUX,
+                      B_DT, B_FSTATE, B_G, B_GSCALE, B_INDEX, B_INV_DX, B_ISTATE, B_KSCALE, B_N,
                       B_NDEV, B_NF, B_NP, B_NT, B_P, B_RNG, B_SCRATCH, B_TABLE, B_TEMP, B_TSCALE,
                       B_V0, B_V1, B_VSCALE, BLOCK_SLOTS)
 
@@ -72,6 +74,80 @@ def diffusive_group(block, t0, t1):
                      target - k, dt)
         fs[j, npart] = th
         ist[j, npart] = target
+        r = resistance(x, order, p[j, P_LAM])
+        g[gi] = gs / r
+        temp[gi] = th * ks
+        if not (np.isfinite(r) and np.isfinite(th)):
+            return gi + 1
+    return 0
+
+
+@cfunc(GROUP_KERNEL_SIG, cache=True)
+def diffusive_hybrid_group(block, t0, t1):
+    """Advance diffusive devices from t0 to t1 (s) with the hybrid integrator.
+
+    As :func:`diffusive_group`, but each device runs
+    :func:`spicemem.kernels.hopping.advance_hybrid`: Langevin dynamics while hot or biased,
+    exact hopping between wells while cold.  Each device keeps a continuous clock (float
+    state column ``npart + 1``); in the hopping regime its positions are drawn from the
+    wells' Boltzmann laws at every accepted point, so that ngspice sees the conductance of
+    the present configuration.
+    """
+    b = carray(i64_ptr(block), (BLOCK_SLOTS,))
+    bf = carray(f64_ptr(block), (BLOCK_SLOTS,))
+    n = b[B_N]
+    ndev = b[B_NDEV]
+    nf = b[B_NF]
+    npart = nf - 2
+    index = carray(i64_ptr(b[B_INDEX]), (n,))
+    v0 = carray(f64_ptr(b[B_V0]), (ndev,))
+    v1 = carray(f64_ptr(b[B_V1]), (ndev,))
+    g = carray(f64_ptr(b[B_G]), (ndev,))
+    temp = carray(f64_ptr(b[B_TEMP]), (ndev,))
+    fs = carray(f64_ptr(b[B_FSTATE]), (n, nf))
+    ist = carray(i64_ptr(b[B_ISTATE]), (n, npart + 1))
+    rng = carray(u64_ptr(b[B_RNG]), (n, 4))
+    p = carray(f64_ptr(b[B_P]), (n, b[B_NP]))
+    tabf = carray(f64_ptr(b[B_TABLE]), (b[B_NT],))
+    scr = carray(f64_ptr(b[B_SCRATCH]), (16,))
+    aux = carray(i64_ptr(b[B_AUX]), (AUX_SLOTS,))
+    nv, nt, km, ng = aux[A_NV], aux[A_NT], aux[A_KMAX], aux[A_NG]
+    counts = carray(i64_ptr(aux[A_COUNTS]), (n, km))
+    modes = carray(i64_ptr(aux[A_MODES]), (n, 2))
+    hc = carray(f64_ptr(aux[A_HC]), (N_HYBRID,))
+    q = A_TABLES
+    tab = (carray(f64_ptr(aux[q]), (nv,)), carray(f64_ptr(aux[q + 1]), (nt,)),
+           carray(i64_ptr(aux[q + 2]), (nv,)), carray(f64_ptr(aux[q + 3]), (nv, km + 1)),
+           carray(f64_ptr(aux[q + 4]), (nv, km)), carray(f64_ptr(aux[q + 5]), (nv, km)),
+           carray(f64_ptr(aux[q + 6]), (nv, km)), carray(f64_ptr(aux[q + 7]), (nv, km)),
+           carray(f64_ptr(aux[q + 8]), (nv, km)), carray(f64_ptr(aux[q + 9]), (nv, km)),
+           carray(f64_ptr(aux[q + 10]), (nv, km)), carray(f64_ptr(aux[q + 11]), (nv, nt, km)),
+           carray(f64_ptr(aux[q + 12]), (nv, nt, km)), carray(f64_ptr(aux[q + 13]), (ng,)))
+    ts = bf[B_TSCALE]
+    vs = bf[B_VSCALE]
+    gs = bf[B_GSCALE]
+    ks = bf[B_KSCALE]
+    dt = bf[B_DT]
+    inv_dx = bf[B_INV_DX]
+    u1 = t1 / ts
+    tw = scr[0:2]
+    vw = scr[2:4]
+    tw[0] = t0 / ts
+    tw[1] = u1
+    for j in range(n):
+        clock = fs[j, npart + 1]
+        if u1 <= clock:
+            continue
+        gi = index[j]
+        vw[0] = v0[gi] / vs
+        vw[1] = v1[gi] / vs
+        x = fs[j, :npart]
+        order = ist[j, :npart]
+        th = advance_hybrid(x, order, counts[j], modes[j], fs[j, npart], rng[j], tabf, inv_dx, p[j],
+                            hc, tab, tw, vw, clock, u1, dt)
+        fs[j, npart] = th
+        fs[j, npart + 1] = u1
+        materialize(x, counts[j], modes[j], th, rng[j], tab, p[j, P_FIELD], vw[1])
         r = resistance(x, order, p[j, P_LAM])
         g[gi] = gs / r
         temp[gi] = th * ks
