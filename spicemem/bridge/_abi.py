@@ -13,7 +13,12 @@ C helpers.  Everything else is plain pointer arithmetic on addresses read from t
 from __future__ import annotations
 
 from llvmlite import ir
-from numba import types
+
+from .._numba_cache import configure as _configure_cache
+
+_configure_cache()  # before the bridge's cache=True callbacks are defined
+
+from numba import types  # noqa: E402
 from numba.extending import intrinsic
 
 #: Name of the context symbol (unique to spicemem; versioned with the slot layout).

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numba
 
+from .._numba_cache import configure as _configure_cache
+
+_configure_cache()  # before any cache=True kernel is defined (see spicemem/_numba_cache.py)
+
 
 def jit(func=None, *, parallel: bool = False):
     """Compile ``func`` in nopython mode with the project's options.
