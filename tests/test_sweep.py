@@ -242,6 +242,22 @@ def test_failed_rows_make_exit_1_and_a_retry_fixes_them(tmp_path, capsys):
                              "wall_time_s"]
 
 
+def test_an_experiment_is_a_target_and_a_missing_metric_fails_its_rows(tmp_path):
+    spec = {"sweep": {"target": "experiment", "seed": 1, "metrics": ["g_peak", "g_at_pulse_end"]},
+            "experiment": {"name": "single-pulse", "quick": True},
+            "parameters": {"experiment.realizations": [2]}}
+    s = run_sweep(spec, tmp_path / "e", workers=0, progress=False)
+    row = read_rows(tmp_path / "e")[0]
+    assert s.ok == 1 and 0 < float(row["g_at_pulse_end"]) <= float(row["g_peak"]) <= 1
+    with pytest.raises(SpecError, match="experiment.name = 'fig99'"):
+        SweepSpec.from_dict({**spec, "experiment": {"name": "fig99"}})
+    spec = toy_spec()
+    spec["sweep"]["metrics"] = ["y", "z"]
+    s = run_sweep(spec, tmp_path / "p", workers=0, progress=False)
+    row = read_rows(tmp_path / "p")[0]
+    assert s.failed == 12 and row["error"] == "LookupError: the function's result has no 'z' (scalars: y, u)"
+
+
 def test_a_bad_device_value_fails_its_point_only(tmp_path):
     spec = {"sweep": {"target": "device", "seed": 2, "metrics": ["g_peak", "relaxation_time"]},
             "device": {"integrator": "langevin", "n_particles": 8},
@@ -320,3 +336,30 @@ def test_spec_hash_ignores_grouping_but_not_values():
     assert SweepSpec.from_dict(base).spec_hash() == SweepSpec.from_dict(other).spec_hash()
     other["parameters"]["python.x"] = [0, 1, 2, 4]
     assert SweepSpec.from_dict(base).spec_hash() != SweepSpec.from_dict(other).spec_hash()
+
+
+@pytest.mark.ngspice
+def test_a_netlist_sweep_runs_in_a_worker_and_matches_this_process(tmp_path):
+    (tmp_path / "rc.cir").write_text(
+        "* a pulse through a resistor into one diffusive memristor\n"
+        ".param vin=2.0 rs=1k\n"
+        ".model ag diffusive (preset=wang2017_paper friction_ratio=10 heating_ratio=20\n"
+        "+ integrator=langevin n_particles=10 temp=330)\n"
+        "V1 in 0 pwl(0 0 0.1u {vin} 1u {vin} 1.1u 0)\nR1 in mid {rs}\nN1 mid 0 ag\n"
+        ".tran 0.05u 2u\n.end\n")
+    spec = {"sweep": {"target": "netlist", "seed": 4, "realizations": 2,
+                      "metrics": ["max:g(n1)", "final:v(mid)", "max:temp(N1)"]},
+            "netlist": {"path": "rc.cir"}, "param": {"rs": 2000},
+            "parameters": {"param.vin": [1.5, 2.5], "model.ag.temp": [350.0]}}
+    spec = SweepSpec.from_dict(spec, base_dir=tmp_path)
+    a = run_sweep(spec, tmp_path / "pool", workers=1, progress=False)
+    b = run_sweep(spec, tmp_path / "here", workers=0, progress=False)
+    assert a.ok == b.ok == 4
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "wall_time_s"} for r in rows]  # noqa: E731
+    assert strip(read_rows(tmp_path / "pool")) == strip(read_rows(tmp_path / "here"))
+    rows = read_rows(tmp_path / "here")
+    assert float(rows[2]["max:temp(N1)"]) > float(rows[0]["max:temp(N1)"]) > 349  # more volts, hotter
+    with pytest.raises(SpecError, match=r"no '\.param vout=\.\.\.' line"):
+        SweepSpec.from_dict({"sweep": {"target": "netlist", "metrics": ["max:v(mid)"]},
+                             "netlist": {"path": "rc.cir"}, "parameters": {"param.vout": [1.0]}},
+                            base_dir=tmp_path)

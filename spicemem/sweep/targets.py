@@ -432,7 +432,7 @@ class NetlistTarget(Target):
         for metric in config["metrics"]:
             red, _, col = metric.partition(":")
             if col.lower() not in cols:
-                raise KeyError(f"no output column {col!r} (have: {_short(sorted(cols))})")
+                raise LookupError(f"no output column {col!r} (have: {_short(sorted(cols))})")
             arr = np.asarray(cols[col.lower()], dtype=float)
             out[metric] = float({"max": np.max, "min": np.min, "mean": np.mean,
                                  "initial": lambda a: a[0], "final": lambda a: a[-1]}[red](arr))
@@ -537,7 +537,7 @@ def _pick_scalars(result, metrics, what) -> dict:
     for m in metrics:
         if m not in result:
             have = [k for k, v in result.items() if _is_scalar(v)]
-            raise KeyError(f"{what} has no {m!r} (scalars: {_short(have)})")
+            raise LookupError(f"{what} has no {m!r} (scalars: {_short(have)})")
         v = result[m]
         if not _is_scalar(v):
             raise TypeError(f"{what}[{m!r}] is not a scalar number: {type(v).__name__}")
