@@ -295,7 +295,17 @@ def _same_but_seed(a, b) -> bool:
 
 
 def _refresh_point_files(out, spec, points, by_point) -> None:
-    """Rewrite point files that do not match the table (e.g. Ctrl-C between the two)."""
+    """Rewrite point files that do not match the table (e.g. Ctrl-C between the two, or a
+    point whose failed rows were just dropped for a retry)."""
+    folder = Path(out) / _table.POINTS_DIR
+    if folder.is_dir():
+        for path in folder.glob("point_*.json"):
+            try:
+                p = int(path.stem.split("_", 1)[1])
+            except ValueError:
+                continue
+            if p not in by_point and p < len(points):
+                _table.write_point_json(out, spec, p, points[p], {})
     for p, rows in by_point.items():
         path = _table.point_path(out, p)
         try:

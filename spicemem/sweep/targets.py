@@ -408,9 +408,6 @@ class NetlistTarget(Target):
         return substitute(config["extra"]["netlist_text"], sections["param"], sections["model"],
                           base_dir=Path(config["extra"]["netlist_path"]).parent)
 
-    def setup(self, sections):
-        raise NotImplementedError  # replaced by run_point below (needs the config)
-
     def run_point(self, config, values, jobs):
         try:
             text = self._netlist(config, values)
@@ -493,7 +490,7 @@ def execute(config: dict, point: int, values: dict, jobs: list) -> list:
     """
     limit_threads()
     target = _TARGETS[config["target"]]()
-    if hasattr(target, "run_point"):
+    if hasattr(target, "run_point"):  # the netlist target builds its text from the config
         return target.run_point(config, values, jobs)
     t0 = time.perf_counter()
     try:
