@@ -116,7 +116,7 @@ def test_refused_lines_name_file_and_line(line, what):
     ([MODEL, "N1 a 0"], r"<netlist>:3: malformed memristor line"),
     ([MODEL, "N1 a 0 ag seed"], r"<netlist>:3: malformed memristor line"),
     ([MODEL, "N1 a 0 ag 7"], r"<netlist>:3: malformed memristor line"),
-    ([".model m drift (preset=TaOx)", "N1 a 0 m"], r"<netlist>:2: the 'drift' memristor model .* not available yet"),
+    ([".model m drift (preset=nope)", "N1 a 0 m"], r"<netlist>:2: unknown preset 'nope' for a drift memristor"),
     ([MODEL, ".tran 1u"], r"<netlist>:3: malformed \.tran"),
     ([MODEL, ".subckt c a b", "N1 a b ag"], r"\.subckt 'c' is not closed"),
     ([MODEL, "R1 smg_n1 0 1k", "N1 a 0 ag"], r"'smg_n1' is reserved"),

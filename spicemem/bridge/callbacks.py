@@ -92,6 +92,7 @@ H_FLOOR = 43  # the step control never lowers a step below this, s
 LAST_DLN = 44  # max over devices of min(1, |V|/V_scale) |ln(G_new / G_old)|, last step
 LAST_H = 45  # length of the last accepted step, s
 MAX_DLN = 46  # largest LAST_DLN seen in the run
+H_DEVICE = 47  # largest next step the device kernels allow (request_step), s; 0: no request
 
 # error codes
 ERR_UNKNOWN_SOURCE = 1  # ERROR_ARG: low 62 bits of the name hash
@@ -155,6 +156,21 @@ def _record(ci, t, gused, gnew, temp, n):
     ci[HIST_SKIP] = ci[HIST_STRIDE] - 1
 
 
+@jit
+def request_step(h):
+    """Called by a group kernel: limit ngspice's next step to ``h`` (s, > 0).
+
+    For devices whose rate is deterministic and can outrun the circuit within one step
+    (the drift memristor's Joule-driven SET): the circuit holds each device's conductance
+    over a step, so a device that would change its own voltage appreciably within the
+    step asks for a shorter one.  Unlike the rate control (see :mod:`.stepping`) the
+    request is not bounded by the floor.  The smallest request of the step wins.
+    """
+    ci, cf = _ctx()
+    if h > 0.0 and (cf[H_DEVICE] <= 0.0 or h < cf[H_DEVICE]):
+        cf[H_DEVICE] = h
+
+
 @cfunc(SEND_DATA_SIG, cache=True)
 def send_data(vdata, nvecs, ident, user):
     ci, cf = _ctx()
@@ -211,6 +227,7 @@ def send_data(vdata, nvecs, ident, user):
     gused = carray(f64_ptr(ci[A_GOLD]), (n,))
     for i in range(n):
         gused[i] = g[i]
+    cf[H_DEVICE] = 0.0  # the kernels may request a step limit for the next step
     if ci[FROZEN] == 0:
         groups = carray(i64_ptr(ci[A_GROUPS]), (ci[NGROUPS], 2))
         for k in range(ci[NGROUPS]):
@@ -312,6 +329,11 @@ def get_sync(time, delta, olddelta, redostep, ident, location, user):
             cap = rate_cap
     if cap < cf[H_FLOOR]:
         cap = cf[H_FLOOR]
+    # A deterministic device's own request (request_step) may go below the floor: it comes
+    # from the device's rate, not from noise, and grows back as the device settles.
+    hd = cf[H_DEVICE]
+    if hd > 0.0 and hd < cap:
+        cap = hd
     if delta[0] > cap:
         delta[0] = cap
         ci[N_CAPPED] += 1

@@ -17,7 +17,12 @@ A device type provides
 * ``kernel()``: the address of that kernel, a Numba ``@cfunc`` with the signature
   :data:`spicemem.bridge.callbacks.GROUP_KERNEL_SIG`: advance every device of the block
   from t0 to t1 (s) with its voltage linear between ``v0`` and ``v1`` (V), then write its
-  conductance (S) and temperature (K).
+  conductance (S) and temperature (K);
+* ``expression(a, b, ctrl, params, g_scale)`` (optional): the B-source current expression
+  of a device whose current is not linear in its voltage (the drift model); ``None`` gives
+  the linear ``V(a,b)*V(ctrl)*g_scale``;
+* ``current(params, v, g)`` (optional, with ``expression``): the device current (A) from
+  its voltage (V) and recorded conductance (S), for the results.
 
 Adding a type is one entry in :func:`registry` plus its kernel adapter.
 """
@@ -116,6 +121,8 @@ class DeviceType:
     allocate: Callable[[list], list]
     kernel: Callable[[], int]
     available: bool = True
+    expression: Callable[..., str] | None = None
+    current: Callable[..., Any] | None = None
 
 
 # -- diffusive ----------------------------------------------------------------------------------
@@ -290,13 +297,22 @@ def _diffusive_kernel() -> int:
     return diffusive_group.address
 
 
-def _drift_unavailable(raw, where):
-    raise NetlistError(f"{where}: the 'drift' memristor model (TaOx) is not available yet in this "
-                       f"version of spicemem; use 'diffusive'")
+def _drift_type() -> DeviceType:
+    from . import devices_drift as d
 
-
-def _never(*args):  # pragma: no cover - the drift entry fails in make_params first
-    raise NetlistError("the 'drift' memristor model is not available yet")
+    return DeviceType(
+        name="drift",
+        summary="TaOx drift memristor (Strachan et al. 2013): non-volatile, deterministic",
+        make_params=d.make_params,
+        instance_params=d.instance_params,
+        g_scale=d.g_scale,
+        time_scale=d.time_scale,
+        v_scale=d.v_scale,
+        allocate=d.allocate,
+        kernel=d.kernel,
+        expression=d.expression,
+        current=d.current,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -313,18 +329,7 @@ def _registry() -> dict:
             allocate=_diffusive_allocate,
             kernel=_diffusive_kernel,
         ),
-        "drift": DeviceType(
-            name="drift",
-            summary="TaOx drift memristor (non-volatile); not available yet",
-            make_params=_drift_unavailable,
-            instance_params=_never,
-            g_scale=_never,
-            time_scale=_never,
-            v_scale=_never,
-            allocate=_never,
-            kernel=_never,
-            available=False,
-        ),
+        "drift": _drift_type(),
     }
 
 

@@ -24,9 +24,11 @@ Rewriting: each memristor becomes, in the netlist that ngspice gets,
     bsm_n1 pre mid I=V(pre,mid)*V(smg_n1)*<G_scale>
     vsmg_n1 smg_n1 0 external
 
-The external source supplies the conductance in units of ``G_scale`` (the model's maximum
-conductance), so that the controlling node voltage is of order one: ngspice's absolute
-voltage tolerance ``vntol`` (1 uV) would otherwise be comparable to a conductance of
+A device type whose current is not linear in its voltage (the drift model) supplies its own
+current expression instead (``DeviceType.expression``), still reading its state from
+``V(smg_n1)``.  The external source supplies the conductance in units of ``G_scale`` (the
+model's maximum conductance), so that the controlling node voltage is of order one:
+ngspice's absolute voltage tolerance ``vntol`` (1 uV) would otherwise be comparable to a conductance of
 1e-9 S held as a voltage.  (``vsmg_n1 smg_n1 0 dc 0 external`` would segfault ngspice 39.3.)
 Inside a subcircuit the lines are rewritten in place; ngspice's own flattening then names
 the source ``v.<x path>.vsmg_n1`` and the nodes ``<x path>.node``, which is how the
@@ -472,7 +474,12 @@ def _build(source: str, title: str, lines: list) -> Netlist:
             nm = inst.name.lower()
             a, b = inst.node_plus.lower(), inst.node_minus.lower()
             out.append(f"* {ln.text.strip()}")
-            out.append(f"bsm_{nm} {a} {b} I=V({a},{b})*V(smg_{nm})*{gs!r}")
+            expr = types[card.type].expression
+            if expr is None:
+                out.append(f"bsm_{nm} {a} {b} I=V({a},{b})*V(smg_{nm})*{gs!r}")
+            else:  # a device whose current is not linear in its voltage (drift)
+                body = expr(a, b, f"smg_{nm}", _devices.model_params(card), gs)
+                out.append(f"bsm_{nm} {a} {b} I={body}")
             out.append(f"vsmg_{nm} smg_{nm} 0 external")
             continue
         if tran is not None and i == tran["line_index"] and tran["tstart"] > 0.0:

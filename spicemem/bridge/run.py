@@ -69,11 +69,17 @@ class BridgeResult:
     ngspice_version: str
     error: str | None = None
     extra: dict = field(default_factory=dict)
+    nonlinear_current: dict = field(default_factory=dict)
 
     @property
     def current(self) -> np.ndarray:
-        """Device currents (D, K), A: voltage times the conductance ngspice used."""
-        return self.voltage * self.conductance
+        """Device currents (D, K), A: voltage times the conductance ngspice used, or, for a
+        device whose current is not linear in its voltage (drift), the current of its own
+        law (``nonlinear_current``: device index -> (K,) array)."""
+        cur = self.voltage * self.conductance
+        for k, i in self.nonlinear_current.items():
+            cur[k] = i
+        return cur
 
     def columns(self) -> dict:
         """Ordered output columns: time, every saved vector, g(NAME) in S, temp(NAME) in K."""
@@ -202,6 +208,10 @@ class _Session:
         self.groups = []
         for tname, specs in specs_by_type.items():
             self.groups.extend(reg[tname].allocate(specs))
+        # devices with their own current law (DeviceType.current): index -> (law, params)
+        self.current_laws = {s.index: (reg[tname].current, s.params)
+                             for tname, specs in specs_by_type.items() for s in specs
+                             if reg[tname].current is not None}
         self.g = np.zeros(d)
         self.temp = np.zeros(d)
         for grp in self.groups:
@@ -421,6 +431,7 @@ class _Session:
             time = time[keep]
             vectors = {k: v[keep] for k, v in vectors.items()}
             g_used, g_dev, temp, volt = (a[:, keep] for a in (g_used, g_dev, temp, volt))
+        nonlinear = {k: law(params, volt[k], g_used[k]) for k, (law, params) in self.current_laws.items()}
         return BridgeResult(
             netlist=self.net.source,
             analysis=self.analysis,
@@ -440,6 +451,7 @@ class _Session:
             wall_time=wall,
             ngspice_version=eng.version,
             extra={"run_time_s": self.run_time},
+            nonlinear_current=nonlinear,
         )
 
 

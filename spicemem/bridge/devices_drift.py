@@ -1,0 +1,197 @@
+"""The TaOx drift memristor as a bridge device type (the ``drift`` registry entry).
+
+Netlist syntax::
+
+    .model tao drift (preset=TaOx [field=value ...])
+    N2 mid 0 tao [state=hrs|lrs] [x0=0.25]
+
+``.model`` keys are ``preset`` (a name of :func:`spicemem.devices.drift.preset_names`) and
+any field of :class:`spicemem.devices.drift.DriftParams` in SI (``g_m`` in S, ``a_fp`` in S,
+``b_fp`` in V^-1/2, rates in 1/s, ``sigma_on``/``sigma_off`` in V, ``sigma_p`` in W, ``beta``
+in 1/W; also the integrator tolerances ``rtol``, ``atol``).  Instance keys: ``state=hrs``
+(x = 0, the default) or ``state=lrs`` (x = 1), or ``x0=`` a state in [0, 1].
+
+What ngspice gets
+-----------------
+The drift current is not linear in the voltage, i = v [G_m x + (1 - x) a exp(b sqrt|v|)],
+so the device supplies its own B-source expression (:func:`expression`).  The external
+source carries the *zero-bias* conductance G0 = G_m x + (1 - x) a in units of G_m (so that it
+is of order 0.001-1, like the diffusive device's), s = G0 / G_m, and the expression rebuilds
+the current from it exactly::
+
+    i = v [G_m s + (1 - s) K (exp(b sqrt(|v| + eps)) - 1)],   K = a G_m / (G_m - a)
+
+((1 - s) K = (1 - x) a).  ``eps`` = 1e-18 V keeps ngspice's symbolic derivative finite at
+v = 0 (d sqrt(|v|)/dv is infinite there and 0 * inf is NaN in the Jacobian); it changes
+b sqrt|v| by at most b 1e-9 = 5e-9, i.e. the current by < 1e-8 relative.  ``sqrt(abs())``
+and not ``pow``: ngspice's ``pow`` drops the sign of a negative base (NGSPICE_NOTES.md).
+
+The conductance the bridge records for a drift device (``g(NAME)``, ``conductance``) is
+this zero-bias conductance G0 (S); the true current is in ``BridgeResult.current``.
+
+The drift model is isothermal: ``temp(NAME)`` reports :data:`REPORTED_TEMPERATURE`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..errors import NetlistError
+
+#: Step-cap time scale of a drift device, in s (the default cap is half of it).  The
+#: model has no intrinsic time constant (its rate spans 1e-10 ... 1e299 1/s); the cap only
+#: bounds the splitting error while the device shares a voltage with other elements (the
+#: circuit holds x over a step).  10 us puts at least 8 accepted points in the 40 us pulses
+#: of the Wang et al. 2017 protocols; the bridge's rate control shortens the steps further
+#: while x moves.  A diffusive device in the same netlist caps the step at 0.5 1/kappa.
+TIME_SCALE = 10e-6
+#: Temperature reported for a drift device, in K (the model has no thermal state).
+REPORTED_TEMPERATURE = 300.0
+#: Coupling tolerance c of the drift kernel's step request (see
+#: :mod:`spicemem.bridge.kernels_drift`): the largest change of the log-rate that a step may
+#: leave unseen by the circuit.  Read when a run allocates its devices.
+COUPLING_TOL = 0.2
+#: Added under the square root of |v| in the B-source, in V (see the module docstring).
+SQRT_EPS = 1e-18
+
+_STATES = {"hrs": 0.0, "lrs": 1.0}
+
+
+def _number(key, value, where):
+    from .netlist import spice_number
+
+    try:
+        return spice_number(value)
+    except ValueError:
+        raise NetlistError(f"{where}: parameter {key!r}: expected a number, found {value!r}") from None
+
+
+def make_params(raw: dict, where: str):
+    """``.model NAME drift (...)`` key=value strings -> :class:`DriftParams`."""
+    from ..devices.drift import DriftParams, preset_names
+
+    raw = {k: v.strip("\"'") for k, v in raw.items()}
+    preset = raw.pop("preset", None)
+    fields = {f.name for f in dataclasses.fields(DriftParams)}
+    values = {}
+    for key, value in raw.items():
+        if key not in fields:
+            raise NetlistError(f"{where}: unknown parameter {key!r} for a drift memristor "
+                               f"(known: preset, {', '.join(sorted(fields))})")
+        values[key] = _number(key, value, where)
+    try:
+        if preset is None:
+            return DriftParams.from_mapping(values)
+        names = preset_names()
+        match = [p for p in names if p.lower() == preset.lower()]
+        if not match:
+            raise NetlistError(f"{where}: unknown preset {preset!r} for a drift memristor "
+                               f"(known: {', '.join(names)})")
+        return DriftParams.from_preset(match[0], **values)
+    except ValueError as exc:
+        raise NetlistError(f"{where}: {exc}") from None
+
+
+def instance_params(params, raw: dict, where: str):
+    """Instance keys -> (params, init); init is ``"x0=<float>"``."""
+    x0 = 0.0
+    given = []
+    for key, value in raw.items():
+        if key == "state":
+            s = value.lower()
+            if s not in _STATES:
+                raise NetlistError(f"{where}: parameter 'state' of a drift memristor must be one "
+                                   f"of {', '.join(_STATES)}, found {value!r}")
+            x0 = _STATES[s]
+            given.append(key)
+        elif key == "x0":
+            x0 = _number(key, value, where)
+            if not 0.0 <= x0 <= 1.0:
+                raise NetlistError(f"{where}: parameter 'x0' must lie in [0, 1], found {value!r}")
+            given.append(key)
+        else:
+            raise NetlistError(f"{where}: unknown instance parameter {key!r} for a drift "
+                               f"memristor (known: seed, state, x0)")
+    if len(given) > 1:
+        raise NetlistError(f"{where}: give either 'state' or 'x0', not both")
+    return params, f"x0={x0!r}"
+
+
+def g_scale(params) -> float:
+    """G_m, in S: the source carries G0 / G_m."""
+    return params.g_m
+
+
+def time_scale(params) -> float:
+    return TIME_SCALE
+
+
+def v_scale(params) -> float:
+    """The smaller sinh scale, in V (the OFF branch's 13 mV for TaOx)."""
+    return min(params.sigma_on, params.sigma_off)
+
+
+def zero_bias_conductance(params, x):
+    """G0 = G_m x + (1 - x) a, in S (what the bridge records for a drift device)."""
+    return params.g_m * x + (1.0 - x) * params.a_fp
+
+
+def expression(a: str, b: str, ctrl: str, params, gs: float) -> str:
+    """B-source current expression ``I=...`` (without ``I=``) of a drift device between
+    nodes ``a`` and ``b``, its state read from node ``ctrl`` (V(ctrl) = G0 / ``gs``)."""
+    gm, af, bf = params.g_m, params.a_fp, params.b_fp
+    if not np.isclose(gs, gm, rtol=1e-12, atol=0.0):  # pragma: no cover - registry invariant
+        raise ValueError("drift: the source scale must be G_m")
+    k = af * gm / (gm - af)
+    v = f"V({a},{b})"
+    s = f"V({ctrl})"
+    return (f"{v}*({gm!r}*{s}+(1-{s})*{k!r}*(exp({bf!r}*sqrt(abs({v})+{SQRT_EPS!r}))-1))")
+
+
+def current(params, v, g):
+    """Device current in A from the voltage ``v`` (V) and recorded G0 ``g`` (S), arrays."""
+    x = (np.asarray(g) - params.a_fp) / (params.g_m - params.a_fp)
+    v = np.asarray(v, dtype=float)
+    return v * (params.g_m * x + (1.0 - x) * params.a_fp * np.exp(params.b_fp * np.sqrt(np.abs(v))))
+
+
+def kernel() -> int:
+    """Address of the compiled group kernel (:mod:`spicemem.bridge.kernels_drift`)."""
+    from .kernels_drift import drift_group
+
+    return drift_group.address
+
+
+def allocate(specs: list) -> list:
+    """One group for every drift device (parameters per device in the rows of ``p``)."""
+    from ..kernels.drift import N_PARAMS
+    from .devices import (B_FSTATE, B_INDEX, B_KSCALE, B_N, B_NF, B_NP, B_P, B_SCRATCH,
+                          BLOCK_SLOTS, Group)
+    from .kernels_drift import F_H, F_X, N_FSTATE, S_TOL
+
+    n = len(specs)
+    fstate = np.zeros((n, N_FSTATE))
+    pvec = np.zeros((n, N_PARAMS))
+    g0 = np.zeros(n)
+    for j, spec in enumerate(specs):
+        x0 = float(spec.init.split("=", 1)[1])
+        fstate[j, F_X] = x0
+        fstate[j, F_H] = 0.0  # no step hint yet: the integrator tries the whole interval
+        pvec[j] = spec.params.kernel_vector(0.0)  # ngspice supplies the device voltage
+        g0[j] = zero_bias_conductance(spec.params, x0)
+    temp0 = np.full(n, REPORTED_TEMPERATURE)
+    index = np.array([s.index for s in specs], dtype=np.int64)
+    scratch = np.zeros(16)  # kernels_drift.S_* slots
+    scratch[S_TOL] = COUPLING_TOL
+    block = np.zeros(BLOCK_SLOTS, dtype=np.int64)
+    bf = block.view(np.float64)
+    block[B_N] = n
+    block[B_INDEX] = index.ctypes.data
+    block[B_FSTATE], block[B_NF] = fstate.ctypes.data, N_FSTATE
+    block[B_P], block[B_NP] = pvec.ctypes.data, N_PARAMS
+    block[B_SCRATCH] = scratch.ctypes.data
+    bf[B_KSCALE] = REPORTED_TEMPERATURE
+    return [Group("drift", index, block, kernel(), g0, temp0,
+                  {"fstate": fstate, "p": pvec, "index": index, "scratch": scratch})]

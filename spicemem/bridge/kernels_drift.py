@@ -1,0 +1,119 @@
+"""Compiled group kernel of the TaOx drift memristor (see :mod:`spicemem.bridge.devices_drift`).
+
+A Numba ``@cfunc`` ``int64 kernel(int64 block, double t0, double t1)`` called by
+:func:`spicemem.bridge.callbacks.send_data` once per accepted time point.  Each device is
+advanced by :func:`spicemem.kernels.drift.advance` (adaptive SDIRK2, error-controlled, the
+interval split where the voltage changes sign) with its voltage linear between the solved
+``v0`` at t0 and ``v1`` at t1, so the result does not depend on where ngspice puts its
+points (the integrator's own step hint is carried from call to call).
+
+Coupling step request
+---------------------
+ngspice holds x over a step, so the voltage it solves ignores the change of x within the
+step.  Behind a series element that change feeds back: SET raises G, which lowers the
+device's share of the voltage and its power, which is what limits SET (the compliance).
+A step longer than the device's own time scale misses the feedback and the device runs
+away to x = 1 (measured: 2.5 V through 1 kOhm, x = 1 instead of 0.185).  The kernel
+therefore asks for a next step (:func:`spicemem.bridge.callbacks.request_step`)
+
+    h = c / (|dx/dt| S),   S = |d ln G/dx| |v d ln|dx/dt| / dv|,
+
+the time in which the log-rate would move by c if the device's voltage moved by as much
+as its conductance (|d ln v| = |d ln G|: the worst case, a current-driven device; a
+voltage-driven one has no feedback), and no more than c h_last / |ln(r_1/r_0)| after a step
+whose rate changed by r_1/r_0 (ramps of the source).  c = ``scr[S_TOL]``
+(:data:`spicemem.bridge.devices_drift.COUPLING_TOL`).  The request is a step *limit*; at
+rest or at low bias the rate is tiny and the request is far above the bridge's cap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import carray, cfunc
+
+from ..kernels.drift import (P_A, P_B, P_BETA, P_GM, P_SIG_OFF, P_SIG_ON, P_SIG_P, advance,
+                             rate)
+from ._abi import f64_ptr, i64_ptr
+from ..kernels._jit import jit
+from .callbacks import GROUP_KERNEL_SIG, request_step
+from .devices import (B_FSTATE, B_G, B_INDEX, B_KSCALE, B_N, B_NDEV, B_NF, B_NP, B_P,
+                      B_SCRATCH, B_TEMP, B_V0, B_V1, BLOCK_SLOTS)
+
+# float state columns of a drift device
+F_X = 0  # state x in [0, 1]
+F_H = 1  # the integrator's step hint, s
+N_FSTATE = 2
+# scratch slots
+S_OVERRUNS = 0  # device-intervals whose sub-step budget ran out (bounded, inaccurate)
+S_TOL = 1  # coupling tolerance c of the step request (dimensionless)
+#: Smallest step a drift device requests, s (a guard: the request shrinks only while the
+#: rate grows, and x is bounded, so it is not reached in practice).
+H_REQUEST_MIN = 1e-15
+
+
+@jit
+def sensitivity(v, x, p):
+    """S = |d ln G/dx| |v d ln|dx/dt|/dv| at device voltage v (V) and state x (see the
+    module docstring); 0 at v = 0.  G is the chord conductance i/v."""
+    if v == 0.0:
+        return 0.0
+    av = abs(v)
+    sq = np.sqrt(av)
+    fp = p[P_A] * np.exp(p[P_B] * sq)
+    g = p[P_GM] * x + fp * (1.0 - x)
+    dlng = abs(p[P_GM] - fp) / g
+    pw = av * av * g
+    vdp = 2.0 * pw + av * av * fp * (1.0 - x) * 0.5 * p[P_B] * sq  # v dp/dv
+    if v > 0.0:
+        u = av / p[P_SIG_ON]
+        e = u / np.tanh(u) + vdp / p[P_SIG_P]
+    else:
+        u = av / p[P_SIG_OFF]
+        q = 1.0 + p[P_BETA] * pw
+        e = abs(u / np.tanh(u) - p[P_BETA] * vdp / (q * q))
+    return dlng * e
+
+
+@cfunc(GROUP_KERNEL_SIG, cache=True)
+def drift_group(block, t0, t1):
+    """Advance drift devices from t0 to t1 (s); write G0 = G_m x + (1 - x) a (S)."""
+    b = carray(i64_ptr(block), (BLOCK_SLOTS,))
+    bf = carray(f64_ptr(block), (BLOCK_SLOTS,))
+    n = b[B_N]
+    ndev = b[B_NDEV]
+    index = carray(i64_ptr(b[B_INDEX]), (n,))
+    v0 = carray(f64_ptr(b[B_V0]), (ndev,))
+    v1 = carray(f64_ptr(b[B_V1]), (ndev,))
+    g = carray(f64_ptr(b[B_G]), (ndev,))
+    temp = carray(f64_ptr(b[B_TEMP]), (ndev,))
+    fs = carray(f64_ptr(b[B_FSTATE]), (n, b[B_NF]))
+    p = carray(f64_ptr(b[B_P]), (n, b[B_NP]))
+    scr = carray(f64_ptr(b[B_SCRATCH]), (16,))
+    dt = t1 - t0
+    c = scr[S_TOL]
+    for j in range(n):
+        gi = index[j]
+        xa = fs[j, F_X]
+        x, h, steps = advance(xa, v0[gi], v1[gi], dt, p[j], fs[j, F_H])
+        if steps < 0:
+            scr[S_OVERRUNS] += 1.0
+        fs[j, F_X] = x
+        fs[j, F_H] = h
+        r1 = abs(rate(v1[gi], x, p[j]))
+        if r1 > 0.0 and np.isfinite(x):
+            sens = sensitivity(v1[gi], x, p[j])
+            hr = np.inf
+            if sens > 0.0:
+                hr = c / (r1 * sens)
+            r0 = abs(rate(v0[gi], xa, p[j]))
+            if r0 > 0.0 and dt > 0.0:
+                lr = abs(np.log(r1 / r0))
+                if lr * hr > c * dt:
+                    hr = c * dt / lr
+            if hr < np.inf:
+                request_step(max(hr, H_REQUEST_MIN))
+        g[gi] = p[j, P_GM] * x + (1.0 - x) * p[j, P_A]
+        temp[gi] = bf[B_KSCALE]
+        if not np.isfinite(x):
+            return gi + 1
+    return 0
