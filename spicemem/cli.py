@@ -1,4 +1,4 @@
-"""Command-line interface: ``spicemem experiment|run ...``.
+"""Command-line interface: ``spicemem experiment|run|sweep|crossbar ...``.
 
 ``build_parser()`` is separate from ``main(argv) -> int`` so tests call ``main`` directly.
 Heavy imports happen inside the subcommands.  User errors (bad input, unwritable output,
@@ -54,6 +54,38 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--seed", type=_seed, help="base seed (default: random, printed)")
     rn.set_defaults(func=_cmd_run)
 
+    cb = sub.add_parser("crossbar", help="write a crossbar netlist (1R/1S1R, line resistance, bias scheme)",
+                        description="Write an R x C crossbar netlist with a read or write pulse on one "
+                                    "cell (docs/crossbar.md); run it with 'spicemem run'.")
+    cb.add_argument("rows", type=_positive_int, help="number of rows")
+    cb.add_argument("cols", type=_positive_int, help="number of columns")
+    cb.add_argument("--cell", default="1S1R", help="1R or 1S1R (default 1S1R)")
+    cb.add_argument("--memory", default="resistor", help="resistor (stored pattern) or drift (default resistor)")
+    cb.add_argument("--scheme", default="v/2", help="unselected lines: floating, v/2 or v/3 (default v/2)")
+    cb.add_argument("--selected", default=None, metavar="I,J", help="selected cell (default 0,COLS-1)")
+    cb.add_argument("--pattern", default="worst", metavar="worst|lrs|FILE",
+                    help="stored states: worst (others LRS; default), lrs (all LRS), or a file of "
+                         "rows of 1 (LRS) / 0 (HRS)")
+    cb.add_argument("--state", default="hrs", help="selected cell's state for --pattern worst: lrs or hrs")
+    for opt, default, unit in (("--r-lrs", "10k", "Ohm"), ("--r-hrs", "100k", "Ohm"), ("--r-wire", "2", "Ohm per segment"),
+                               ("--r-driver", "100", "Ohm"), ("--r-sense", "100", "Ohm")):
+        cb.add_argument(opt, default=default, help=f"in {unit} (default {default})")
+    cb.add_argument("--x-lrs", default="1", help="drift memory state of an LRS cell, in [0, 1]")
+    cb.add_argument("--x-hrs", default="0", help="drift memory state of an HRS cell, in [0, 1]")
+    cb.add_argument("--pulse", default="read", help="read or write (a write needs --amplitude)")
+    cb.add_argument("--amplitude", default=None, help="selected-row voltage, in V (read default 4)")
+    for opt, default in (("--delay", "100n"), ("--rise", "50n"), ("--width", "2u"), ("--fall", "50n"),
+                         ("--tail", "0")):
+        cb.add_argument(opt, default=default, help=f"pulse {opt[2:]}, in s (default {default})")
+    cb.add_argument("--selector-model", default=None, help="key=value text of the selector's .model card")
+    cb.add_argument("--drift-model", default=None, help="key=value text of the drift memory's .model card")
+    cb.add_argument("--fixed-selector", default=None, metavar="OHM",
+                    help="replace every selector by this resistance (plain-ngspice netlist)")
+    cb.add_argument("--analysis", default="tran", help="tran (the pulse) or op (its plateau)")
+    cb.add_argument("--tmax", default=None, help="maximum time step on the .tran line, in s")
+    cb.add_argument("--out", default="netlists", help="output .cir file, or a directory (default ./netlists)")
+    cb.set_defaults(func=_cmd_crossbar)
+
     from .sweep.options import nonnegative_int, scheduler_address
 
     sw = sub.add_parser("sweep", help="run a parameter sweep / Monte Carlo (local processes or Dask)",
@@ -102,6 +134,62 @@ def _cmd_run(args) -> int:
     seed = _resolve_seed(args)
     for path in run_to_files(args.netlist, args.out, seed):
         print(f"wrote {path}")
+    return 0
+
+
+def _cmd_crossbar(args) -> int:
+    from pathlib import Path
+
+    from .bridge.netlist import spice_number
+    from .crossbar import Crossbar, Pulse, write_netlist
+    from .crossbar.spec import HRS, LRS, worst_case_pattern
+
+    def num(opt, text):
+        try:
+            return spice_number(str(text))
+        except ValueError:
+            raise ValueError(f"crossbar: {opt} expects a number (SPICE suffixes allowed), got {text!r}") from None
+
+    selected = None
+    if args.selected is not None:
+        parts = args.selected.split(",")
+        if len(parts) != 2 or not all(p.strip().lstrip("-").isdigit() for p in parts):
+            raise ValueError(f"crossbar: --selected expects I,J (two integers), got {args.selected!r}")
+        selected = tuple(int(p) for p in parts)
+    state = {"lrs": LRS, "hrs": HRS}.get(args.state.lower())
+    if state is None:
+        raise ValueError(f"crossbar: --state must be lrs or hrs, got {args.state!r}")
+    kind = args.pulse.lower()
+    if kind == "write" and args.amplitude is None:
+        raise ValueError("crossbar: a write pulse needs --amplitude (the selected-row voltage, in V)")
+    pulse = Pulse(kind=kind, amplitude=4.0 if args.amplitude is None else num("--amplitude", args.amplitude),
+                  **{k: num(f"--{k}", getattr(args, k)) for k in ("delay", "rise", "width", "fall", "tail")})
+    extra = {}
+    if args.selector_model is not None:
+        extra["selector_model"] = args.selector_model
+    if args.drift_model is not None:
+        extra["drift_model"] = args.drift_model
+    spec = Crossbar(args.rows, args.cols, cell=args.cell, memory=args.memory, scheme=args.scheme,
+                    selected=selected, pulse=pulse, analysis=args.analysis.lower(),
+                    r_lrs=num("--r-lrs", args.r_lrs), r_hrs=num("--r-hrs", args.r_hrs),
+                    r_wire=num("--r-wire", args.r_wire), r_driver=num("--r-driver", args.r_driver),
+                    r_sense=num("--r-sense", args.r_sense), x_lrs=num("--x-lrs", args.x_lrs),
+                    x_hrs=num("--x-hrs", args.x_hrs),
+                    selector_resistance=None if args.fixed_selector is None else num("--fixed-selector", args.fixed_selector),
+                    tmax=None if args.tmax is None else num("--tmax", args.tmax), **extra)
+    pat = args.pattern
+    if pat.lower() == "worst":
+        spec = spec.replace(pattern=worst_case_pattern(spec.rows, spec.cols, spec.selected, state))
+    elif pat.lower() != "lrs":
+        path = Path(pat)
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise ValueError(f"crossbar: cannot read the pattern file {pat!r}: {exc.strerror or exc}") from None
+        grid = [ln.replace(",", " ").split() for ln in text.splitlines()
+                if ln.strip() and not ln.lstrip().startswith("#")]
+        spec = spec.replace(pattern=grid)
+    print(f"wrote {write_netlist(spec, Path(args.out))}")
     return 0
 
 

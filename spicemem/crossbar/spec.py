@@ -1,0 +1,278 @@
+"""What a crossbar netlist describes: the array, its cells, its wiring and the pulse.
+
+Everything here is plain data, validated once when it is built (one-line ``ValueError``
+messages that say what was expected and what was found); :mod:`.netlist` writes it as
+ngspice text and :mod:`.nodal` solves the same network directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..devices import params as _v
+
+CELLS = ("1R", "1S1R")
+MEMORIES = ("resistor", "drift")
+SCHEMES = ("floating", "v/2", "v/3")
+PULSE_KINDS = ("read", "write")
+ANALYSES = ("tran", "op")
+
+#: The selector's model card (``.model sel diffusive (...)``): the paper's landscape
+#: (Wang et al. 2017, Methods) with the choices measured in ``docs/crossbar.md``:
+#:
+#: * ``theta_ambient=0.125`` (w_p = 0.21 eV at 300 K): 0 of 4000 devices at 2 V_th (a
+#:   half-selected cell of a 4 V read) switched within 3 us, while at 4 V_th every device
+#:   of 200 switched, 99 % of them within 0.56 us;
+#: * ``tunnel_length_ratio=0.15`` (lambda = 0.15 L instead of 0.2 L): OFF resistance
+#:   ~1e3 x R_min instead of ~70 x, so one particle wandering into the gap does not make
+#:   an OFF selector look ON;
+#: * ``friction_ratio=10 heating_ratio=20``: the Fig. 4 calibration of the physics core;
+#: * ``r_tunnel=100`` Ohm (R_min = 5.7 kOhm): ON resistance below the memory's LRS.
+SELECTOR_MODEL = ("preset=wang2017_paper theta_ambient=0.125 tunnel_length_ratio=0.15 "
+                  "friction_ratio=10 heating_ratio=20 r_tunnel=100")
+#: The drift memory's model card (``.model mem drift (...)``).
+DRIFT_MODEL = "preset=TaOx"
+#: Instance keyword of the drift memory's initial state x in [0, 1].
+DRIFT_STATE_KEY = "x"
+
+LRS, HRS = 1, 0
+
+
+@dataclass(frozen=True)
+class Pulse:
+    """A trapezoidal pulse on the selected cell (the unselected lines follow it scaled).
+
+    Parameters
+    ----------
+    kind : {"read", "write"}
+        Label only (the amplitude decides what it does).
+    amplitude : float
+        Selected-row voltage at the plateau, in V (the selected column is at 0 V).
+    delay, rise, width, fall : float
+        Start, rise time, plateau duration and fall time, in s.
+    tail : float
+        Time simulated after the fall, in s.
+    """
+
+    kind: str = "read"
+    amplitude: float = 4.0
+    delay: float = 0.1e-6
+    rise: float = 50e-9
+    width: float = 2.0e-6
+    fall: float = 50e-9
+    tail: float = 0.0
+
+    def __post_init__(self):
+        _v.check_choice("pulse kind", self.kind, set(PULSE_KINDS))
+        a = _v.check_finite("pulse amplitude", self.amplitude)
+        if a == 0.0:
+            raise ValueError("parameter 'pulse amplitude' must be non-zero (in V), got 0")
+        for name in ("delay", "tail"):
+            _v.check_nonnegative(f"pulse {name}", getattr(self, name))
+        for name in ("rise", "width", "fall"):
+            _v.check_positive(f"pulse {name}", getattr(self, name))
+
+    @property
+    def t_on(self) -> float:
+        """Start of the plateau, in s."""
+        return self.delay + self.rise
+
+    @property
+    def t_off(self) -> float:
+        """End of the plateau, in s."""
+        return self.delay + self.rise + self.width
+
+    @property
+    def t_stop(self) -> float:
+        """End of the simulated time, in s."""
+        return self.t_off + self.fall + self.tail
+
+
+def bias_levels(scheme: str) -> tuple[float, float]:
+    """(unselected row, unselected column) voltages as fractions of the pulse amplitude;
+    None for a floating line."""
+    if scheme == "v/2":
+        return 0.5, 0.5
+    if scheme == "v/3":
+        return 1.0 / 3.0, 2.0 / 3.0
+    return None, None
+
+
+def _pattern(value, rows: int, cols: int) -> tuple:
+    if value is None:
+        return tuple((LRS,) * cols for _ in range(rows))
+    try:
+        grid = [list(r) for r in value]
+    except TypeError:
+        raise ValueError(f"parameter 'pattern' must be {rows} rows of {cols} states (1 = LRS, "
+                         f"0 = HRS), got {value!r}") from None
+    if len(grid) != rows or any(len(r) != cols for r in grid):
+        shape = f"{len(grid)} rows of lengths {sorted({len(r) for r in grid})}"
+        raise ValueError(f"parameter 'pattern' must be {rows} x {cols}, got {shape}")
+    out = []
+    for i, r in enumerate(grid):
+        row = []
+        for j, s in enumerate(r):
+            if isinstance(s, str):
+                s = {"1": 1, "0": 0, "l": 1, "h": 0, "lrs": 1, "hrs": 0}.get(s.strip().lower(), s)
+            if isinstance(s, bool) or s not in (0, 1):
+                raise ValueError(f"parameter 'pattern': cell ({i}, {j}) must be 1 (LRS) or 0 (HRS), "
+                                 f"got {s!r}")
+            row.append(int(s))
+        out.append(tuple(row))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Crossbar:
+    """An R x C crossbar with one pulse on one cell.
+
+    Rows are driven from their left end (column 0 side) and columns end at their bottom
+    (row R-1 side): the default selected cell, (0, C-1), is the farthest from both, the
+    worst case for line resistance.
+
+    Parameters
+    ----------
+    rows, cols : int
+        Array size.
+    cell : {"1R", "1S1R"}
+        Memory element only, or a diffusive selector in series with it.
+    memory : {"resistor", "drift"}
+        A fixed resistor holding the stored state (``r_lrs``/``r_hrs``), or a TaOx drift
+        memristor (``drift_model``) started at state ``x_lrs``/``x_hrs``.
+    pattern : rows x cols of {1, 0}, optional
+        Stored states, 1 = LRS, 0 = HRS.  Default: every cell LRS.
+    r_lrs, r_hrs : float
+        Memory resistances, in Ohm.
+    x_lrs, x_hrs : float
+        Drift-memory states (dimensionless, in [0, 1]).
+    selector_model, drift_model : str
+        ``key=value`` text of the ``.model`` cards (see :data:`SELECTOR_MODEL`).
+    selector_resistance : float, optional
+        Replace every selector by this fixed resistance, in Ohm (the plain-ngspice
+        reference netlist, and the DC checks).
+    selector_reversed : bool
+        Connect the selector's n+ terminal to the column, so that a positive row pulse
+        biases it negatively: the switching polarity of the model (see ``docs/crossbar.md``).
+    r_wire : float
+        Line resistance per cell pitch, in Ohm, on rows and columns (0: ideal lines).
+    r_driver : float
+        Output resistance of every line driver, in Ohm.
+    r_sense : float
+        Input resistance of the sense amplifier on the selected column, in Ohm.
+    scheme : {"floating", "v/2", "v/3"}
+        Biasing of the unselected lines (``bias_levels``).
+    selected : (int, int), optional
+        Selected cell (row, column); default (0, cols - 1).
+    pulse : Pulse
+    analysis : {"tran", "op"}
+        A transient pulse, or the operating point at the pulse plateau.
+    tmax : float, optional
+        Maximum time step written on the ``.tran`` line, in s.
+    """
+
+    rows: int
+    cols: int
+    cell: str = "1S1R"
+    memory: str = "resistor"
+    pattern: tuple | None = None
+    r_lrs: float = 10e3
+    r_hrs: float = 100e3
+    x_lrs: float = 1.0
+    x_hrs: float = 0.0
+    selector_model: str = SELECTOR_MODEL
+    drift_model: str = DRIFT_MODEL
+    selector_resistance: float | None = None
+    selector_reversed: bool = True
+    r_wire: float = 2.0
+    r_driver: float = 100.0
+    r_sense: float = 100.0
+    scheme: str = "v/2"
+    selected: tuple | None = None
+    pulse: Pulse = field(default_factory=Pulse)
+    analysis: str = "tran"
+    tmax: float | None = None
+
+    def __post_init__(self):
+        rows = _v.check_int_at_least("rows", self.rows, 1)
+        cols = _v.check_int_at_least("cols", self.cols, 1)
+        object.__setattr__(self, "rows", rows)
+        object.__setattr__(self, "cols", cols)
+        cell = str(self.cell).upper()
+        _v.check_choice("cell", cell, set(CELLS))
+        object.__setattr__(self, "cell", cell)
+        _v.check_choice("memory", str(self.memory).lower(), set(MEMORIES))
+        object.__setattr__(self, "memory", str(self.memory).lower())
+        scheme = str(self.scheme).lower()
+        scheme = {"v2": "v/2", "half": "v/2", "v3": "v/3", "third": "v/3", "float": "floating"}.get(scheme, scheme)
+        _v.check_choice("scheme", scheme, set(SCHEMES))
+        object.__setattr__(self, "scheme", scheme)
+        _v.check_choice("analysis", self.analysis, set(ANALYSES))
+        object.__setattr__(self, "pattern", _pattern(self.pattern, rows, cols))
+        for name in ("r_lrs", "r_hrs"):
+            object.__setattr__(self, name, _v.check_positive(name, getattr(self, name)))
+        for name in ("r_wire", "r_driver", "r_sense"):
+            object.__setattr__(self, name, _v.check_nonnegative(name, getattr(self, name)))
+        for name in ("x_lrs", "x_hrs"):
+            x = _v.check_finite(name, getattr(self, name))
+            if not 0.0 <= x <= 1.0:
+                raise ValueError(f"parameter {name!r} must lie in [0, 1], got {x!r}")
+        if self.selector_resistance is not None:
+            object.__setattr__(self, "selector_resistance",
+                               _v.check_positive("selector_resistance", self.selector_resistance))
+        if self.tmax is not None:
+            _v.check_positive("tmax", self.tmax)
+        if not isinstance(self.pulse, Pulse):
+            raise ValueError(f"parameter 'pulse' must be a Pulse, got {type(self.pulse).__name__}")
+        sel = (0, cols - 1) if self.selected is None else self.selected
+        try:
+            i, j = (int(s) for s in sel)
+            ok = all(int(s) == s for s in sel)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"parameter 'selected' must be a (row, column) pair of integers, got {sel!r}")
+        if not (0 <= i < rows and 0 <= j < cols):
+            raise ValueError(f"parameter 'selected': cell ({i}, {j}) is outside the {rows} x {cols} "
+                             f"array (rows 0..{rows - 1}, columns 0..{cols - 1})")
+        object.__setattr__(self, "selected", (i, j))
+        for name in ("selector_model", "drift_model"):
+            text = getattr(self, name)
+            if not isinstance(text, str) or any(c in text for c in "\n()"):
+                raise ValueError(f"parameter {name!r} must be one line of key=value pairs without "
+                                 f"parentheses, got {text!r}")
+
+    # -- derived ----------------------------------------------------------------------------
+    @property
+    def n_cells(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def live_selectors(self) -> bool:
+        return self.cell == "1S1R" and self.selector_resistance is None
+
+    def memory_resistance(self, i: int, j: int) -> float:
+        """Fixed memory resistance of cell (i, j), in Ohm."""
+        return self.r_lrs if self.pattern[i][j] == LRS else self.r_hrs
+
+    def replace(self, **changes) -> "Crossbar":
+        import dataclasses
+
+        return dataclasses.replace(self, **changes)
+
+    def half_selected(self) -> list:
+        """Cells sharing the selected cell's row or column (the selected one excluded)."""
+        i0, j0 = self.selected
+        return [(i0, j) for j in range(self.cols) if j != j0] + \
+               [(i, j0) for i in range(self.rows) if i != i0]
+
+    def tag(self) -> str:
+        """Short file-name tag, e.g. ``8x8_1s1r_v2``."""
+        return f"{self.rows}x{self.cols}_{self.cell.lower()}_{self.scheme.replace('/', '')}"
+
+
+def worst_case_pattern(rows: int, cols: int, selected=None, state: int = HRS) -> tuple:
+    """Every cell LRS except the selected one, which holds ``state`` (1 = LRS, 0 = HRS):
+    the pattern with the most sneak current."""
+    i0, j0 = (0, cols - 1) if selected is None else selected
+    return tuple(tuple(state if (i, j) == (i0, j0) else LRS for j in range(cols)) for i in range(rows))

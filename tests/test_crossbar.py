@@ -1,0 +1,240 @@
+"""Crossbar generator: netlists checked against a direct nodal solution, structure, errors."""
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from spicemem.cli import main
+from spicemem.crossbar import (HRS, LRS, Crossbar, Pulse, netlist_text, solve_dc,
+                               worst_case_pattern, write_netlist)
+from spicemem.crossbar.netlist import col_node, row_node, sense_source
+
+#: Fixed selector resistance of the DC checks, in Ohm (the selector's OFF order).
+R_SEL = 1e6
+
+
+def _spec(n, cell, scheme, r_wire=2.0, **kw):
+    return Crossbar(n, n, cell=cell, scheme=scheme, r_wire=r_wire,
+                    pattern=worst_case_pattern(n, n, state=HRS), analysis="op",
+                    selector_resistance=R_SEL if cell == "1S1R" else None, **kw)
+
+
+# -- the nodal solver itself ---------------------------------------------------------------------
+def test_single_cell_is_a_series_circuit():
+    """1x1: driver, two wire segments, the cell and the sense resistor in series (exact)."""
+    s = Crossbar(1, 1, cell="1S1R", selector_resistance=5e3, r_wire=3.0, r_driver=70.0,
+                 r_sense=40.0, pulse=Pulse(amplitude=2.0), pattern=[[LRS]])
+    d = solve_dc(s)
+    total = 70.0 + 3.0 + 10e3 + 5e3 + 3.0 + 40.0
+    assert d.sense_current == pytest.approx(2.0 / total, rel=1e-12)
+    assert d.cell_i[0, 0] == pytest.approx(2.0 / total, rel=1e-12)
+    assert d.mid_v[0, 0] == pytest.approx(2.0 - (70.0 + 3.0 + 10e3) * 2.0 / total, rel=1e-12)
+
+
+@pytest.mark.parametrize("scheme", ["floating", "v/2", "v/3"])
+def test_nodal_solution_obeys_kirchhoff(scheme):
+    """Every driven line delivers what its cells carry; the totals balance (round-off)."""
+    s = _spec(4, "1R", scheme)
+    d = solve_dc(s)
+    assert abs(d.row_in_i.sum() - d.col_out_i.sum()) < 1e-15 + 1e-12 * np.abs(d.cell_i).sum()
+    # a floating line carries no net current
+    if scheme == "floating":
+        assert np.all(d.row_in_i[1:] == 0) and np.all(d.col_out_i[:-1] == 0)
+
+
+def test_ideal_lines_match_the_limit_of_small_wire_resistance():
+    """r_wire = 0 merges nodes; it agrees with r_wire -> 0 to first order in r_wire."""
+    a = solve_dc(_spec(3, "1R", "v/2", r_wire=0.0))
+    b = solve_dc(_spec(3, "1R", "v/2", r_wire=1e-6))
+    assert a.sense_current == pytest.approx(b.sense_current, rel=1e-8)
+
+
+# -- the generator against the nodal solution, through ngspice ------------------------------------
+@pytest.mark.ngspice
+@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("cell", ["1R", "1S1R"])
+@pytest.mark.parametrize("scheme", ["floating", "v/2", "v/3"])
+@pytest.mark.parametrize("r_wire", [2.0, 0.0])
+def test_netlist_matches_nodal_solution_at_dc(n, cell, scheme, r_wire):
+    """ngspice's operating point of the generated netlist equals the direct solution.
+
+    Tolerance: 1 uV on every row and column node (ngspice's vntol; the network is linear,
+    so Newton converges in one step and the difference is round-off, measured <= 1e-12 V),
+    and 1e-9 relative on the sensed current.
+    """
+    from spicemem.bridge import run_netlist
+
+    s = _spec(n, cell, scheme, r_wire=r_wire)
+    res = run_netlist(netlist_text(s), seed=0)
+    d = solve_dc(s)
+    ng_row = np.array([[res.vectors[f"v({row_node(s, i, j)})"][0] for j in range(n)] for i in range(n)])
+    ng_col = np.array([[res.vectors[f"v({col_node(s, i, j)})"][0] for j in range(n)] for i in range(n)])
+    np.testing.assert_allclose(ng_row, d.row_v, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(ng_col, d.col_v, rtol=0, atol=1e-6)
+    i_sense = res.vectors[f"i({sense_source(s)})"][0]
+    assert i_sense == pytest.approx(d.sense_current, rel=1e-9), (i_sense, d.sense_current)
+    if cell == "1S1R":
+        ng_mid = np.array([[res.vectors[f"v(x{i}_{j}.mid)"][0] for j in range(n)] for i in range(n)])
+        np.testing.assert_allclose(ng_mid, d.mid_v, rtol=0, atol=1e-6)
+
+
+@pytest.mark.ngspice
+def test_transient_plateau_matches_nodal_solution():
+    """A short .tran of the pulse: at the plateau the resistive network is at its DC point
+    (no storage elements), to ngspice's reltol (1e-3) on the sensed current."""
+    from spicemem.bridge import run_netlist
+
+    s = _spec(3, "1S1R", "v/3").replace(analysis="tran", pulse=Pulse(width=0.5e-6))
+    res = run_netlist(netlist_text(s), seed=0)
+    t = res.time
+    k = np.flatnonzero((t > s.pulse.t_on) & (t < s.pulse.t_off))
+    assert k.size >= 3
+    d = solve_dc(s)
+    i_sense = res.vectors[f"i({sense_source(s)})"][k]
+    np.testing.assert_allclose(i_sense, d.sense_current, rtol=1e-3)
+
+
+# -- structure ------------------------------------------------------------------------------------
+def test_cells_are_subcircuits_one_per_stored_state():
+    s = Crossbar(2, 3, cell="1S1R", pattern=[[1, 0, 1], [1, 1, 0]])
+    text = netlist_text(s)
+    assert text.count(".subckt cell_lrs row col") == 1 and text.count(".subckt cell_hrs row col") == 1
+    assert re.search(r"^X0_1 r0_1 c0_1 cell_hrs$", text, re.M)
+    assert re.search(r"^X1_2 r1_2 c1_2 cell_hrs$", text, re.M)
+    assert len(re.findall(r"^X\d+_\d+ ", text, re.M)) == 6
+    # the selector's n+ faces the column: a positive row pulse biases it negatively
+    assert "Nsel col mid sel" in text and "Rm row mid 10000" in text
+    assert ".model sel diffusive (" in text and text.rstrip().endswith(".end")
+
+
+def test_floating_lines_have_no_driver():
+    s = Crossbar(3, 3, cell="1R", scheme="floating", selected=(1, 1))
+    text = netlist_text(s)
+    assert re.findall(r"^V\S+", text, re.M) == ["Vr1", "Vc1"]
+    assert "Rwr0_0 " not in text and "Rwr1_0 r1_in r1_0" in text
+
+
+@pytest.mark.parametrize("scheme, row_level, col_level", [("v/2", 2.0, 2.0), ("v/3", 4 / 3, 8 / 3)])
+def test_bias_levels_follow_the_scheme(scheme, row_level, col_level):
+    s = Crossbar(2, 2, cell="1R", scheme=scheme, analysis="op", selected=(0, 0))
+    text = netlist_text(s)
+    assert re.search(r"^Vr0 dr0 0 dc 4$", text, re.M)
+    assert re.search(r"^Vc0 dc0 0 dc 0$", text, re.M)
+    v_r1 = float(re.search(r"^Vr1 dr1 0 dc (\S+)$", text, re.M).group(1))
+    v_c1 = float(re.search(r"^Vc1 dc1 0 dc (\S+)$", text, re.M).group(1))
+    assert v_r1 == pytest.approx(row_level, rel=1e-14) and v_c1 == pytest.approx(col_level, rel=1e-14)
+
+
+def test_pulse_waveform_and_tran_line():
+    s = Crossbar(2, 2, cell="1R", pulse=Pulse(amplitude=1.5, delay=1e-7, rise=1e-8, width=1e-6,
+                                               fall=2e-8, tail=1e-7), tmax=5e-8)
+    text = netlist_text(s)
+    assert "Vr0 dr0 0 pwl(0 0 1e-07 0 1.1e-07 1.5 1.11e-06 1.5 1.13e-06 0)" in text
+    assert re.search(r"^\.tran \S+ 1\.23e-06 0 5e-08$", text, re.M)
+
+
+def test_drift_memory_and_fixed_selector():
+    s = Crossbar(2, 2, cell="1S1R", memory="drift", x_lrs=0.9, x_hrs=0.05,
+                 pattern=worst_case_pattern(2, 2), selector_resistance=2e6)
+    text = netlist_text(s)
+    assert ".model mem drift (preset=TaOx)" in text
+    assert "Nmem row mid mem x=0.9" in text and "Nmem row mid mem x=0.05" in text
+    assert "Rsel col mid 2000000" in text and ".model sel" not in text
+    one_r = netlist_text(s.replace(cell="1R"))
+    assert "Nmem row col mem x=0.9" in one_r and "mid" not in one_r
+
+
+def test_zero_resistances_merge_nodes():
+    s = Crossbar(2, 2, cell="1R", r_wire=0.0, r_driver=0.0, r_sense=0.0, analysis="op")
+    text = netlist_text(s)
+    assert "Vr0 r0 0 dc 4" in text and "Vc1 c1 0 dc 0" in text
+    assert not re.search(r"^R(w|dr|c)", text, re.M)
+    d = solve_dc(s)  # ideal sources on ideal lines: every cell sees its full bias
+    assert d.cell_v[0, 1] == pytest.approx(4.0, abs=1e-12)
+    assert d.sense_current == pytest.approx(4.0 / 10e3 + 2.0 / 10e3, rel=1e-12)
+
+
+# -- validation: one-line messages ------------------------------------------------------------------
+@pytest.mark.parametrize("kw, pattern", [
+    (dict(rows=0, cols=2), r"'rows' must be >= 1"),
+    (dict(cell="2S2R"), r"'cell' must be one of"),
+    (dict(scheme="v/4"), r"'scheme' must be one of"),
+    (dict(memory="sram"), r"'memory' must be one of"),
+    (dict(selected=(2, 0)), r"cell \(2, 0\) is outside the 2 x 2 array"),
+    (dict(selected="ab"), r"'selected' must be a \(row, column\) pair"),
+    (dict(r_lrs=-1.0), r"'r_lrs' must be > 0"),
+    (dict(r_wire=float("nan")), r"'r_wire' must be finite"),
+    (dict(x_hrs=1.5), r"'x_hrs' must lie in \[0, 1\]"),
+    (dict(pattern=[[1, 1]]), r"'pattern' must be 2 x 2"),
+    (dict(pattern=[[1, 1], [1, 7]]), r"cell \(1, 1\) must be 1 \(LRS\) or 0 \(HRS\)"),
+    (dict(selector_model="preset=x (y)"), r"'selector_model' must be one line"),
+    (dict(analysis="ac"), r"'analysis' must be one of"),
+])
+def test_bad_input_is_a_one_line_error(kw, pattern):
+    args = dict(rows=2, cols=2)
+    args.update(kw)
+    with pytest.raises(ValueError, match=pattern) as exc:
+        Crossbar(**args)
+    assert "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize("kw, pattern", [
+    (dict(amplitude=0.0), r"'pulse amplitude' must be non-zero"),
+    (dict(width=0.0), r"'pulse width' must be > 0"),
+    (dict(kind="erase"), r"'pulse kind' must be one of"),
+])
+def test_bad_pulse_is_a_one_line_error(kw, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        Pulse(**kw)
+
+
+# -- the CLI ----------------------------------------------------------------------------------------
+def test_cli_writes_netlist(tmp_path, capsys):
+    rc = main(["crossbar", "3", "4", "--cell", "1R", "--scheme", "v/3", "--r-wire", "1.5",
+               "--selected", "1,2", "--state", "lrs", "--out", str(tmp_path)])
+    assert rc == 0
+    path = tmp_path / "crossbar_3x4_1r_v3.cir"
+    assert capsys.readouterr().out.strip() == f"wrote {path}"
+    text = path.read_text()
+    assert "Rwr0_0 r0_in r0_0 1.5" in text and "Vr1 dr1 0 pwl(" in text
+    s = Crossbar(3, 4, cell="1R", scheme="v/3", r_wire=1.5, selected=(1, 2),
+                 pattern=worst_case_pattern(3, 4, (1, 2), LRS))
+    assert text == netlist_text(s)
+
+
+def test_cli_pattern_file_and_file_output(tmp_path, capsys):
+    pat = tmp_path / "pattern.txt"
+    pat.write_text("# stored\n1 0\n0 1\n")
+    out = tmp_path / "a.cir"
+    assert main(["crossbar", "2", "2", "--pattern", str(pat), "--out", str(out)]) == 0
+    assert "*   1 0\n*   0 1" in out.read_text()
+
+
+@pytest.mark.parametrize("argv, pattern", [
+    (["crossbar", "2", "2", "--scheme", "diagonal"], r"'scheme' must be one of"),
+    (["crossbar", "2", "2", "--selected", "x"], r"--selected expects I,J"),
+    (["crossbar", "2", "2", "--r-wire", "abc"], r"--r-wire expects a number"),
+    (["crossbar", "2", "2", "--pulse", "write"], r"a write pulse needs --amplitude"),
+    (["crossbar", "2", "2", "--state", "mid"], r"--state must be lrs or hrs"),
+    (["crossbar", "2", "2", "--pattern", "/nonexistent/p.txt"], r"cannot read the pattern file"),
+])
+def test_cli_errors_are_one_line_exit_2(tmp_path, capsys, argv, pattern):
+    rc = main([*argv, "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and err[0].startswith("spicemem: error: "), err
+    assert re.search(pattern, err[0]), err[0]
+
+
+def test_write_netlist_to_directory(tmp_path):
+    s = Crossbar(2, 2)
+    assert write_netlist(s, tmp_path / "sub") == tmp_path / "sub" / "crossbar_2x2_1s1r_v2.cir"
+
+
+def test_import_loads_no_simulator_or_plotting():
+    code = ("import sys, spicemem.crossbar; bad = [m for m in ('PySpice', 'matplotlib', 'scipy') "
+            "if m in sys.modules]; print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
