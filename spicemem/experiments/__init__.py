@@ -25,6 +25,10 @@ EXPERIMENTS: dict[str, str] = {
     "single-pulse": ".single_pulse",
     "hybrid-validation": ".hybrid_validation",
     "crossbar-sneak": ".crossbar_sneak",
+    "fig4a": ".fig4a",
+    "fig4a-tau": ".fig4a_tau",
+    "fig4b": ".fig4b",
+    "ppd-low-frequency": ".ppd_low_frequency",
 }
 
 
