@@ -14,9 +14,8 @@ from ..devices.waveforms import pulse_train
 
 DESCRIPTION = "one pulse: G/G_max and temperature vs time, ensemble of realizations"
 
-#: Parameters: the literal paper set with friction and heating raised as the Fig. 4
-#: calibration requires (docs/calibration.md), at k_B T0/w_p = 0.35.
-PARAMS = dict(preset="wang2017_paper", theta_ambient=0.35, friction_ratio=10.0, heating_ratio=20.0)
+#: Parameters: the Fig. 4 calibration (docs/calibration.md) at k_B T0/w_p = 0.35.
+PARAMS = dict(preset="wang2017_fig4", theta_ambient=0.35)
 PULSE = dict(amplitude=2.5, width=3e-6, delay=1e-6, rise=0.05e-6, tail=20e-6)  # V, s
 
 
