@@ -5,7 +5,7 @@ A fixed device sweep (12 points x 12 realizations, one task per point of ~1-2 s)
 * in this process (the baseline: the same tasks, no pool),
 * on 1 local worker process, and on 2,
 
-and a sweep of 200 no-op tasks (``builtins:dict`` as the target) measures what the pool
+and a sweep of 500 no-op tasks (``builtins:dict`` as the target) measures what the pool
 costs per task once its workers are up.  Prints one JSON line:
 
   task_s                  mean time of one task in this process
@@ -20,8 +20,13 @@ costs per task once its workers are up.  Prints one JSON line:
 
 Every worker runs Numba on one thread (``NUMBA_NUM_THREADS=1``; the in-process baseline
 too): the parallelism is the processes, and a worker that started a thread per core
-would compete with the other workers for the same cores.  On a machine shared with other
-jobs the speed-up is bounded by the cores actually free; ``load_avg`` is printed beside it.
+would compete with the other workers for the same cores.
+
+On a machine shared with other jobs the speed-up is bounded by the cores actually free;
+``load_avg`` and ``cores_used_*`` are printed beside it.  With Linux's scheduler
+autogroups (``/proc/sys/kernel/sched_autogroup_enabled`` = 1) every terminal session gets
+an equal share of the CPUs, so while another session keeps the cores busy, the two workers
+of this benchmark share one session's share and the speed-up cannot show.
 
 Run: python bench/sweep.py [--points 12] [--realizations 12]
 """
@@ -91,7 +96,7 @@ def main(argv=None):
     pool1 = timed(spec, 1, cpu)
     pool2 = timed(spec, 2, cpu)
     tasks = args.points
-    n_noop = 200
+    n_noop = 500
     startup = timed(noop_spec(1), 1)
     noop = timed(noop_spec(n_noop), 1)
     out = {
