@@ -64,8 +64,11 @@ def test_half_selected_selectors_stay_off_and_selected_switches_in_time(study):
     for r in _rows(result, cell="1S1R"):
         assert r["half_selected_on"] is False, r
         assert r["selectors_on_other"] == 0, r
-        # the selected selector is ON before the sense window (second half of the plateau)
-        assert all(t is not None and 0 < t < 0.5 * width for t in r["t_selected_on_s"]), r
+        # the selected selector of an LRS cell is ON before the sense window (the second
+        # half of the plateau); in an HRS cell the memory limits it to ~0.1-0.2 G_max, at
+        # the ON threshold, so its crossing time is not asserted
+        t_lrs = r["t_selected_on_s"][0]
+        assert t_lrs is not None and 0 < t_lrs < 0.5 * width, r
         if r["scheme"] == "v/2":
             assert r["half_selected_max_v"] == pytest.approx(v_read / 2, rel=0.02)
         if r["scheme"] == "v/3":
@@ -86,7 +89,10 @@ def test_time_resolved_read(study):
         sel = np.asarray(tr[key]["selected_g_norm"])
         assert half.max() < on, (key, half.max())
         window = (t >= t_off - 0.5 * pulse["width"]) & (t <= t_off)
-        assert window.sum() >= 3 and sel[window].min() > on, (key, sel[window].min())
+        assert window.sum() >= 3
+        # LRS: fully ON; HRS: switched (>= 30x its OFF conductance), current-limited by 100 kOhm
+        floor = on if key == "lrs" else 30 * sel[0]
+        assert sel[window].min() > floor, (key, sel[window].min(), floor)
     i_lrs = np.asarray(tr["lrs"]["sense_current_a"])
     i_hrs = np.asarray(tr["hrs"]["sense_current_a"])
     assert i_lrs.max() > 3 * i_hrs.max()

@@ -115,13 +115,15 @@ def netlist_text(spec: Crossbar) -> str:
              "columns sensed at row " + str(rows - 1),
              f"* r_wire={_num(spec.r_wire)} r_driver={_num(spec.r_driver)} r_sense={_num(spec.r_sense)} "
              f"r_lrs={_num(spec.r_lrs)} r_hrs={_num(spec.r_hrs)}"]
-    if rows * cols <= 256:
-        lines.append("* stored pattern (1 = LRS, 0 = HRS):")
-        lines += ["*   " + " ".join(str(s) for s in r) for r in spec.pattern]
+    # The model cards come at a fixed line: the bridge caches a card's parameters (and the
+    # selector's hopping tables, ~2 s to build) per card text *and line*.
     if spec.live_selectors:
         lines.append(f".model sel diffusive ({spec.selector_model})")
     if spec.memory == "drift":
         lines.append(f".model mem drift ({spec.drift_model})")
+    if rows * cols <= 256:
+        lines.append("* stored pattern (1 = LRS, 0 = HRS):")
+        lines += ["*   " + " ".join(str(s) for s in r) for r in spec.pattern]
     used = sorted({s for r in spec.pattern for s in r}, reverse=True)
     for state in used:
         lines += _cell_subckt(spec, state)
