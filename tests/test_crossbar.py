@@ -97,6 +97,22 @@ def test_transient_plateau_matches_nodal_solution():
     np.testing.assert_allclose(i_sense, d.sense_current, rtol=1e-3)
 
 
+@pytest.mark.ngspice
+def test_drift_memory_netlist_runs_through_the_bridge():
+    """A drift memory at x = 1 is the linear metallic channel, 1/G_m = 40 Ohm (TaOx preset):
+    its operating point equals the resistor network with r_lrs = 40 Ohm (linear B-source,
+    one Newton step; 1e-9 relative)."""
+    from spicemem.bridge import run_netlist
+    from spicemem.devices.drift import DriftParams
+
+    s = Crossbar(3, 3, cell="1R", memory="drift", scheme="v/2", analysis="op", x_lrs=1.0,
+                 pulse=Pulse(amplitude=0.2))
+    res = run_netlist(netlist_text(s), seed=0)
+    assert len(res.device_names) == 9 and res.devices[0]["type"] == "drift"
+    d = solve_dc(s.replace(memory="resistor", r_lrs=1.0 / DriftParams.from_preset("TaOx").g_m))
+    assert res.vectors[f"i({sense_source(s)})"][0] == pytest.approx(d.sense_current, rel=1e-9)
+
+
 # -- structure ------------------------------------------------------------------------------------
 def test_cells_are_subcircuits_one_per_stored_state():
     s = Crossbar(2, 3, cell="1S1R", pattern=[[1, 0, 1], [1, 1, 0]])
@@ -141,10 +157,10 @@ def test_drift_memory_and_fixed_selector():
                  pattern=worst_case_pattern(2, 2), selector_resistance=2e6)
     text = netlist_text(s)
     assert ".model mem drift (preset=TaOx)" in text
-    assert "Nmem row mid mem x=0.9" in text and "Nmem row mid mem x=0.05" in text
+    assert "Nmem row mid mem x0=0.9" in text and "Nmem row mid mem x0=0.05" in text
     assert "Rsel col mid 2000000" in text and ".model sel" not in text
     one_r = netlist_text(s.replace(cell="1R"))
-    assert "Nmem row col mem x=0.9" in one_r and "mid" not in one_r
+    assert "Nmem row col mem x0=0.9" in one_r and "mid" not in one_r
 
 
 def test_zero_resistances_merge_nodes():

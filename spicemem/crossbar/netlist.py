@@ -18,7 +18,7 @@ and no end segment.  Every cell is a subcircuit, one per stored state::
     .subckt cell_lrs row col        1S1R: Rm row mid R_LRS / Nsel col mid sel
     .ends                           1R:   Rm row col R_LRS
 
-(``Nmem row mid mem x=...`` for a drift memory).  The selector's n+ terminal is the
+(``Nmem row mid mem x0=...`` for a drift memory).  The selector's n+ terminal is the
 column side (``selector_reversed``), so that the read pulse drives it in its switching
 polarity.
 """

@@ -33,7 +33,7 @@ SELECTOR_MODEL = ("preset=wang2017_paper theta_ambient=0.125 tunnel_length_ratio
 #: The drift memory's model card (``.model mem drift (...)``).
 DRIFT_MODEL = "preset=TaOx"
 #: Instance keyword of the drift memory's initial state x in [0, 1].
-DRIFT_STATE_KEY = "x"
+DRIFT_STATE_KEY = "x0"
 
 LRS, HRS = 1, 0
 
