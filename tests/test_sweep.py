@@ -27,7 +27,8 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sweep_relaxation.t
 
 def toy(*, seed, x=0.0, mode="ok", log="", flag=""):
     """A target with controllable faults: x == 1 raises (mode 'raise' or while ``flag``
-    exists), x == 2 kills its process (mode 'kill'); 'sleep' takes 0.25 s per call."""
+    exists), x == 2 kills its process (mode 'kill'); 'sleep' takes 1 s per call (long enough
+    that a Ctrl-C sent after the first rows lands while the others still run, under load)."""
     if log:
         with open(log, "a") as fh:
             fh.write(f"{x} {seed}\n")
@@ -36,7 +37,7 @@ def toy(*, seed, x=0.0, mode="ok", log="", flag=""):
     if x == 2 and mode == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
     if mode == "sleep":
-        time.sleep(0.25)
+        time.sleep(1.0)
     rng = np.random.default_rng(seed)
     return {"y": x + rng.standard_normal(), "u": rng.random()}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -293,6 +293,15 @@ HOP_THETA_TOL = 0.002
 
 
 def _build_hop_tables(core: "CoreModel") -> tuple:
+    # The tables depend on the landscape and the friction only, not on the ambient
+    # temperature (they span a range of temperatures): share them between parameter sets
+    # that differ in temperature, heating or circuit values (temperature sweeps, devices
+    # at several temperatures in one netlist).
+    return _hop_tables_for(core.w_i, core.r_1, core.x_c, core.r_p, float(core.p[1]), float(core.p[2]))
+
+
+@lru_cache(maxsize=8)
+def _hop_tables_for(w_i, r_1, x_c, r_p, a, eta) -> tuple:
     from ..kernels import hopping as hk
 
     v_grid = np.arange(-HOP_V_MAX, HOP_V_MAX + 0.5 * HOP_DV, HOP_DV)
@@ -303,14 +312,17 @@ def _build_hop_tables(core: "CoreModel") -> tuple:
     arrays2 = [np.zeros((nv, km)) for _ in range(7)]  # min_x curv slope bar_r bar_l sad_r sad_l
     log_t_r = np.zeros((nv, nt, km))
     log_t_l = np.zeros((nv, nt, km))
-    hk.build_tables(core.w_i, core.r_1, core.x_c, core.r_p, core.p[1], core.p[2], v_grid, inv_theta,
+    hk.build_tables(w_i, r_1, x_c, r_p, a, eta, v_grid, inv_theta,
                     HOP_GRID, HOP_MERGE, km, n_basins, edge_x, *arrays2, log_t_r, log_t_l)
     if np.any(n_basins < 0):
         raise ValueError(f"the landscape has more than {km} wells (pin_period_ratio "
-                         f"{core.r_p!r} too small for the hopping tables)")
+                         f"{r_p!r} too small for the hopping tables)")
     xg = np.linspace(-1.0, 1.0, HOP_GRID)
-    u_base = hk.potential(xg, core.w_i, core.r_1, core.x_c, core.r_p)
-    return (v_grid, inv_theta, n_basins, edge_x, *arrays2, log_t_r, log_t_l, u_base)
+    u_base = hk.potential(xg, w_i, r_1, x_c, r_p)
+    out = (v_grid, inv_theta, n_basins, edge_x, *arrays2, log_t_r, log_t_l, u_base)
+    for arr in out:
+        arr.flags.writeable = False  # shared between parameter sets
+    return out
 
 
 def _build_core(params: DiffusiveParams) -> CoreModel:
