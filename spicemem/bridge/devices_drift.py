@@ -53,6 +53,9 @@ REPORTED_TEMPERATURE = 300.0
 #: :mod:`spicemem.bridge.kernels_drift`): the largest change of the log-rate that a step may
 #: leave unseen by the circuit.  Read when a run allocates its devices.
 COUPLING_TOL = 0.2
+#: A step that would move the coupling measure by more than this many COUPLING_TOL is
+#: truncated (the rest of the step is dropped; see kernels_drift.advance_coupled).
+TRUNCATE_FACTOR = 5.0
 #: Added under the square root of |v| in the B-source, in V (see the module docstring).
 SQRT_EPS = 1e-18
 
@@ -169,7 +172,7 @@ def allocate(specs: list) -> list:
     from ..kernels.drift import N_PARAMS
     from .devices import (B_FSTATE, B_INDEX, B_KSCALE, B_N, B_NF, B_NP, B_P, B_SCRATCH,
                           BLOCK_SLOTS, Group)
-    from .kernels_drift import F_H, F_X, N_FSTATE, S_TOL
+    from .kernels_drift import F_H, F_X, N_FSTATE, S_DROPPED, S_TOL, S_TOL_MAX, S_TRUNCATED
 
     n = len(specs)
     fstate = np.zeros((n, N_FSTATE))
@@ -185,6 +188,7 @@ def allocate(specs: list) -> list:
     index = np.array([s.index for s in specs], dtype=np.int64)
     scratch = np.zeros(16)  # kernels_drift.S_* slots
     scratch[S_TOL] = COUPLING_TOL
+    scratch[S_TOL_MAX] = TRUNCATE_FACTOR * COUPLING_TOL
     block = np.zeros(BLOCK_SLOTS, dtype=np.int64)
     bf = block.view(np.float64)
     block[B_N] = n
@@ -193,5 +197,11 @@ def allocate(specs: list) -> list:
     block[B_P], block[B_NP] = pvec.ctypes.data, N_PARAMS
     block[B_SCRATCH] = scratch.ctypes.data
     bf[B_KSCALE] = REPORTED_TEMPERATURE
+
+    def report():
+        return {"drift_time_dropped_s": float(scratch[S_DROPPED]),
+                "drift_truncated_steps": int(scratch[S_TRUNCATED])}
+
     return [Group("drift", index, block, kernel(), g0, temp0,
-                  {"fstate": fstate, "p": pvec, "index": index, "scratch": scratch})]
+                  {"fstate": fstate, "p": pvec, "index": index, "scratch": scratch,
+                   "report": report})]

@@ -432,6 +432,10 @@ class _Session:
             vectors = {k: v[keep] for k, v in vectors.items()}
             g_used, g_dev, temp, volt = (a[:, keep] for a in (g_used, g_dev, temp, volt))
         nonlinear = {k: law(params, volt[k], g_used[k]) for k, (law, params) in self.current_laws.items()}
+        extra = {"run_time_s": self.run_time}
+        for grp in self.groups:  # per-type diagnostics (e.g. the drift kernel's dropped time)
+            if "report" in grp.arrays:
+                extra.update(grp.arrays["report"]())
         return BridgeResult(
             netlist=self.net.source,
             analysis=self.analysis,
@@ -450,7 +454,7 @@ class _Session:
             step_control={"cap_s": cap, "tol": tol, "floor_s": floor, "frozen": self.frozen},
             wall_time=wall,
             ngspice_version=eng.version,
-            extra={"run_time_s": self.run_time},
+            extra=extra,
             nonlinear_current=nonlinear,
         )
 
