@@ -263,7 +263,21 @@ class CoreModel:
         return hc
 
     def boltzmann_cdf(self, theta: float, v: float = 0.0, n: int = 20001):
-        """Grid and CDF of exp(-(U - a v x)/theta) on [-1, 1] (for initial states)."""
+        """Grid and CDF of exp(-(U - a v x)/theta) on [-1, 1] (for initial states).
+
+        Memoized per (theta, v, n) on this object: the bridge draws the initial state of
+        thousands of devices of one model (read-only arrays, shared).
+        """
+        memo = self.__dict__.setdefault("_cdf_memo", {})
+        key = (float(theta), float(v), int(n))
+        if key not in memo:
+            grid, cdf = self._boltzmann_cdf(theta, v, n)
+            grid.flags.writeable = False
+            cdf.flags.writeable = False
+            memo[key] = (grid, cdf)
+        return memo[key]
+
+    def _boltzmann_cdf(self, theta, v, n):
         from ..kernels.diffusive import potential
 
         grid = np.linspace(-1.0, 1.0, n)
