@@ -29,6 +29,12 @@ EXPERIMENTS: dict[str, str] = {
     "fig4a-tau": ".fig4a_tau",
     "fig4b": ".fig4b",
     "ppd-low-frequency": ".ppd_low_frequency",
+    "iv-loop": ".iv_loop",
+    "fast-switching": ".fast_switching",
+    "delay-relaxation": ".delay_relaxation",
+    "arrhenius": ".arrhenius",
+    "ppf-tzero": ".ppf_tzero",
+    "frequency-switching": ".frequency_switching",
 }
 
 
