@@ -35,18 +35,19 @@ The drift model is isothermal: ``temp(NAME)`` reports :data:`REPORTED_TEMPERATUR
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
 from ..errors import NetlistError
 
-#: Step-cap time scale of a drift device, in s (the default cap is half of it).  The
-#: model has no intrinsic time constant (its rate spans 1e-10 ... 1e299 1/s); the cap only
-#: bounds the splitting error while the device shares a voltage with other elements (the
-#: circuit holds x over a step).  10 us puts at least 8 accepted points in the 40 us pulses
-#: of the Wang et al. 2017 protocols; the bridge's rate control shortens the steps further
-#: while x moves.  A diffusive device in the same netlist caps the step at 0.5 1/kappa.
-TIME_SCALE = 10e-6
+#: Step-cap time scale of a drift device, in s: none (the default cap is half the smallest
+#: time scale in the netlist, so a drift device never lowers it).  The model has no intrinsic
+#: time constant (its rate spans 1e-10 ... 1e299 1/s); what bounds the splitting error
+#: while the device shares a voltage with other elements is its own step request (see
+#: kernels_drift), which follows the rate instead of a fixed cap.  (A 10 us cap here made
+#: ngspice crawl at 5 us steps through the 30 ms gaps of the SRDP protocol, 84 000 points.)
+TIME_SCALE = math.inf
 #: Temperature reported for a drift device, in K (the model has no thermal state).
 REPORTED_TEMPERATURE = 300.0
 #: Coupling tolerance c of the drift kernel's step request (see
