@@ -342,6 +342,19 @@ def relevant_barrier(counts, tab, j, dv, a):
 
 
 @jit
+def basin_of(edge_x, j, nb, x):
+    """Index k of the basin of landscape j with edge_x[j, k] <= x < edge_x[j, k+1]."""
+    lo, hi = 0, nb
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if x >= edge_x[j, mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@jit
 def landscape_u(tab, x, v, a):
     """U(x) - a v x by linear interpolation of the zero-bias quadrature grid."""
     u_base = tab[T_U]
@@ -367,13 +380,7 @@ def settled(x, tab, j, dv, a, theta, local):
     v = tab[T_V][j] + dv
     nb = n_basins[j]
     for i in range(x.shape[0]):
-        lo, hi = 0, nb
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if x[i] >= edge_x[j, mid]:
-                lo = mid
-            else:
-                hi = mid
+        lo = basin_of(edge_x, j, nb, x[i])
         if landscape_u(tab, x[i], v, a) - landscape_u(tab, min_x[j, lo], v, a) > local * theta:
             return False
     return True
@@ -390,13 +397,7 @@ def remap_is_local(counts, tab, j_old, j_new, dv, a, theta, local):
         if counts[k] == 0:
             continue
         xm = min_x[j_old, k]
-        lo, hi = 0, nb_new
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if xm >= edge_x[j_new, mid]:
-                lo = mid
-            else:
-                hi = mid
+        lo = basin_of(edge_x, j_new, nb_new, xm)
         if landscape_u(tab, xm, v, a) - landscape_u(tab, min_x[j_new, lo], v, a) > local * theta:
             return False
     return True
@@ -409,14 +410,7 @@ def assign_basins(x, tab, j, counts):
     nb = n_basins[j]
     counts[:] = 0
     for i in range(x.shape[0]):
-        lo, hi = 0, nb
-        while hi - lo > 1:  # edge_x[j, lo] <= x < edge_x[j, hi]
-            mid = (lo + hi) // 2
-            if x[i] >= edge_x[j, mid]:
-                lo = mid
-            else:
-                hi = mid
-        counts[lo] += 1
+        counts[basin_of(edge_x, j, nb, x[i])] += 1
 
 
 @jit
@@ -430,13 +424,7 @@ def remap_counts(counts, tab, j_old, j_new, scratch):
         if c == 0:
             continue
         xm = min_x[j_old, k]
-        lo, hi = 0, nb_new
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if xm >= edge_x[j_new, mid]:
-                lo = mid
-            else:
-                hi = mid
+        lo = basin_of(edge_x, j_new, nb_new, xm)
         scratch[lo] += c
     counts[:] = scratch
 
