@@ -89,7 +89,7 @@ def test_paired_pulse_facilitation_reduced():
 def test_iv_loop_threshold_switching():
     """Fig. 1b, one positive loop of SiOxNy:Ag: an OFF branch, a threshold below the top of
     the sweep, compliance in the ON state, and a resistance ratio of several decades."""
-    r = iv_loop.run_preset("SiOxNy_Ag", seed=1, loops=1, neg_loops=0, dwell=0.1e-3)
+    r = iv_loop.run_preset("SiOxNy_Ag", seed=1, loops=1, neg_loops=0, dwell=0.1e-3, pause=2e-3)
     assert 0.2 < r["threshold_voltage"] < iv_loop.V_MAX, r["threshold_voltage"]
     i = np.abs(np.asarray(r["i"]))
     assert i.max() == pytest.approx(measured.I_COMPLIANCE, rel=0.05)

@@ -4,10 +4,9 @@ current, for each material preset, through ngspice.
 The sweep is an SMU staircase (``STEP`` V steps held ``DWELL`` s each, sampled at the end of
 every step as an SMU measures): ``LOOPS`` positive-only loops 0 -> V_MAX -> 0, then
 ``NEG_LOOPS`` loops to -V_MAX (the paper's symmetric loops, Supplementary Fig. 3).  The
-compliance is a circuit element, an SMU-like current limiter
-``B in m I = I_CC x/sqrt(1 + x^2)``, x = V(in, m)/V_LIM, in series with the device (a
-V_LIM/I_CC = 20 kOhm resistor below the limit, a current source at I_CC above it), with
-1 GOhm across it for convergence.
+compliance is a circuit element in series with the device, an SMU-like current limiter: two
+depletion-mode NMOS transistors in anti-series, each with its gate tied to its source
+(I_CC = 1 uA in either direction, ~50-100 kOhm below the limit).
 
 Per loop:
 
@@ -40,37 +39,40 @@ FULL = dict(loops=3, neg_loops=2, dwell=DWELL)
 QUICK = dict(loops=1, neg_loops=1, dwell=0.1e-3)
 
 
-def schedule(loops: int, neg_loops: int, dwell: float):
+def schedule(loops: int, neg_loops: int, dwell: float, pause: float = PAUSE):
     """Breakpoints, samples (t, v_source, loop index) and loop boundaries of the sweep."""
     pts = [(0.0, 0.0)]
     samples = []
     t = 0.0
     bounds = []
     for k, sign in enumerate([1.0] * loops + [-1.0] * neg_loops):
-        t += PAUSE
+        t += pause
         p, s = m.staircase(sign * V_MAX, STEP, dwell, EDGE, t0=t)
         pts += p[1:]
         samples += [(ts, vs, k) for ts, vs in s]
         bounds.append((t, p[-1][0]))
         t = p[-1][0]
-    t += PAUSE
+    t += pause
     pts.append((t, 0.0))
     return pts, samples, bounds, t
 
 
-def netlist(preset: str, *, loops: int, neg_loops: int, dwell: float) -> str:
-    pts, _, _, t_stop = schedule(loops, neg_loops, dwell)
+def netlist(preset: str, *, loops: int, neg_loops: int, dwell: float, pause: float = PAUSE) -> str:
+    pts, _, _, t_stop = schedule(loops, neg_loops, dwell, pause)
     notes = [f"Wang et al. 2017 Fig. 1b: {loops} positive and {neg_loops} negative staircase loops to "
              f"+-{V_MAX} V, {STEP * 1e3:g} mV steps of {dwell * 1e3:g} ms, SMU-like compliance "
              f"{m.I_COMPLIANCE:.0e} A"]
-    body = [f"Bcc in m1 I={m._fmt(m.I_COMPLIANCE)}*V(in,m1)/sqrt({m._fmt(m.V_LIMITER ** 2)}+V(in,m1)*V(in,m1))",
-            # x/sqrt(1 + x^2) rather than tanh(x): its slope decays algebraically, not
-            # exponentially, in saturation, and Newton's method leaves saturation without
-            # overshooting ("timestep too small" at the limiter node with tanh).  1 GOhm
-            # across the limiter keeps that node solvable behind an OFF device of 1e13 Ohm
-            # (it adds 1 nA per volt to the compliance current, nothing to an OFF device's).
-            f"Rcc in m1 {m._fmt(m.R_LIMITER_LEAK)}",
-            "N1 m1 0 dev"]
+    kp = 2.0 * m.I_COMPLIANCE / m.V_LIMITER ** 2
+    body = [
+        # The compliance: two depletion NMOS in anti-series, gate tied to source, each a
+        # current source I_CC = (KP/2) V_TO^2 in its own direction and a ~50 kOhm resistor
+        # in the other.  Behavioural limiters (I = I_CC tanh(V/V0), I_CC x/sqrt(1+x^2)) made
+        # ngspice 39 stop with "timestep too small" at the limiter node while an ON device
+        # relaxed under the limit; the MOSFET's own Newton-step limiting converges.
+        f".model nlim nmos (level=1 vto={m._fmt(-m.V_LIMITER)} kp={m._fmt(kp)})",
+        "Mcc1 in x x x nlim",
+        "Mcc2 m1 x x x nlim",
+        "N1 m1 0 dev"]
     return m.netlist_text(f"I-V loops of {preset} under compliance (Fig. 1b)", [m.model_line(preset)],
                           m._pwl(m._compress(pts)), body, t_stop, 1e-6, notes)
 
@@ -116,12 +118,13 @@ def analyse_loop(v, i, g, vd, level: float) -> dict:
             "r_off_ohm": r_off, "r_on_ohm": r_on, "on_off_ratio": r_off / r_on}
 
 
-def run_preset(preset: str, *, seed: int, loops: int, neg_loops: int, dwell: float) -> dict:
+def run_preset(preset: str, *, seed: int, loops: int, neg_loops: int, dwell: float,
+               pause: float = PAUSE) -> dict:
     params = m.preset(preset)
     level = m.relaxation_level(params)
-    res = m.run(netlist(preset, loops=loops, neg_loops=neg_loops, dwell=dwell), seed=seed,
+    res = m.run(netlist(preset, loops=loops, neg_loops=neg_loops, dwell=dwell, pause=pause), seed=seed,
                 name=f"iv_loop_{preset}.cir")
-    _, samples, _, _ = schedule(loops, neg_loops, dwell)
+    _, samples, _, _ = schedule(loops, neg_loops, dwell, pause)
     ts = np.array([s[0] for s in samples])
     vs = np.array([s[1] for s in samples])
     loop = np.array([s[2] for s in samples])

@@ -35,12 +35,11 @@ PRESETS = ("SiOxNy_Ag", "MgOx_Ag", "HfOx_Ag")
 #: the device is limited once R_M < R_S; with R_S >> R_ON the ON state is a cool, frozen
 #: chain of particles that outlives the pulse by the relaxation time).
 R_COMPLIANCE = 1.0e6
-#: Compliance current of the SMU-style I-V sweeps, in A, and the voltage scale of the
-#: limiter I = I_CC x/sqrt(1 + x^2), x = V/V_LIM (a 20 kOhm resistor while below the limit).
+#: Compliance current of the SMU-style I-V sweeps, in A: two depletion-mode NMOS
+#: transistors in anti-series, each with its gate tied to its source, saturate at
+#: I_CC = (KP/2) V_TO^2 in either direction (see iv_loop.netlist); V_LIMITER = -V_TO.
 I_COMPLIANCE = 1.0e-6
-V_LIMITER = 20.0e-3
-#: Resistor across the limiter, in Ohm (see iv_loop.netlist).
-R_LIMITER_LEAK = 1.0e9
+V_LIMITER = 0.1
 
 #: Largest ngspice step, in s (TMAX of every .tran line; the bridge's default cap is
 #: tau_thermal/2 = 1 us).  While the circuit holds a device's old conductance for one step,
