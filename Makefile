@@ -29,9 +29,10 @@ $(STAMP): pyproject.toml
 
 install: engine $(STAMP)
 
+# The synapse of Wang et al. 2017, Fig. 6 (diffusive + TaOx drift memristor, one STDP
+# pre/post spike pair) through ngspice; writes OUT/synapse_stdp.{csv,json,png}.
 demo: install
-	$(PYTHON) examples/single_pulse.py --out $(OUT)
-	$(PYTHON) -m spicemem.cli run netlists/compliance.cir --out $(OUT) --seed 1
+	$(PYTHON) -m spicemem.cli run netlists/synapse_stdp.cir --out $(OUT) --seed 1
 
 test: install
 	$(PYTHON) -m pytest

@@ -35,6 +35,8 @@ EXPERIMENTS: dict[str, str] = {
     "arrhenius": ".arrhenius",
     "ppf-tzero": ".ppf_tzero",
     "frequency-switching": ".frequency_switching",
+    "srdp": ".srdp",
+    "stdp": ".stdp",
 }
 
 

@@ -1,0 +1,9 @@
+"""SRDP of the diffusive + drift synapse (Wang et al. 2017, Fig. 6b); the protocol, the
+devices and the analysis live in :mod:`spicemem.experiments.synapse`."""
+
+from .synapse import plot_srdp as plot
+from .synapse import run_srdp as run
+
+DESCRIPTION = "Fig. 6b: SRDP, drift-memristor weight change vs t_zero (synapse netlists in ngspice)"
+
+__all__ = ["DESCRIPTION", "plot", "run"]

@@ -1,0 +1,385 @@
+"""The diffusive + drift synapse of Wang et al. 2017, Fig. 6: SRDP and STDP in ngspice.
+
+A diffusive Ag memristor in series with a non-volatile TaOx drift memristor.  The drift
+device's weight (its conductance read at 0.1 V) changes only while the diffusive device
+conducts, and the diffusive device's own dynamics -- a delay before it switches ON,
+facilitation when pulses come faster than it relaxes, relaxation over ~20/kappa after a
+pulse -- decide when that is.  Both protocols are netlists run through ngspice by the
+bridge (:func:`spicemem.bridge.run_netlist`); one netlist holds R independent copies of
+the synapse (subcircuit instances X1..XR: each device has its own random stream), all
+driven by the same ideal sources.
+
+* SRDP (Fig. 6b, Methods): drift device in its HRS (x = 0), 15 pulses of 2.5 V and 40 us
+  across the series pair with t_zero between them, a 0.1 V read of the drift device before
+  and after.  Weight change = G_after / G_before - 1.
+* STDP (Fig. 6c,d): a pre-spike on the pre terminal and a post-spike on the post terminal,
+  each a short high pulse followed by a long low pulse; across the synapse they have equal
+  magnitude and opposite polarity.  Delta t: from the end of the first spike to the start
+  of the second, positive when the pre-spike comes first.
+
+The devices and why each number was chosen: ``docs/synapse.md``.  The netlists in
+``netlists/`` are this module's :func:`srdp_netlist` and :func:`stdp_netlist` at their
+default arguments (a test keeps them equal).
+
+References
+----------
+Z. Wang et al., "Memristors with diffusive dynamics as synaptic emulators for neuromorphic
+computing", Nat. Mater. 16, 101 (2017), Fig. 6 and Methods.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: The diffusive device: the paper's own model as calibrated to its Fig. 4
+#: (``wang2017_fig4``) with wells at a node of the pinning potential (both clusters equally
+#: deep) and the SI anchors the paper does not give: R_min = 1 kOhm, V_th = 0.6 V,
+#: 1/kappa = 800 us.  Why not ``SiOxNy_Ag``, and every number: docs/synapse.md.
+DIFFUSIVE_MODEL = ("preset=wang2017_fig4 cluster_position_ratio=0.825 r_tunnel=19.111 "
+                   "v_threshold=0.6 tau_thermal=800u")
+#: The drift device: the TaOx preset (Strachan et al. 2013) unchanged.
+DRIFT_MODEL = "preset=TaOx"
+#: Read switch: connects the read source to the node between the two devices.
+SWITCH_MODEL = "vt=0.5 vh=0.1 ron=1 roff=1e12"
+
+V_READ = 0.1  # V across the drift device during a read
+READ_WIDTH = 10e-6  # s
+LEAD = 20e-6  # s from t = 0 (first read) to the first pulse
+GAP_READ = 20e-6  # s from the end of the programming to the second read
+EDGE = 0.4e-6  # s, rise and fall of every pulse
+
+#: SRDP (Methods): 15 pulses of 2.5 V and 40 us across the series pair.
+SRDP = dict(amplitude=2.5, width=40e-6, count=15)
+#: t_zero values (s): full run and --quick.
+SRDP_T_ZERO = (10e-6, 30e-6, 100e-6, 300e-6, 1e-3, 3e-3, 10e-3, 30e-3, 100e-3)
+SRDP_T_ZERO_QUICK = (10e-6, 300e-6, 30e-3)
+
+#: STDP spike (each): short high pulse, then long low pulse (V, s).  The long pulse (3 V_th
+#: for 1/kappa) turns the diffusive device ON; the short one (10 V_th for 2 us =
+#: 0.0025/kappa) is far shorter than its delay; the drift device starts at x0 (see
+#: docs/synapse.md for the thresholds behind each number).
+STDP = dict(v_high=6.0, w_high=2e-6, v_low=1.8, w_low=0.8e-3, x0=0.15)
+#: Delta t values (s): full run and --quick (both signs of each).
+STDP_DELTA_T = (0.1e-3, 0.3e-3, 1e-3, 3e-3, 10e-3, 30e-3, 100e-3)
+STDP_DELTA_T_QUICK = (0.1e-3, 50e-3)
+
+FULL_REALIZATIONS = 16
+QUICK_REALIZATIONS = 8
+
+
+# -- netlists ------------------------------------------------------------------------------
+def _num(x: float) -> str:
+    """A float for a netlist (SI seconds or volts), 10 significant digits."""
+    return f"{float(x):.10g}"
+
+
+def _pwl(points, t_end) -> str:
+    pts = [(0.0, points[0][1] if points and points[0][0] == 0.0 else 0.0)]
+    pts += [p for p in points if p[0] > 0.0]
+    if pts[-1][0] < t_end:
+        pts.append((t_end, pts[-1][1]))
+    return "pwl(" + " ".join(f"{_num(t)} {_num(v)}" for t, v in pts) + ")"
+
+
+def _read_control(t_second: float, t_stop: float) -> str:
+    """Switch control: closed (1 V) for the first read [0, READ_WIDTH] and the second
+    [t_second, t_second + READ_WIDTH]; open (0 V) in between."""
+    e = 0.1e-6
+    pts = [(0.0, 1.0), (READ_WIDTH, 1.0), (READ_WIDTH + e, 0.0), (t_second - e, 0.0),
+           (t_second, 1.0), (t_stop, 1.0)]
+    return _pwl(pts, t_stop)
+
+
+def read_times(t_second: float) -> tuple[float, float]:
+    """Sampling times (s) of the two reads: the middle of each window."""
+    return 0.5 * READ_WIDTH, t_second + 0.5 * READ_WIDTH
+
+
+def srdp_timing(t_zero: float) -> dict:
+    """Times (s) of the SRDP protocol: pulse starts, end of programming, reads, stop."""
+    w, n = SRDP["width"], SRDP["count"]
+    period = w + 2 * EDGE + t_zero
+    starts = LEAD + period * np.arange(n)
+    t_prog_end = starts[-1] + w + 2 * EDGE
+    t_second = t_prog_end + GAP_READ
+    return {"starts": starts, "period": period, "programming_end": t_prog_end,
+            "second_read": t_second, "stop": t_second + READ_WIDTH}
+
+
+def srdp_netlist(t_zero: float = 100e-6, copies: int = 1) -> str:
+    """The SRDP netlist for one t_zero (s) with ``copies`` independent synapses."""
+    tm = srdp_timing(t_zero)
+    w = SRDP["width"]
+    lines = [
+        f"* Diffusive + drift synapse, SRDP (Wang et al. 2017, Fig. 6b): t_zero = {t_zero * 1e6:g} us",
+        "* 15 pulses of 2.5 V and 40 us across the series pair, drift device from its HRS;",
+        "* the drift device is read at 0.1 V (switch S1 to node mid) before and after.",
+        "* Devices and the reasons for every number: docs/synapse.md",
+        f".model ag diffusive ({DIFFUSIVE_MODEL})",
+        f".model tao drift ({DRIFT_MODEL})",
+        f".model sread sw ({SWITCH_MODEL})",
+        ".subckt synapse in rd ctl",
+        "N1 in mid ag",
+        "N2 mid 0 tao state=hrs",
+        "S1 rd mid ctl 0 sread",
+        ".ends",
+        f"Vp in 0 pulse(0 {_num(SRDP['amplitude'])} {_num(LEAD)} {_num(EDGE)} {_num(EDGE)} "
+        f"{_num(w)} {_num(tm['period'])} {SRDP['count']})",
+        f"Vr rd 0 dc {_num(V_READ)}",
+        f"Vc ctl 0 {_read_control(tm['second_read'], tm['stop'])}",
+    ]
+    lines += [f"X{k + 1} in rd ctl synapse" for k in range(copies)]
+    lines += [f".tran 20u {_num(tm['stop'])}", ".end"]
+    return "\n".join(lines) + "\n"
+
+
+def _spike(start: float) -> list:
+    s = STDP
+    t1 = start + EDGE
+    t2 = t1 + s["w_high"]
+    t3 = t2 + EDGE
+    t4 = t3 + s["w_low"]
+    return [(start, 0.0), (t1, s["v_high"]), (t2, s["v_high"]), (t3, s["v_low"]),
+            (t4, s["v_low"]), (t4 + EDGE, 0.0)]
+
+
+def spike_length() -> float:
+    """Duration of one STDP spike, s."""
+    return 3 * EDGE + STDP["w_high"] + STDP["w_low"]
+
+
+def stdp_timing(delta_t: float) -> dict:
+    """Times (s) of the STDP protocol for ``delta_t`` (s; > 0: pre first)."""
+    s = spike_length()
+    first = LEAD
+    second = LEAD + s + abs(delta_t)
+    pre, post = (first, second) if delta_t >= 0 else (second, first)
+    t_prog_end = second + s
+    t_second = t_prog_end + GAP_READ
+    return {"pre": pre, "post": post, "first_end": first + s, "second_start": second,
+            "programming_end": t_prog_end, "second_read": t_second, "stop": t_second + READ_WIDTH}
+
+
+def stdp_netlist(delta_t: float = 1e-3, copies: int = 1) -> str:
+    """The STDP netlist for one Delta t (s; > 0: pre before post) with ``copies`` synapses."""
+    tm = stdp_timing(delta_t)
+    s = STDP
+    lines = [
+        f"* Diffusive + drift synapse, STDP (Wang et al. 2017, Fig. 6c,d): Delta t = {delta_t * 1e3:+g} ms",
+        f"* Each spike: {s['v_high']:g} V for {s['w_high'] * 1e6:g} us, then {s['v_low']:g} V for "
+        f"{s['w_low'] * 1e3:g} ms; pre-spike on node pre, post-spike on node post,",
+        "* so across the synapse (pre - post) they are equal and opposite.  Delta t runs from",
+        "* the end of the first spike to the start of the second (> 0: pre first).  The drift",
+        "* device (n+ at post) is SET by a post-spike and RESET by a pre-spike, but only while",
+        "* the diffusive device still conducts; it is read at 0.1 V before and after.",
+        "* Devices and the reasons for every number: docs/synapse.md",
+        f".model ag diffusive ({DIFFUSIVE_MODEL})",
+        f".model tao drift ({DRIFT_MODEL})",
+        f".model sread sw ({SWITCH_MODEL})",
+        ".subckt synapse pre post rd ctl",
+        "N1 pre mid ag",
+        f"N2 post mid tao x0={_num(s['x0'])}",
+        "S1 rd mid ctl 0 sread",
+        ".ends",
+        f"Vpre pre 0 {_pwl(_spike(tm['pre']), tm['stop'])}",
+        f"Vpost post 0 {_pwl(_spike(tm['post']), tm['stop'])}",
+        f"Vr rd 0 dc {_num(-V_READ)}",
+        f"Vc ctl 0 {_read_control(tm['second_read'], tm['stop'])}",
+    ]
+    lines += [f"X{k + 1} pre post rd ctl synapse" for k in range(copies)]
+    lines += [f".tran 10u {_num(tm['stop'])}", ".end"]
+    return "\n".join(lines) + "\n"
+
+
+# -- reading the result ----------------------------------------------------------------------
+def drift_reads(result, t_second: float) -> np.ndarray:
+    """(R, 2) read conductances (S) of every copy's drift device: i/v at the two reads.
+
+    The current is the device's own (nonlinear) law with the state ngspice held, so the
+    diffusive device's current through the read source does not enter.
+    """
+    names = [n.upper() for n in result.device_names]
+    idx = [k for k, n in enumerate(names) if n.endswith(".N2")]
+    times = read_times(t_second)
+    out = np.empty((len(idx), 2))
+    cur = result.current
+    for j, k in enumerate(idx):
+        for m, t in enumerate(times):
+            i = np.interp(t, result.time, cur[k])
+            v = np.interp(t, result.time, result.voltage[k])
+            out[j, m] = i / v
+    return out
+
+
+def diffusive_conductance_at(result, t: float) -> np.ndarray:
+    """(R,) committed conductance (S) of every copy's diffusive device at time t (s)."""
+    names = [n.upper() for n in result.device_names]
+    idx = [k for k, n in enumerate(names) if n.endswith(".N1")]
+    return np.array([np.interp(t, result.time, result.device_conductance[k]) for k in idx])
+
+
+def _point_seed(seed: int, k: int) -> int:
+    """An independent base seed for point k of an experiment (devices of one netlist share
+    it and differ by their stream, i.e. by name)."""
+    return int(np.random.SeedSequence([int(seed), 0x5E1A, int(k)]).generate_state(1, np.uint64)[0] >> 2)
+
+
+def _summary(w: np.ndarray) -> tuple[float, float]:
+    n = w.size
+    return float(w.mean()), float(w.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+
+
+def _realizations(realizations, quick: bool) -> int:
+    return int(realizations) if realizations else (QUICK_REALIZATIONS if quick else FULL_REALIZATIONS)
+
+
+def run_srdp(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None) -> dict:
+    """SRDP: drift-device weight change against t_zero (see the module docstring)."""
+    from ..bridge import run_netlist
+    from ..progress import Progress
+
+    n = _realizations(realizations, quick)
+    t_zero = SRDP_T_ZERO_QUICK if quick else SRDP_T_ZERO
+    mean, err, per, g_before, diag = [], [], [], [], []
+    with Progress(len(t_zero), "srdp", enabled=progress) as bar:
+        for k, tz in enumerate(t_zero):
+            tm = srdp_timing(tz)
+            r = run_netlist(srdp_netlist(tz, n), seed=_point_seed(seed, k), name=f"srdp t_zero={tz:g}")
+            g = drift_reads(r, tm["second_read"])
+            w = g[:, 1] / g[:, 0] - 1.0
+            m, e = _summary(w)
+            mean.append(m)
+            err.append(e)
+            per.append(w)
+            g_before.append(g[:, 0])
+            diag.append({"accepted_steps": r.steps["accepted"], "run_time_s": r.extra.get("run_time_s"),
+                         "drift_time_dropped_s": r.extra.get("drift_time_dropped_s", 0.0)})
+            bar.update()
+    return {
+        "t_zero": list(t_zero),
+        "weight_change": mean,
+        "weight_change_stderr": err,
+        "weight_change_realizations": per,
+        "g_read_before_s": g_before,
+        "realizations": n,
+        "protocol": {**SRDP, "edge_s": EDGE, "v_read": V_READ, "diffusive_model": DIFFUSIVE_MODEL,
+                     "drift_model": DRIFT_MODEL, "drift_start": "hrs (x = 0)",
+                     "weight_change": "G_read_after / G_read_before - 1 of the drift device, read at 0.1 V"},
+        "runs": diag,
+    }
+
+
+def run_stdp(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None) -> dict:
+    """STDP: drift-device weight change against Delta t, both orders."""
+    from ..bridge import run_netlist
+    from ..progress import Progress
+
+    n = _realizations(realizations, quick)
+    mags = STDP_DELTA_T_QUICK if quick else STDP_DELTA_T
+    delta_t = sorted([-m for m in mags] + list(mags))
+    mean, err, per, g_diff, diag = [], [], [], [], []
+    with Progress(len(delta_t), "stdp", enabled=progress) as bar:
+        for k, dt in enumerate(delta_t):
+            tm = stdp_timing(dt)
+            r = run_netlist(stdp_netlist(dt, n), seed=_point_seed(seed, k), name=f"stdp dt={dt:g}")
+            g = drift_reads(r, tm["second_read"])
+            w = g[:, 1] / g[:, 0] - 1.0
+            m, e = _summary(w)
+            mean.append(m)
+            err.append(e)
+            per.append(w)
+            # the diffusive device's conductance when the second spike arrives (what gates it)
+            g_diff.append(diffusive_conductance_at(r, tm["second_start"]))
+            diag.append({"accepted_steps": r.steps["accepted"], "run_time_s": r.extra.get("run_time_s"),
+                         "drift_time_dropped_s": r.extra.get("drift_time_dropped_s", 0.0)})
+            bar.update()
+    return {
+        "delta_t": delta_t,
+        "weight_change": mean,
+        "weight_change_stderr": err,
+        "weight_change_realizations": per,
+        "diffusive_g_at_second_spike_s": g_diff,
+        "realizations": n,
+        "protocol": {**STDP, "edge_s": EDGE, "v_read": V_READ, "diffusive_model": DIFFUSIVE_MODEL,
+                     "drift_model": DRIFT_MODEL,
+                     "delta_t": "end of the first spike to start of the second, s; > 0: pre first",
+                     "weight_change": "G_read_after / G_read_before - 1 of the drift device, read at 0.1 V"},
+        "runs": diag,
+    }
+
+
+# -- plots -------------------------------------------------------------------------------------
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_srdp(result: dict, path) -> None:
+    from ..io import atomic_savefig
+
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    tz = np.asarray(result["t_zero"]) * 1e3
+    w = np.asarray(result["weight_change"]) * 100
+    e = np.asarray(result["weight_change_stderr"]) * 100
+    for k, ws in enumerate(result.get("weight_change_realizations", [])):
+        ax.plot(np.full(len(ws), tz[k]), np.asarray(ws) * 100, ".", color="0.7", ms=4,
+                label="realizations" if k == 0 else None)
+    ax.errorbar(tz, w, yerr=e, fmt="o-", color="C0", capsize=3,
+                label=f"mean +- s.e. ({result['realizations']} synapses)")
+    ax.set_xscale("log")
+    # weight changes span 1 % ... 10^4 %: linear below 10 %, logarithmic above
+    ax.set_yscale("symlog", linthresh=10.0)
+    ax.set_ylim(bottom=-2.0)  # SRDP only potentiates (from the HRS)
+    ax.set_xlabel("t_zero (ms)")
+    ax.set_ylabel("drift weight change (%)")
+    ax.set_title("SRDP: 15 x 2.5 V / 40 us (cf. Wang et al. 2017, Fig. 6b)")
+    ax.axhline(0.0, color="k", lw=0.5)
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    atomic_savefig(fig, path, dpi=120)
+    plt.close(fig)
+
+
+def plot_stdp(result: dict, path) -> None:
+    from ..io import atomic_savefig
+
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    dt = np.asarray(result["delta_t"]) * 1e3
+    w = np.asarray(result["weight_change"]) * 100
+    e = np.asarray(result["weight_change_stderr"]) * 100
+    for k, ws in enumerate(result.get("weight_change_realizations", [])):
+        ax.plot(np.full(len(ws), dt[k]), np.asarray(ws) * 100, ".", color="0.7", ms=4,
+                label="realizations" if k == 0 else None)
+    for side, colour, label in ((dt < 0, "C3", "post before pre"), (dt > 0, "C0", "pre before post")):
+        ax.errorbar(dt[side], w[side], yerr=e[side], fmt="o-", color=colour, capsize=3,
+                    label=f"{label}: mean +- s.e.")
+    ax.set_xscale("symlog", linthresh=0.1)
+    ax.axhline(0.0, color="k", lw=0.5)
+    ax.axvline(0.0, color="k", lw=0.5)
+    ax.set_xlabel("Delta t (ms)   (< 0: post before pre)")
+    ax.set_ylabel("drift weight change (%)")
+    ax.set_title(f"STDP (cf. Wang et al. 2017, Fig. 6d), {result['realizations']} synapses per point")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    atomic_savefig(fig, path, dpi=120)
+    plt.close(fig)
+
+
+# -- the committed netlists ---------------------------------------------------------------------
+NETLIST_FILES = {"synapse_srdp.cir": lambda: srdp_netlist(), "synapse_stdp.cir": lambda: stdp_netlist()}
+
+
+def write_netlists(directory) -> list:
+    """Write ``netlists/synapse_srdp.cir`` and ``synapse_stdp.cir`` (the default protocol
+    points, one synapse each) into ``directory``; returns the paths."""
+    from pathlib import Path
+
+    from ..io import atomic_write_text
+
+    return [atomic_write_text(Path(directory) / name, make()) for name, make in NETLIST_FILES.items()]
