@@ -50,6 +50,16 @@ def test_experiments_are_registered():
 
 
 @pytest.mark.ngspice
+def test_srdp_netlist_runs_and_reads_the_drift_device():
+    """The committed SRDP netlist (t_zero = 100 us, one synapse) runs; the first read is the
+    drift device's HRS at 0.1 V (31 kOhm)."""
+    r = run_netlist(NETLISTS / "synapse_srdp.cir", seed=1)
+    g = syn.drift_reads(r, syn.srdp_timing(100e-6)["second_read"])
+    assert g[0, 0] == pytest.approx(conductance(TAOX, 0.0, 0.1), rel=2e-3)
+    assert g[0, 1] >= g[0, 0] * (1 - 2e-3)  # SRDP pulses only SET
+
+
+@pytest.mark.ngspice
 def test_stdp_netlist_runs_and_reads_the_drift_device():
     """The committed STDP netlist (Delta t = +1 ms, one synapse) runs; the first read is the
     drift device's conductance at its initial state x0 = 0.15 at 0.1 V (3.78 mS; the read
