@@ -35,6 +35,9 @@ def _atomic(path, write, mode: str) -> Path:
     path = Path(path)
     directory = ensure_dir(path.parent if str(path.parent) else ".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; results are ordinary files
     try:
         with os.fdopen(fd, mode) as fh:
             write(fh)
