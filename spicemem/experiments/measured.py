@@ -45,10 +45,11 @@ V_LIMITER = 0.1
 #: tau_thermal/2 = 1 us).  While the circuit holds a device's old conductance for one step,
 #: a device that switches inside that step sees the full source voltage instead of the
 #: compliance-limited one, and with these presets' strong Joule coupling that overheats the
-#: switching burst: with 1 us steps, bursts behind 1 MOhm at 0.75 V peaked at 1e4-1e6 K and
-#: left ON states 1.5-2x more conductive than with 0.25 us steps (peaks 2e3-6e3 K); under the
-#: 3 V pulses of Fig. 5b behind 30 MOhm, 6x more conductive than the standalone
-#: spicemem.simulate, which 0.25 us steps reproduce (10-20 uS).  Measured on 12 devices.
+#: switching burst.  Measured: with 1 us steps, bursts behind 1 MOhm at 0.75 V peaked at
+#: 3e3-1e6 K (0.25 us: 2e3-6e3 K) and left ON states that relaxed later (6 of 8 devices still
+#: ON 55 ms after the pulse, against 3 of 8); under the 3 V pulses of Fig. 5b behind 30 MOhm
+#: the ON states came out 6x more conductive than with the standalone spicemem.simulate,
+#: which 0.25 us steps reproduce (10-20 uS, 12 devices).
 T_MAX = 0.25e-6
 
 #: Where the committed netlists live (repository root / netlists).
