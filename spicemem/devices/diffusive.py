@@ -7,14 +7,13 @@ See :mod:`spicemem.kernels.diffusive` for the equations and
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from importlib import resources
 
 import numpy as np
 
 from . import params as _v
+from . import presets as _presets
 from .units import K_B_EV, Scales, heating_ratio, thermal_conductance
 
 #: Force-table resolution: 4096 intervals on [-1, 1] (32 KiB, fits the L1 cache).  The
@@ -362,17 +361,14 @@ def _build_core(params: DiffusiveParams) -> CoreModel:
 
 
 def _load_presets() -> dict:
-    text = resources.files("spicemem.devices").joinpath("presets.toml").read_text()
-    return tomllib.loads(text)
+    return _presets.load("presets.toml")
 
 
 def preset_names() -> list[str]:
     """Names of the diffusive-memristor presets."""
-    return sorted(_load_presets())
+    return _presets.names("presets.toml")
 
 
 def preset_description(name: str) -> str:
-    table = _load_presets()
-    if name not in table:
-        raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(table))}")
-    return table[name].get("description", "")
+    """The description (sources of every number) of a diffusive-memristor preset."""
+    return _presets.description("presets.toml", name)

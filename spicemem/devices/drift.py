@@ -7,14 +7,13 @@ See :mod:`spicemem.kernels.drift` for the equations and the integrator, and
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 
 from ..errors import SimulationError
 from . import params as _v
+from . import presets as _presets
 
 _PRESET_FILE = "drift_presets.toml"
 
@@ -306,18 +305,14 @@ def simulate_drift(params: DriftParams, t, v, *, x0, series_resistance: float = 
 
 
 def _load_presets() -> dict:
-    text = resources.files("spicemem.devices").joinpath(_PRESET_FILE).read_text()
-    return tomllib.loads(text)
+    return _presets.load(_PRESET_FILE)
 
 
 def preset_names() -> list[str]:
     """Names of the drift-memristor presets."""
-    return sorted(_load_presets())
+    return _presets.names(_PRESET_FILE)
 
 
 def preset_description(name: str) -> str:
     """The description (sources of every number) of a drift-memristor preset."""
-    table = _load_presets()
-    if name not in table:
-        raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(table))}")
-    return table[name].get("description", "")
+    return _presets.description(_PRESET_FILE, name)

@@ -262,22 +262,26 @@ def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt
 
 
 @jit
+def invert_cdf(cdf, lo, hi, target):
+    """(index, fraction) with cdf[index] <= target <= cdf[index + 1], by bisection over
+    cdf[lo..hi] and linear interpolation inside the bracket."""
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if cdf[mid] < target:
+            lo = mid
+        else:
+            hi = mid
+    span = cdf[hi] - cdf[lo]
+    return lo, ((target - cdf[lo]) / span if span > 0.0 else 0.5)
+
+
+@jit
 def sample_from_cdf(x, state, grid, cdf):
     """Fill ``x`` with independent draws of the density whose CDF is tabulated on ``grid``."""
     m = grid.shape[0]
     for i in range(x.shape[0]):
-        u = uniform(state)
-        lo = 0
-        hi = m - 1
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if cdf[mid] < u:
-                lo = mid
-            else:
-                hi = mid
-        span = cdf[hi] - cdf[lo]
-        frac = (u - cdf[lo]) / span if span > 0.0 else 0.5
-        x[i] = grid[lo] + frac * (grid[hi] - grid[lo])
+        k, frac = invert_cdf(cdf, 0, m - 1, uniform(state))
+        x[i] = grid[k] + frac * (grid[k + 1] - grid[k])
 
 
 @jit(parallel=True)

@@ -55,8 +55,8 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit
-from .diffusive import (P_ETA, P_FIELD, P_HEAT, P_LAM, P_RSERIES, P_THETA0, advance, potential,
-                        resistance, source_voltage)
+from .diffusive import (P_ETA, P_FIELD, P_HEAT, P_LAM, P_RSERIES, P_THETA0, advance, invert_cdf,
+                        potential, resistance, source_voltage)
 from .rng import next_u64, u64_to_unit, uniform
 
 # Hybrid control vector (float64), built by spicemem.devices.diffusive.
@@ -464,16 +464,7 @@ def draw_positions(x, counts, tab, j, theta, state, a, dv):
             prev = cur
         total = cdf[hi]
         for _ in range(c):
-            target = uniform(state) * total
-            a_i, b_i = lo, hi
-            while b_i - a_i > 1:
-                mid = (a_i + b_i) // 2
-                if cdf[mid] < target:
-                    a_i = mid
-                else:
-                    b_i = mid
-            span = cdf[b_i] - cdf[a_i]
-            frac = (target - cdf[a_i]) / span if span > 0.0 else 0.5
+            a_i, frac = invert_cdf(cdf, lo, hi, uniform(state) * total)
             x[i] = -1.0 + (a_i + frac) * h
             i += 1
 
