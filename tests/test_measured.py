@@ -40,7 +40,7 @@ def test_netlist_pieces():
     text = measured.netlist_text("t", [measured.model_line("SiOxNy_Ag", temp=320)], "dc 0",
                                  measured.branches(2, "in", 1e6), 1e-3, 1e-6)
     assert ".model dev diffusive (preset=SiOxNy_Ag temp=320)" in text
-    assert "N2 m2 0 dev" in text and f".tran 1e-06 0.001 0 {measured.T_MAX:g}" in text
+    assert "N2 m2 0 dev" in text and ".tran 1e-06 0.001\n" in text
     fit = measured.arrhenius_fit([300.0, 350.0, 400.0],
                                  [math.exp(0.27 / (8.617333262e-5 * t)) * 1e-6 for t in (300.0, 350.0, 400.0)])
     assert fit["activation_energy_ev"] == pytest.approx(0.27, rel=1e-9)
@@ -71,19 +71,29 @@ def test_arrhenius_reduced():
 
 
 def test_paired_pulse_facilitation_reduced():
-    """Fig. 5b at 8 devices x 4 pulses: facilitation for t_zero = 1 ms, less for 16 ms.
+    """Fig. 5b at 32 devices x 6 pulses: facilitation at t_zero = 1 ms, less at 160 ms.
 
     Common random numbers: the devices keep their streams across the two t_zero runs, so
-    the first pulse is the same and the comparison is paired.  At this size the change of
-    the geometric mean carries ~25 %; the full experiment (10 devices, 8 pulses, t_zero to
-    160 ms) is in docs/presets.md.
+    the first pulse is the same and the comparison is paired.  Per device, the change is
+    d = mean over pulses 4-6 of ln G_n - ln G_1 (its scatter is ~1.3); the asserts are two
+    standard errors of the 32-device mean: d > 0 at 1 ms, and d(1 ms) - d(160 ms) > 0.
+    Measured with this quick run, seeds 3 and 5: d(1 ms) = 1.25 +- 0.15 and 0.87 +- 0.19,
+    d(1 ms) - d(160 ms) = 0.95 +- 0.16 and 1.07 +- 0.16 -- each 2.5-4.7 SE beyond its
+    threshold (standalone simulate, 64 devices, 8 pulses: +0.83 +- 0.16 at 1 ms, -0.16 +-
+    0.12 at 160 ms).  The full experiment (t_zero to 160 ms, where the change turns
+    negative) is in docs/presets.md.
     """
     r = ppf_tzero.run(seed=3, quick=True)
     g = np.asarray(r["geometric_mean_conductance_s"])
     assert g[0, 0] == pytest.approx(g[1, 0], rel=1e-9)  # the same first pulse
-    late = np.asarray(r["late_weight_change_percent"])
-    assert late[0] > 10.0, f"no facilitation at t_zero = 1 ms: {late}"
-    assert late[1] < late[0], f"no less facilitation at t_zero = 16 ms: {late}"
+    lw = np.log(np.asarray(r["conductance_per_device_s"]))  # (t_zero, device, pulse)
+    d = lw[:, :, 3:].mean(axis=-1) - lw[:, :, 0]
+    n = d.shape[1]
+    se = d.std(axis=-1, ddof=1) / np.sqrt(n)
+    assert d[0].mean() > 2 * se[0], f"no facilitation at t_zero = 1 ms: {d[0].mean():.2f} +- {se[0]:.2f}"
+    diff = d[0] - d[1]
+    se_diff = diff.std(ddof=1) / np.sqrt(n)
+    assert diff.mean() > 2 * se_diff, f"no less facilitation at 160 ms: {diff.mean():.2f} +- {se_diff:.2f}"
 
 
 def test_iv_loop_threshold_switching():

@@ -93,6 +93,9 @@ LAST_DLN = 44  # max over devices of min(1, |V|/V_scale) |ln(G_new / G_old)|, la
 LAST_H = 45  # length of the last accepted step, s
 MAX_DLN = 46  # largest LAST_DLN seen in the run
 H_DEVICE = 47  # largest next step the device kernels allow (request_step), s; 0: no request
+LAST_BIAS = 48  # max over devices of max(|V0|, |V1|) / V_scale over the last accepted step
+H_REST = 49  # step cap while every device is at rest (LAST_BIAS < REST_BIAS), s
+REST_BIAS = 50  # rest threshold of LAST_BIAS (0: never at rest)
 
 # error codes
 ERR_UNKNOWN_SOURCE = 1  # ERROR_ARG: low 62 bits of the name hash
@@ -213,8 +216,13 @@ def send_data(vdata, nvecs, ident, user):
         # The first accepted point is normally t = 0 (the operating point).  With UIC
         # ngspice reports nothing at t = 0: the voltage before the first point is then
         # taken as constant.
+        vinv0 = carray(f64_ptr(ci[A_VINV]), (n,))
+        bias0 = 0.0
         for i in range(n):
             v0[i] = v1[i]
+            if abs(v1[i]) * vinv0[i] > bias0:
+                bias0 = abs(v1[i]) * vinv0[i]
+        cf[LAST_BIAS] = bias0
         if t <= 0.0:
             cf[T_PREV] = t
             _record(ci, t, g, g, temp, n)
@@ -238,6 +246,7 @@ def send_data(vdata, nvecs, ident, user):
                 return 0
     vinv = carray(f64_ptr(ci[A_VINV]), (n,))
     dln = 0.0
+    bias = 0.0
     for i in range(n):
         gi = g[i]
         if not (gi > 0.0 and gi < np.inf):
@@ -247,12 +256,15 @@ def send_data(vdata, nvecs, ident, user):
         # Relative change of the device current over the step, |ln(G1/G0)|, weighted by
         # min(1, |V|/V_scale): an unbiased device's conductance noise costs no accuracy.
         w = max(abs(v0[i]), abs(v1[i])) * vinv[i]
+        if w > bias:
+            bias = w
         d = abs(np.log(gi / gused[i])) * min(w, 1.0)
         if d > dln:
             dln = d
         gsrc[i] = gi * ginv[i]
         v0[i] = v1[i]
     cf[LAST_DLN] = dln
+    cf[LAST_BIAS] = bias
     cf[LAST_H] = t - t0
     if dln > cf[MAX_DLN]:
         cf[MAX_DLN] = dln
@@ -320,6 +332,8 @@ def get_sync(time, delta, olddelta, redostep, ident, location, user):
     if location == 1:
         ci[N_REJECT_NGSPICE] += 1
     cap = cf[H_CAP]
+    if cf[LAST_BIAS] < cf[REST_BIAS]:
+        cap = cf[H_REST]  # every device at rest: no splitting error (see stepping.py)
     dln = cf[LAST_DLN]
     lh = cf[LAST_H]
     tol = cf[TOL]

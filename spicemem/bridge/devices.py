@@ -324,7 +324,7 @@ def _registry() -> dict:
             make_params=_diffusive_params,
             instance_params=_diffusive_instance,
             g_scale=lambda p: p.g_max,
-            time_scale=lambda p: p.tau_thermal,
+            time_scale=lambda p: p.tau_thermal if p.feedback_time is None else p.feedback_time,
             v_scale=lambda p: p.v_threshold,
             allocate=_diffusive_allocate,
             kernel=_diffusive_kernel,

@@ -277,6 +277,8 @@ class _Session:
         cf[cb.H_CAP] = cap
         cf[cb.TOL] = tol
         cf[cb.H_FLOOR] = floor
+        cf[cb.H_REST], cf[cb.REST_BIAS] = self.step.resolve_rest(cap)
+        cf[cb.LAST_BIAS] = np.inf  # not at rest until a step says so
         c[cb.ACTIVE] = 1
 
     def _on_init(self, data):
@@ -306,6 +308,7 @@ class _Session:
             c[cb.HIST_SKIP] = 0
             c[cb.HIST_STRIDE] = 1
             cf[cb.LAST_DLN] = 0.0
+            cf[cb.LAST_BIAS] = np.inf
             cf[cb.LAST_H] = 0.0
         c[cb.LIVE] = 1 if live else 0
 
@@ -451,7 +454,8 @@ class _Session:
             steps={"accepted": int(c[cb.N_ACCEPTED]), "rejected_by_ngspice": int(c[cb.N_REJECT_NGSPICE]),
                    "capped_by_bridge": int(c[cb.N_CAPPED]), "vsrc_calls": int(c[cb.N_VSRC_CALLS]),
                    "max_dln_per_step": float(cf[cb.MAX_DLN])},
-            step_control={"cap_s": cap, "tol": tol, "floor_s": floor, "frozen": self.frozen},
+            step_control={"cap_s": cap, "tol": tol, "floor_s": floor, "frozen": self.frozen,
+                          "rest_cap_s": float(cf[cb.H_REST]), "rest_bias": float(cf[cb.REST_BIAS])},
             wall_time=wall,
             ngspice_version=eng.version,
             extra=extra,

@@ -35,6 +35,17 @@ to 0.5 us apart).  The weight min(1, |V|/V_scale) drops the noise of unbiased de
 current is zero, and the default ``tol`` = 0.5 sits above the noise, so the rate control
 reacts to switching events (99th percentile 1-3.4 under a 2.5 V pulse) and the cap does the
 rest.
+
+At rest
+-------
+The splitting error |V (G(t) - G_n)| vanishes with the device voltage, and a device's own
+state (particles, temperature) is advanced by its kernel, which subdivides any step.  When
+every device was unbiased over the last accepted step -- max(|V_n|, |V_n+1|) below
+``rest_bias`` V_scale for each -- the cap is lifted to ``rest_cap`` (default: none beyond
+ngspice's own maximum step, TMAX or else min(TSTEP, span/50)).  Pulses and PWL edges are
+ngspice breakpoints, so the first step of a pulse starts at its edge; the cap is back from
+the first accepted point with a bias.  Measured on the Fig. 5b netlists (3 V, 1 ms pulses,
+t_zero up to 160 ms): see ``docs/bridge.md``.
 """
 
 from __future__ import annotations
@@ -59,15 +70,24 @@ class StepControl:
         dimensionless; 0 turns the rate control off (cap only).
     floor : float, optional
         The controller never lowers a step below this, in s.  Default: ``cap / 64``.
+    rest_cap : float, optional
+        Largest step while every device is at rest (see the module docstring), in s.
+        Default: none (ngspice's own maximum step).  Set it equal to ``cap`` to keep the
+        cap at all times.
+    rest_bias : float
+        A device is at rest when its voltage stays below ``rest_bias`` times its voltage
+        scale (V_th for the diffusive memristor) over a step; 0 turns the rest cap off.
     """
 
     cap: float | None = None
     cap_fraction: float = 0.5
     tol: float = 0.5
     floor: float | None = None
+    rest_cap: float | None = None
+    rest_bias: float = 1e-3
 
     def __post_init__(self):
-        for name in ("cap", "floor"):
+        for name in ("cap", "floor", "rest_cap"):
             v = getattr(self, name)
             if v is not None and not (math.isfinite(v) and v > 0):
                 raise ValueError(f"step control: {name} must be a positive time in s, got {v!r}")
@@ -75,6 +95,8 @@ class StepControl:
             raise ValueError(f"step control: cap_fraction must be > 0, got {self.cap_fraction!r}")
         if not (math.isfinite(self.tol) and self.tol >= 0):
             raise ValueError(f"step control: tol must be >= 0, got {self.tol!r}")
+        if not (math.isfinite(self.rest_bias) and self.rest_bias >= 0):
+            raise ValueError(f"step control: rest_bias must be >= 0, got {self.rest_bias!r}")
 
     def resolve(self, time_scales) -> tuple:
         """(cap, tol, floor) in s, s^0, s for devices with the given time scales (s)."""
@@ -87,3 +109,8 @@ class StepControl:
             cap = math.inf
         floor = self.floor if self.floor is not None else (cap / 64.0 if math.isfinite(cap) else 0.0)
         return cap, self.tol, min(floor, cap)
+
+    def resolve_rest(self, cap: float) -> tuple:
+        """(rest cap in s, rest bias): the cap while every device is at rest."""
+        rest = math.inf if self.rest_cap is None else self.rest_cap
+        return max(rest, cap), self.rest_bias

@@ -77,6 +77,12 @@ class DiffusiveParams:
     hop_enter, hop_exit : float
         The hybrid hops while the lowest barrier out of any occupied well is at least
         ``hop_enter`` k_B T, and returns to Langevin below ``hop_exit`` k_B T.
+    feedback_time : float, optional
+        The fastest time, in s, over which the device and the circuit feed back on each
+        other under bias (a Joule-heated switching burst behind a compliance).  The ngspice
+        bridge caps its steps at half of it while a device is biased.  Default: the thermal
+        time ``tau_thermal``.  The measured-device presets, whose heating ratio is ~1e5,
+        set 0.5 us (docs/presets.md).
 
     Notes
     -----
@@ -117,6 +123,7 @@ class DiffusiveParams:
     integrator: str = "hybrid"
     hop_enter: float = 4.5
     hop_exit: float = 3.5
+    feedback_time: float | None = None
 
     def __post_init__(self):
         for name in ("v_threshold", "tau_thermal", "r_tunnel", "w_pin", "t_ambient",
@@ -132,6 +139,8 @@ class DiffusiveParams:
         _v.check_choice("noise", self.noise, {"three-point", "gaussian"})
         _v.check_choice("integrator", self.integrator, {"hybrid", "langevin"})
         _v.check_positive("hop_exit", self.hop_exit)
+        if self.feedback_time is not None:
+            object.__setattr__(self, "feedback_time", _v.check_positive("feedback_time", self.feedback_time))
         if not _v.check_finite("hop_enter", self.hop_enter) >= self.hop_exit:
             raise ValueError(f"parameter 'hop_enter' must be >= hop_exit ({self.hop_exit!r}), "
                              f"got {self.hop_enter!r}")

@@ -49,7 +49,7 @@ def netlist(*, temperature: float, events: int, t_stop: float, preset: str = PRE
              f"{m.R_COMPLIANCE:.0e} Ohm; the arrhenius experiment edits temp= on the .model line"]
     return m.netlist_text(f"relaxation of {preset} at {temperature:g} K (Fig. 3b)",
                           [m.model_line(preset, temp=temperature)], src,
-                          m.branches(events, "in", m.R_COMPLIANCE), t_stop, 1e-6, notes)
+                          m.branches(events, "in", m.R_COMPLIANCE), t_stop, m.T_STEP, notes)
 
 
 def netlists() -> dict:

@@ -53,7 +53,7 @@ def netlist(*, devices: int, t_stop: float, preset: str = PRESET) -> str:
              f"{READ_AMPLITUDE} V/{READ_WIDTH * 1e6:g} us read pulses; {devices} devices, each "
              f"behind a {m.R_COMPLIANCE:.0e} Ohm compliance resistor"]
     return m.netlist_text(f"delay and relaxation of {preset} (Fig. 3a)", [m.model_line(preset)], src,
-                          m.branches(devices, "in", m.R_COMPLIANCE), t_stop, 1e-6, notes)
+                          m.branches(devices, "in", m.R_COMPLIANCE), t_stop, m.T_STEP, notes)
 
 
 def netlists() -> dict:

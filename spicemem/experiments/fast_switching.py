@@ -53,7 +53,7 @@ def netlist(*, devices: int, cycles: int, preset: str = PRESET) -> str:
              f"{devices} devices behind {m.R_COMPLIANCE:.0e} Ohm"]
     return m.netlist_text(f"fast switching of {preset} at {TEMPERATURE:g} K (Fig. 1c)",
                           [m.model_line(preset, temp=TEMPERATURE)], m._pwl(m.pulses_to_pwl(ps, t_stop)),
-                          m.branches(devices, "in", m.R_COMPLIANCE), t_stop, 10e-9, notes)
+                          m.branches(devices, "in", m.R_COMPLIANCE), t_stop, 0.1e-6, notes)
 
 
 def netlists() -> dict:

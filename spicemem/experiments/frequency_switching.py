@@ -50,7 +50,7 @@ def netlist(*, devices: int, counts, preset: str = PRESET) -> str:
              + f"; {devices} devices behind {R_SERIES:.0e} Ohm"]
     return m.netlist_text(f"frequency-dependent plasticity of {preset} (Fig. 5c)", [m.model_line(preset)],
                           m._pwl(m.pulses_to_pwl(ps, t_stop)), m.branches(devices, "in", R_SERIES),
-                          t_stop, 1e-6, notes)
+                          t_stop, m.T_STEP, notes)
 
 
 def netlists() -> dict:

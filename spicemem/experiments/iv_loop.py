@@ -74,7 +74,7 @@ def netlist(preset: str, *, loops: int, neg_loops: int, dwell: float, pause: flo
         "Mcc2 m1 x x x nlim",
         "N1 m1 0 dev"]
     return m.netlist_text(f"I-V loops of {preset} under compliance (Fig. 1b)", [m.model_line(preset)],
-                          m._pwl(m._compress(pts)), body, t_stop, 1e-6, notes)
+                          m._pwl(m._compress(pts)), body, t_stop, m.T_STEP, notes)
 
 
 def netlists() -> dict:

@@ -41,16 +41,12 @@ R_COMPLIANCE = 1.0e6
 I_COMPLIANCE = 1.0e-6
 V_LIMITER = 0.1
 
-#: Largest ngspice step, in s (TMAX of every .tran line; the bridge's default cap is
-#: tau_thermal/2 = 1 us).  While the circuit holds a device's old conductance for one step,
-#: a device that switches inside that step sees the full source voltage instead of the
-#: compliance-limited one, and with these presets' strong Joule coupling that overheats the
-#: switching burst.  Measured: with 1 us steps, bursts behind 1 MOhm at 0.75 V peaked at
-#: 3e3-1e6 K (0.25 us: 2e3-6e3 K) and left ON states that relaxed later (6 of 8 devices still
-#: ON 55 ms after the pulse, against 3 of 8); under the 3 V pulses of Fig. 5b behind 30 MOhm
-#: the ON states came out 6x more conductive than with the standalone spicemem.simulate,
-#: which 0.25 us steps reproduce (10-20 uS, 12 devices).
-T_MAX = 0.25e-6
+#: ngspice's TSTEP on the .tran lines, in s: the largest step while every device is at rest
+#: (and so the resolution of the records between pulses).  Under bias the bridge caps the
+#: steps at feedback_time/2 = 0.25 us, the presets' own number (see DiffusiveParams and
+#: docs/presets.md); at rest it lifts the cap (spicemem.bridge.stepping), and ngspice's
+#: maximum step is min(TSTEP, span/50).
+T_STEP = 10e-6
 
 #: Where the committed netlists live (repository root / netlists).
 NETLIST_DIR = Path(__file__).resolve().parents[2] / "netlists"
@@ -225,13 +221,14 @@ def branches(n: int, source: str, r_series: float, model: str = "dev", *, temps=
     return out
 
 
-def netlist_text(title, model_lines, source_pwl, body, t_stop, t_step, notes=(), t_max=None) -> str:
+def netlist_text(title, model_lines, source_pwl, body, t_stop, t_step=T_STEP, notes=(), t_max=None) -> str:
     """A netlist: title and notes, models, source V1 (node ``in``), body, ``.tran`` with
-    TMAX = ``t_max`` (default :data:`T_MAX`)."""
+    TSTEP = ``t_step`` and TMAX = ``t_max`` (omitted when None)."""
     lines = _header(title, model_lines, notes)
     lines.append("V1 in 0 " + source_pwl)
     lines += body
-    lines.append(f".tran {_fmt(t_step)} {_fmt(t_stop)} 0 {_fmt(T_MAX if t_max is None else t_max)}")
+    tmax = "" if t_max is None else f" 0 {_fmt(t_max)}"
+    lines.append(f".tran {_fmt(t_step)} {_fmt(t_stop)}{tmax}")
     lines.append(".end")
     return "\n".join(lines) + "\n"
 
