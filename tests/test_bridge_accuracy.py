@@ -160,3 +160,38 @@ def test_compliance_converges_as_the_step_cap_halves(engine, tol, caps):
     se = max(diff.std(ddof=1) / np.sqrt(ok.sum()), 1e-9)
     change = abs(diff.mean())
     assert change < 3 * se, (change, se, t_coarse, t_fine)
+
+
+REST = """* rest cap: two pulses separated by 200 us at 0 V
+.model ag diffusive (preset=SiOxNy_Ag)
+V1 in 0 pwl(0 0 10u 0 11u 0.75 30u 0.75 31u 0 231u 0 232u 0.75 250u 0.75 251u 0)
+R1 in m 1meg
+N1 m 0 ag
+.tran 20u 300u
+.end
+"""
+
+
+def test_step_cap_follows_the_bias_and_the_preset_feedback_time(engine):
+    """Under bias the steps are capped at feedback_time/2 (0.25 us for SiOxNy_Ag, not the
+    default tau_thermal/2 = 1 us); while the device is at rest the cap is lifted, so
+    ngspice's own maximum step, min(TSTEP, span/50) = 6 us here, applies.  With ``rest_bias = 0`` the
+    cap holds everywhere."""
+    assert DiffusiveParams.from_preset("SiOxNy_Ag").feedback_time == pytest.approx(0.5e-6)
+    r = run_netlist(REST, seed=1)
+    assert r.step_control["cap_s"] == pytest.approx(0.25e-6)
+    t = r.time
+    h = np.diff(t)
+    mid = 0.5 * (t[1:] + t[:-1])
+    biased = ((mid > 11e-6) & (mid < 30e-6)) | ((mid > 232e-6) & (mid < 250e-6))
+    assert h[biased].max() <= 0.25e-6 * (1 + 1e-9)
+    rest = (mid > 40e-6) & (mid < 220e-6)
+    assert h[rest].max() > 5e-6, h[rest].max()  # the pause takes long steps
+    r0 = run_netlist(REST, seed=1, step=StepControl(rest_bias=0.0))
+    assert np.diff(r0.time).max() <= 0.25e-6 * (1 + 1e-9)
+    assert r0.steps["accepted"] > 3 * r.steps["accepted"]
+
+
+def test_feedback_time_is_validated():
+    with pytest.raises(ValueError, match="feedback_time"):
+        DiffusiveParams.from_preset("SiOxNy_Ag", feedback_time=-1.0)

@@ -33,7 +33,7 @@ READ_EDGE = 0.2e-6  # s
 READ_FAST = 1e-3
 FAST_SPAN = 60e-3
 READ_SLOW = 5e-3
-FULL = dict(devices=8, t_stop=250e-3)
+FULL = dict(devices=32, t_stop=250e-3)
 QUICK = dict(devices=3, t_stop=80e-3)
 
 

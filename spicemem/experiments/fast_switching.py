@@ -27,7 +27,7 @@ READ_V, READ_W = 0.2, 500e-9
 EDGE = 20e-9
 READ_PERIOD = 5e-6
 CYCLE = 400e-6  # s from one switching pulse to the next
-FULL = dict(devices=6, cycles=3)
+FULL = dict(devices=32, cycles=3)
 QUICK = dict(devices=2, cycles=1)
 
 

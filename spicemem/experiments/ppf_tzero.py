@@ -7,7 +7,7 @@ The paper does not give the compliance of Fig. 5b.  100 MOhm is where a single p
 leaves a partial bridge (G ~ 1.5 uS, below the ON/OFF level 2.1 uS) -- the paper's
 "a single short pulse cannot excite enough particles to form a complete conducting path"
 (Fig. 4b) -- so that residual particles can facilitate the next pulse.  The dependence on
-this choice is measured (``examples/ppf_compliance_scan.py``, docs/presets.md): behind
+this choice is measured (``examples/compliance_scan.py --figure 5b``, docs/presets.md): behind
 3 MOhm every pulse saturates the device and all t_zero depress; behind 30 MOhm only
 t_zero = 1 ms facilitates; behind 300 MOhm every t_zero facilitates.
 
