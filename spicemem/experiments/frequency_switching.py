@@ -26,7 +26,7 @@ PRESET = "SiOxNy_Ag"
 AMPLITUDE, WIDTH, EDGE = 2.8, 100e-6, 0.5e-6
 R_SERIES = 3e6  # Ohm
 PHASES = (("196 Hz", 196.0), ("5000 Hz", 5000.0), ("196 Hz (return)", 196.0))
-FULL = dict(devices=16, counts=(10, 40, 15))
+FULL = dict(devices=48, counts=(10, 40, 15))
 QUICK = dict(devices=6, counts=(4, 20, 4))
 LEAD = 0.1e-3
 

@@ -34,8 +34,10 @@ V_MAX = 1.0  # V
 STEP = 0.01  # V, the staircase step
 DWELL = 0.5e-3  # s per step
 EDGE = 1e-6  # s
-PAUSE = 50e-3  # s at 0 V between loops (the device relaxes: tens of ms)
-FULL = dict(loops=3, neg_loops=2, dwell=DWELL)
+#: s at 0 V between loops.  The device relaxes in tens of ms; 50 ms left a SiOxNy_Ag device
+#: ON at the start of the next loop (seed 7).  At rest the bridge's steps are cheap.
+PAUSE = 200e-3
+FULL = dict(loops=6, neg_loops=3, dwell=DWELL)
 QUICK = dict(loops=1, neg_loops=1, dwell=0.1e-3)
 
 
