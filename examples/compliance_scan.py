@@ -18,6 +18,7 @@ OUT/compliance_scan_5c.json/.png.
 
     python examples/compliance_scan.py --figure 5b --out out [--seed 11] [--devices 64] [--quick]
     python examples/compliance_scan.py --figure 5c --out out [--seed 5] [--devices 32] [--quick]
+    python examples/compliance_scan.py --figure 5b --resistance 1e8 --t-zero 1e-3 --t-zero 0.16 --devices 256
 """
 
 import argparse
@@ -166,6 +167,10 @@ def main(argv=None):
     ap.add_argument("--out", default="out")
     ap.add_argument("--seed", type=int, default=None, help="default 11 (5b), 5 (5c)")
     ap.add_argument("--devices", type=int, default=None, help="default 64 (5b), 32 (5c)")
+    ap.add_argument("--resistance", type=float, action="append", metavar="OHM",
+                    help="series resistance to scan (repeatable; default: the full list)")
+    ap.add_argument("--t-zero", type=float, action="append", metavar="S",
+                    help="5b only: t_zero to scan (repeatable; default 1, 5, 20, 80, 160 ms)")
     ap.add_argument("--quick", action="store_true", help="8 devices, two resistances (and two t_zero)")
     a = ap.parse_args(argv)
     seed = a.seed if a.seed is not None else (11 if a.figure == "5b" else 5)
@@ -178,12 +183,19 @@ def main(argv=None):
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / f"compliance_scan_{a.figure}"
+    for name, values in (("--resistance", a.resistance), ("--t-zero", a.t_zero)):
+        bad = [x for x in values or () if not (np.isfinite(x) and x > 0)]
+        if bad:
+            print(f"error: {name} must be positive, got {bad[0]!r}", file=sys.stderr)
+            return 2
     if a.figure == "5b":
-        rows = scan(seed, devices, (30e6, 100e6) if a.quick else RESISTANCES, (1e-3, 160e-3) if a.quick else T_ZERO)
+        rs = a.resistance or ((30e6, 100e6) if a.quick else RESISTANCES)
+        tzs = a.t_zero or ((1e-3, 160e-3) if a.quick else T_ZERO)
+        rows = scan(seed, devices, rs, tzs)
         pulse = {"amplitude_v": AMPLITUDE, "width_s": WIDTH, "count": PULSES}
         plot(rows, stem.with_suffix(".png"))
     else:
-        rows = scan_5c(seed, devices, (3e6, 1e8) if a.quick else FC_RESISTANCES)
+        rows = scan_5c(seed, devices, a.resistance or ((3e6, 1e8) if a.quick else FC_RESISTANCES))
         pulse = {"amplitude_v": FC_AMPLITUDE, "width_s": FC_WIDTH,
                  "phases": [{"label": lab, "frequency_hz": f, "count": n} for lab, f, n in FC_PHASES]}
         plot_5c(rows, stem.with_suffix(".png"))
