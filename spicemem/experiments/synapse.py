@@ -233,28 +233,39 @@ def _realizations(realizations, quick: bool) -> int:
     return int(realizations) if realizations else (QUICK_REALIZATIONS if quick else FULL_REALIZATIONS)
 
 
-def run_srdp(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None) -> dict:
-    """SRDP: drift-device weight change against t_zero (see the module docstring)."""
+def _sweep(label, points, make_netlist, timing, *, seed, n, progress, probe):
+    """One netlist of ``n`` synapses per point, run through ngspice with the bridge.
+
+    Returns per point: the mean weight change of the drift devices and its standard error,
+    the per-synapse changes, ``probe(result, timing)`` and the run's diagnostics.
+    """
     from ..bridge import run_netlist
     from ..progress import Progress
 
-    n = _realizations(realizations, quick)
-    t_zero = SRDP_T_ZERO_QUICK if quick else SRDP_T_ZERO
-    mean, err, per, g_before, diag = [], [], [], [], []
-    with Progress(len(t_zero), "srdp", enabled=progress) as bar:
-        for k, tz in enumerate(t_zero):
-            tm = srdp_timing(tz)
-            r = run_netlist(srdp_netlist(tz, n), seed=_point_seed(seed, k), name=f"srdp t_zero={tz:g}")
+    mean, err, per, probed, diag = [], [], [], [], []
+    with Progress(len(points), label, enabled=progress) as bar:
+        for k, x in enumerate(points):
+            tm = timing(x)
+            r = run_netlist(make_netlist(x, n), seed=_point_seed(seed, k), name=f"{label} {x:g}")
             g = drift_reads(r, tm["second_read"])
             w = g[:, 1] / g[:, 0] - 1.0
             m, e = _summary(w)
             mean.append(m)
             err.append(e)
             per.append(w)
-            g_before.append(g[:, 0])
+            probed.append(probe(r, tm, g))
             diag.append({"accepted_steps": r.steps["accepted"], "run_time_s": r.extra.get("run_time_s"),
                          "drift_time_dropped_s": r.extra.get("drift_time_dropped_s", 0.0)})
             bar.update()
+    return mean, err, per, probed, diag
+
+
+def run_srdp(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None) -> dict:
+    """SRDP: drift-device weight change against t_zero (see the module docstring)."""
+    n = _realizations(realizations, quick)
+    t_zero = SRDP_T_ZERO_QUICK if quick else SRDP_T_ZERO
+    mean, err, per, g_before, diag = _sweep("srdp t_zero", t_zero, srdp_netlist, srdp_timing, seed=seed, n=n,
+                                            progress=progress, probe=lambda r, tm, g: g[:, 0])
     return {
         "t_zero": list(t_zero),
         "weight_change": mean,
@@ -271,28 +282,13 @@ def run_srdp(*, seed: int, realizations: int | None = None, quick: bool = False,
 
 def run_stdp(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None) -> dict:
     """STDP: drift-device weight change against Delta t, both orders."""
-    from ..bridge import run_netlist
-    from ..progress import Progress
-
     n = _realizations(realizations, quick)
     mags = STDP_DELTA_T_QUICK if quick else STDP_DELTA_T
     delta_t = sorted([-m for m in mags] + list(mags))
-    mean, err, per, g_diff, diag = [], [], [], [], []
-    with Progress(len(delta_t), "stdp", enabled=progress) as bar:
-        for k, dt in enumerate(delta_t):
-            tm = stdp_timing(dt)
-            r = run_netlist(stdp_netlist(dt, n), seed=_point_seed(seed, k), name=f"stdp dt={dt:g}")
-            g = drift_reads(r, tm["second_read"])
-            w = g[:, 1] / g[:, 0] - 1.0
-            m, e = _summary(w)
-            mean.append(m)
-            err.append(e)
-            per.append(w)
-            # the diffusive device's conductance when the second spike arrives (what gates it)
-            g_diff.append(diffusive_conductance_at(r, tm["second_start"]))
-            diag.append({"accepted_steps": r.steps["accepted"], "run_time_s": r.extra.get("run_time_s"),
-                         "drift_time_dropped_s": r.extra.get("drift_time_dropped_s", 0.0)})
-            bar.update()
+    # the probe: the diffusive device's conductance when the second spike arrives (what gates it)
+    mean, err, per, g_diff, diag = _sweep(
+        "stdp dt", delta_t, stdp_netlist, stdp_timing, seed=seed, n=n, progress=progress,
+        probe=lambda r, tm, g: diffusive_conductance_at(r, tm["second_start"]))
     return {
         "delta_t": delta_t,
         "weight_change": mean,
