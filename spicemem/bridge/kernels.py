@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import carray, cfunc
 
+from ..kernels._jit import jit
 from ..kernels.diffusive import P_FIELD, P_LAM, advance, resistance
 from ..kernels.hopping import N_HYBRID, advance_hybrid, materialize
 from ._abi import f64_ptr, i64_ptr, u64_ptr
@@ -19,6 +20,27 @@ from .devices import (A_COUNTS, A_HC, A_KMAX, A_MODES, A_NG, A_NT, A_NV, A_TABLE
                       B_DT, B_FSTATE, B_G, B_GSCALE, B_INDEX, B_INV_DX, B_ISTATE, B_KSCALE, B_N,
                       B_NDEV, B_NF, B_NP, B_NT, B_P, B_RNG, B_SCRATCH, B_TABLE, B_TEMP, B_TSCALE,
                       B_V0, B_V1, B_VSCALE, BLOCK_SLOTS)
+
+
+@jit
+def _diffusive_block(block, extra):
+    """The arrays and scales of a diffusive group block (layout ``B_*`` of
+    :mod:`spicemem.bridge.devices`): ``extra`` float state columns follow the particles
+    (1: temperature; 2: temperature and the hybrid's clock)."""
+    b = carray(i64_ptr(block), (BLOCK_SLOTS,))
+    bf = carray(f64_ptr(block), (BLOCK_SLOTS,))
+    n = b[B_N]
+    ndev = b[B_NDEV]
+    nf = b[B_NF]
+    npart = nf - extra
+    arrays = (carray(i64_ptr(b[B_INDEX]), (n,)),
+              carray(f64_ptr(b[B_V0]), (ndev,)), carray(f64_ptr(b[B_V1]), (ndev,)),
+              carray(f64_ptr(b[B_G]), (ndev,)), carray(f64_ptr(b[B_TEMP]), (ndev,)),
+              carray(f64_ptr(b[B_FSTATE]), (n, nf)), carray(i64_ptr(b[B_ISTATE]), (n, npart + 1)),
+              carray(u64_ptr(b[B_RNG]), (n, 4)), carray(f64_ptr(b[B_P]), (n, b[B_NP])),
+              carray(f64_ptr(b[B_TABLE]), (b[B_NT],)), carray(f64_ptr(b[B_SCRATCH]), (16,)))
+    scales = (bf[B_TSCALE], bf[B_VSCALE], bf[B_GSCALE], bf[B_KSCALE], bf[B_DT], bf[B_INV_DX])
+    return n, npart, arrays, scales
 
 
 @cfunc(GROUP_KERNEL_SIG, cache=True)
@@ -31,29 +53,9 @@ def diffusive_group(block, t0, t1):
     (:func:`spicemem.devices.ensemble.simulate` with the same seed gives the same numbers when
     ``coupling_steps`` is 1).  The source voltage is linear between (t0, v0) and (t1, v1).
     """
-    b = carray(i64_ptr(block), (BLOCK_SLOTS,))
-    bf = carray(f64_ptr(block), (BLOCK_SLOTS,))
-    n = b[B_N]
-    ndev = b[B_NDEV]
-    nf = b[B_NF]
-    npart = nf - 1
-    index = carray(i64_ptr(b[B_INDEX]), (n,))
-    v0 = carray(f64_ptr(b[B_V0]), (ndev,))
-    v1 = carray(f64_ptr(b[B_V1]), (ndev,))
-    g = carray(f64_ptr(b[B_G]), (ndev,))
-    temp = carray(f64_ptr(b[B_TEMP]), (ndev,))
-    fs = carray(f64_ptr(b[B_FSTATE]), (n, nf))
-    ist = carray(i64_ptr(b[B_ISTATE]), (n, nf))
-    rng = carray(u64_ptr(b[B_RNG]), (n, 4))
-    p = carray(f64_ptr(b[B_P]), (n, b[B_NP]))
-    tab = carray(f64_ptr(b[B_TABLE]), (b[B_NT],))
-    scr = carray(f64_ptr(b[B_SCRATCH]), (16,))
-    ts = bf[B_TSCALE]
-    vs = bf[B_VSCALE]
-    gs = bf[B_GSCALE]
-    ks = bf[B_KSCALE]
-    dt = bf[B_DT]
-    inv_dx = bf[B_INV_DX]
+    n, npart, arrays, scales = _diffusive_block(block, 1)
+    index, v0, v1, g, temp, fs, ist, rng, p, tab, scr = arrays
+    ts, vs, gs, ks, dt, inv_dx = scales
     u0 = t0 / ts
     u1 = t1 / ts
     target = np.int64(np.floor(u1 / dt + 1e-9))
@@ -93,24 +95,10 @@ def diffusive_hybrid_group(block, t0, t1):
     wells' Boltzmann laws at every accepted point, so that ngspice sees the conductance of
     the present configuration.
     """
-    b = carray(i64_ptr(block), (BLOCK_SLOTS,))
-    bf = carray(f64_ptr(block), (BLOCK_SLOTS,))
-    n = b[B_N]
-    ndev = b[B_NDEV]
-    nf = b[B_NF]
-    npart = nf - 2
-    index = carray(i64_ptr(b[B_INDEX]), (n,))
-    v0 = carray(f64_ptr(b[B_V0]), (ndev,))
-    v1 = carray(f64_ptr(b[B_V1]), (ndev,))
-    g = carray(f64_ptr(b[B_G]), (ndev,))
-    temp = carray(f64_ptr(b[B_TEMP]), (ndev,))
-    fs = carray(f64_ptr(b[B_FSTATE]), (n, nf))
-    ist = carray(i64_ptr(b[B_ISTATE]), (n, npart + 1))
-    rng = carray(u64_ptr(b[B_RNG]), (n, 4))
-    p = carray(f64_ptr(b[B_P]), (n, b[B_NP]))
-    tabf = carray(f64_ptr(b[B_TABLE]), (b[B_NT],))
-    scr = carray(f64_ptr(b[B_SCRATCH]), (16,))
-    aux = carray(i64_ptr(b[B_AUX]), (AUX_SLOTS,))
+    n, npart, arrays, scales = _diffusive_block(block, 2)
+    index, v0, v1, g, temp, fs, ist, rng, p, tabf, scr = arrays
+    ts, vs, gs, ks, dt, inv_dx = scales
+    aux = carray(i64_ptr(carray(i64_ptr(block), (BLOCK_SLOTS,))[B_AUX]), (AUX_SLOTS,))
     nv, nt, km, ng = aux[A_NV], aux[A_NT], aux[A_KMAX], aux[A_NG]
     counts = carray(i64_ptr(aux[A_COUNTS]), (n, km))
     modes = carray(i64_ptr(aux[A_MODES]), (n, 2))
@@ -123,12 +111,6 @@ def diffusive_hybrid_group(block, t0, t1):
            carray(f64_ptr(aux[q + 8]), (nv, km)), carray(f64_ptr(aux[q + 9]), (nv, km)),
            carray(f64_ptr(aux[q + 10]), (nv, km)), carray(f64_ptr(aux[q + 11]), (nv, nt, km)),
            carray(f64_ptr(aux[q + 12]), (nv, nt, km)), carray(f64_ptr(aux[q + 13]), (ng,)))
-    ts = bf[B_TSCALE]
-    vs = bf[B_VSCALE]
-    gs = bf[B_GSCALE]
-    ks = bf[B_KSCALE]
-    dt = bf[B_DT]
-    inv_dx = bf[B_INV_DX]
     u1 = t1 / ts
     tw = scr[0:2]
     vw = scr[2:4]
