@@ -78,6 +78,22 @@ def scan(seed, devices, resistances, t_zeros):
     return rows
 
 
+def _figure(size):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=size)
+    return plt, fig, ax
+
+
+def _save(plt, fig, path):
+    fig.tight_layout()
+    atomic_savefig(fig, path, dpi=120)
+    plt.close(fig)
+
+
 def waveform_5c():
     t, v, ends = [0.0], [0.0], []
     tt = LEAD
@@ -115,12 +131,7 @@ def scan_5c(seed, devices, resistances):
 
 
 def plot_5c(rows, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
+    plt, fig, ax = _figure((7, 4))
     for r in rows:
         g = np.asarray(r["geometric_mean_conductance_s"])
         ax.semilogy(np.arange(1, g.size + 1), g, ".-", ms=3, lw=0.8, label=f"{r['series_resistance_ohm']:.0e} Ohm")
@@ -131,18 +142,11 @@ def plot_5c(rows, path):
     ax.set_ylabel("geometric-mean conductance (S)")
     ax.legend(title="series resistor", fontsize=7)
     ax.set_title("SiOxNy_Ag, 2.8 V/100 us pulses (cf. Wang et al. 2017, Fig. 5c)", fontsize=9)
-    fig.tight_layout()
-    atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def plot(rows, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
+    plt, fig, ax = _figure((6, 4))
     for r_s in sorted({r["series_resistance_ohm"] for r in rows}):
         sel = [r for r in rows if r["series_resistance_ohm"] == r_s]
         tz = np.array([r["t_zero_s"] for r in sel]) * 1e3
@@ -156,9 +160,7 @@ def plot(rows, path):
     ax.set_ylabel("weight change, pulses 5-8 (%) +- 2 SE")
     ax.legend(title="series resistor", fontsize=8)
     ax.set_title("SiOxNy_Ag, 3 V/1 ms pulses (cf. Wang et al. 2017, Fig. 5b)", fontsize=9)
-    fig.tight_layout()
-    atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def main(argv=None):

@@ -129,7 +129,8 @@ class DeviceType:
 _DIFFUSIVE_INIT = ("off", "on")
 
 
-def _number(key, value, where):
+def model_number(key, value, where):
+    """A ``.model``/instance parameter value as a number, or a NetlistError naming it."""
     from .netlist import spice_number
 
     try:
@@ -148,7 +149,7 @@ def _diffusive_params(raw: dict, where: str):
     values = {}
     for key, value in raw.items():
         if key == "temp":
-            values["t_ambient"] = _number(key, value, where)
+            values["t_ambient"] = model_number(key, value, where)
             continue
         if key not in kinds:
             raise NetlistError(f"{where}: unknown parameter {key!r} for a diffusive memristor "
@@ -156,10 +157,10 @@ def _diffusive_params(raw: dict, where: str):
         if kinds[key] is str:
             values[key] = value.lower()
         elif kinds[key] is int:
-            x = _number(key, value, where)
+            x = model_number(key, value, where)
             values[key] = int(x) if x == int(x) else x
         else:
-            values[key] = _number(key, value, where)
+            values[key] = model_number(key, value, where)
     try:
         if preset is None:
             return DiffusiveParams.from_mapping(values)
@@ -177,7 +178,7 @@ def _diffusive_instance(params, raw: dict, where: str):
     for key, value in raw.items():
         if key == "temp":
             try:
-                params = params.replace(t_ambient=_number(key, value, where))
+                params = params.replace(t_ambient=model_number(key, value, where))
             except ValueError as exc:
                 raise NetlistError(f"{where}: {exc}") from None
         elif key == "state":

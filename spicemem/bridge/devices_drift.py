@@ -40,6 +40,7 @@ import math
 import numpy as np
 
 from ..errors import NetlistError
+from .devices import model_number
 
 #: Step-cap time scale of a drift device, in s: none (the default cap is half the smallest
 #: time scale in the netlist, so a drift device never lowers it).  The model has no intrinsic
@@ -63,15 +64,6 @@ SQRT_EPS = 1e-18
 _STATES = {"hrs": 0.0, "lrs": 1.0}
 
 
-def _number(key, value, where):
-    from .netlist import spice_number
-
-    try:
-        return spice_number(value)
-    except ValueError:
-        raise NetlistError(f"{where}: parameter {key!r}: expected a number, found {value!r}") from None
-
-
 def make_params(raw: dict, where: str):
     """``.model NAME drift (...)`` key=value strings -> :class:`DriftParams`."""
     from ..devices.drift import DriftParams, preset_names
@@ -84,7 +76,7 @@ def make_params(raw: dict, where: str):
         if key not in fields:
             raise NetlistError(f"{where}: unknown parameter {key!r} for a drift memristor "
                                f"(known: preset, {', '.join(sorted(fields))})")
-        values[key] = _number(key, value, where)
+        values[key] = model_number(key, value, where)
     try:
         if preset is None:
             return DriftParams.from_mapping(values)
@@ -111,7 +103,7 @@ def instance_params(params, raw: dict, where: str):
             x0 = _STATES[s]
             given.append(key)
         elif key == "x0":
-            x0 = _number(key, value, where)
+            x0 = model_number(key, value, where)
             if not 0.0 <= x0 <= 1.0:
                 raise NetlistError(f"{where}: parameter 'x0' must lie in [0, 1], found {value!r}")
             given.append(key)
