@@ -234,7 +234,10 @@ def main(argv=None) -> int:
         print(f"spicemem: error: {msg}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("spicemem: error: interrupted; finished results are on disk", file=sys.stderr)
+        # a sweep appends each finished row to its table as it goes; other commands write
+        # their files only at the end (an interrupted bridge run reports what it wrote itself)
+        kept = "; finished results are on disk" if args.command == "sweep" else "; nothing was written"
+        print(f"spicemem: error: interrupted{kept}", file=sys.stderr)
         return 2
 
 

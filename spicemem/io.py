@@ -34,7 +34,10 @@ def ensure_dir(path) -> Path:
 def _atomic(path, write, mode: str) -> Path:
     path = Path(path)
     directory = ensure_dir(path.parent if str(path.parent) else ".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
     umask = os.umask(0)
     os.umask(umask)
     os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; results are ordinary files
@@ -44,11 +47,14 @@ def _atomic(path, write, mode: str) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            # e.g. a full disk (ENOSPC): name the file, not just the errno
+            raise OutputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
         raise
     return path
 

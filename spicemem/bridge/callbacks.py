@@ -313,7 +313,9 @@ def get_vsrc(vret, time, name, ident, user):
     if ci[ERROR] != 0:
         vret[0] = np.nan  # makes ngspice give up the analysis at once
         return 0
-    vret[0] = carray(f64_ptr(ci[A_GSRC]), (ci[NDEV],))[idx]
+    # D + 1 slots: the last is the idle source of a netlist without memristors, which
+    # exists so that a Ctrl-C (the NaN above) can stop any run
+    vret[0] = carray(f64_ptr(ci[A_GSRC]), (ci[NDEV] + 1,))[idx]
     return 0
 
 

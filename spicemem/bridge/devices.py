@@ -30,6 +30,7 @@ Adding a type is one entry in :func:`registry` plus its kernel adapter.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
@@ -37,6 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import NetlistError
+from .spicenum import spice_number
 
 # -- block layout (int64 slots; float slots share the memory) ---------------------------------------
 B_N = 0  # devices in the group
@@ -131,8 +133,6 @@ _DIFFUSIVE_INIT = ("off", "on")
 
 def model_number(key, value, where):
     """A ``.model``/instance parameter value as a number, or a NetlistError naming it."""
-    from .netlist import spice_number
-
     try:
         return spice_number(value)
     except ValueError:
@@ -158,7 +158,7 @@ def _diffusive_params(raw: dict, where: str):
             values[key] = value.lower()
         elif kinds[key] is int:
             x = model_number(key, value, where)
-            values[key] = int(x) if x == int(x) else x
+            values[key] = int(x) if math.isfinite(x) and x == int(x) else x
         else:
             values[key] = model_number(key, value, where)
     try:

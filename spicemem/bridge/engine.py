@@ -23,11 +23,14 @@ The library: ``$NGSPICE_LIBRARY_PATH`` if set, else ``libngspice.so.0`` (Debian'
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import re
 import signal
+import tempfile
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -50,6 +53,28 @@ def _library_path() -> str:
     raise EngineMissingError(
         f"the ngspice shared library is not installed (tried {', '.join(tried)}); install it with "
         f"'apt-get install libngspice0' or set NGSPICE_LIBRARY_PATH to its path")
+
+
+@contextlib.contextmanager
+def _private_start():
+    """Start ngspice in a private, empty working directory holding an empty ``.spiceinit``.
+
+    ngspice 39.3 reads ``.spiceinit`` from the working directory when the library starts,
+    and only if there is none there, ``~/.spiceinit`` from the home directory of the user
+    (from the password database, not $HOME; measured here: a ``shell touch`` in either ran).
+    Both are command scripts that no netlist check sees.  An empty one of our own in a
+    private directory means ngspice reads neither; the system's ``spinit`` (Debian's, which
+    loads the XSPICE code models) is still read.  The process's working directory is
+    restored afterwards.
+    """
+    old = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="spicemem-ngspice-") as private:
+        Path(private, ".spiceinit").write_text("* spicemem: ngspice reads no user start-up script\n")
+        os.chdir(private)
+        try:
+            yield
+        finally:
+            os.chdir(old)
 
 
 def get_engine() -> "Engine":
@@ -137,7 +162,8 @@ class Engine:
                 return 0
 
         try:
-            self.shared = _Shared.new_instance()
+            with _private_start():
+                self.shared = _Shared.new_instance()
         except OSError as exc:
             raise EngineMissingError(
                 f"cannot load the ngspice shared library {library_path!r} ({exc}); install it with "

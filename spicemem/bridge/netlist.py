@@ -13,11 +13,11 @@ Syntax (kept exactly so; see ``docs/bridge.md``)::
   unchanged (``.include``/``.lib`` files are read here and inlined, so that they are
   checked too).
 
-Security: a netlist is untrusted input.  Lines that make ngspice run commands are refused
-before ngspice sees anything: ``.control``/``.endc`` blocks, ``*#`` comment-commands
-(ngspice executes them like ``.control`` lines), ``*ng_script`` files, and lines whose first
-word is a front-end command that runs programs or loads code (``shell``, ``codemodel``,
-``osdi``, ``pre_osdi``, ``source``, ``load``, ``cd``, ``setcs``, ``exec``, ``system``).
+Security: a netlist is untrusted input.  :mod:`spicemem.bridge.reader` reads it (and every
+file it includes) as ngspice would; this module rewrites it; :mod:`spicemem.bridge.allowlist`
+then checks the exact text that ngspice gets against an allow-list.  The title line ngspice
+gets is the bridge's own (``spicemem: <the user's title, printable characters only>``), and
+no comment reaches ngspice.
 
 Rewriting: each memristor becomes, in the netlist that ngspice gets,
 
@@ -39,48 +39,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..errors import NetlistError
 from . import devices as _devices
+from .allowlist import check_text
+from .reader import Line, read_source
+from .spicenum import spice_number
 
-#: First words that make ngspice run a program, load code or read commands.
-REFUSED_COMMANDS = frozenset({
-    "shell", "codemodel", "osdi", "pre_osdi", "source", "load", "cd", "setcs", "exec",
-    "system", ".exec", ".shell", ".system", ".codemodel", ".osdi",
-})
+__all__ = ["Device", "Instance", "Line", "ModelCard", "Netlist", "read_netlist", "spice_number"]
+
 _GROUND = frozenset({"0", "gnd"})
-_MAX_INCLUDE_DEPTH = 16
-
-_NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(meg|mil|[tgkmunpfa])?[a-z]*$",
-                     re.IGNORECASE)
-_SCALE = {"t": 1e12, "g": 1e9, "meg": 1e6, "k": 1e3, "m": 1e-3, "mil": 25.4e-6, "u": 1e-6,
-          "n": 1e-9, "p": 1e-12, "f": 1e-15, "a": 1e-18}
-
-
-def spice_number(text: str) -> float:
-    """A SPICE number: ``1.5``, ``2e-3``, ``10k``, ``1meg``, ``3u``, ``5ns`` (unit letters
-    after the scale factor are ignored, as in SPICE).  Raises ValueError."""
-    m = _NUMBER.match(text.strip())
-    if not m:
-        raise ValueError(f"not a number: {text!r}")
-    value = float(m.group(1))
-    if m.group(2):
-        value *= _SCALE[m.group(2).lower()]
-    return value
-
-
-@dataclass(frozen=True)
-class Line:
-    """One logical line (continuations joined) and where it came from."""
-
-    text: str
-    file: str
-    lineno: int
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.lineno}"
+#: The external source of a netlist without memristors (it supplies 0 V; Ctrl-C makes it NaN).
+GUARD_SOURCE = "vsmg__guard"
+_TITLE_CHARS = re.compile(r"[^A-Za-z0-9 _.,:=()+\-/]")
 
 
 @dataclass(frozen=True)
@@ -139,105 +110,8 @@ class Netlist:
     tran: dict | None  # {'tstep', 'tstop', 'tstart', 'tmax', 'line'} or None
     saves_given: bool
     analyses: list
-
-
-# -- reading -------------------------------------------------------------------------------------
-def _physical_lines(text: str, fname: str, first: int = 1):
-    return [(raw.rstrip("\r\n"), fname, first + k) for k, raw in enumerate(text.splitlines())]
-
-
-def _check_security(raw: str, where: str):
-    s = raw.strip()
-    low = s.lower()
-    if low.startswith("*#"):
-        raise NetlistError(f"{where}: refused: '*#' lines are ngspice commands; a netlist may not run commands")
-    if low.startswith("*ng_script"):
-        raise NetlistError(f"{where}: refused: '*ng_script' files are ngspice command scripts")
-    if low.startswith(".control") or low.startswith(".endc"):
-        raise NetlistError(f"{where}: refused: .control blocks run ngspice commands; remove it "
-                           f"(the analysis lines .tran/.op and .save are enough)")
-    word = low.split(None, 1)[0] if low else ""
-    if word.startswith("+"):
-        word = word[1:]
-    if word in REFUSED_COMMANDS:
-        raise NetlistError(f"{where}: refused: {word!r} runs programs or loads code in ngspice")
-
-
-def _strip_inline_comment(text: str) -> str:
-    for mark in (";", " $ ", "\t$ ", "//"):
-        k = text.find(mark)
-        if k >= 0:
-            text = text[:k]
-    return text.rstrip()
-
-
-def _read_file(path: Path, where: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise NetlistError(f"{where}: file not found: {str(path)!r}") from None
-    except OSError as exc:
-        raise NetlistError(f"{where}: cannot read {str(path)!r}: {exc.strerror or exc}") from None
-
-
-def _lib_section(text: str, section: str, fname: str, where: str):
-    """Physical lines of ``.lib SECTION`` ... ``.endl`` in a library file."""
-    out = []
-    inside = False
-    for raw, f, n in _physical_lines(text, fname):
-        toks = raw.strip().split()
-        low = [t.lower() for t in toks]
-        if not inside and len(low) == 2 and low[0] == ".lib" and low[1] == section.lower():
-            inside = True
-            continue
-        if inside and low and low[0] == ".endl":
-            return out
-        if inside:
-            out.append((raw, f, n))
-    raise NetlistError(f"{where}: section {section!r} not found in library {fname!r}")
-
-
-def _expand(phys, base: Path, depth: int):
-    """Check every physical line and inline .include/.lib files (recursively)."""
-    out = []
-    for raw, fname, n in phys:
-        where = f"{fname}:{n}"
-        _check_security(raw, where)
-        toks = raw.strip().split()
-        low = toks[0].lower() if toks else ""
-        if low in (".include", ".inc", ".lib") and len(toks) >= 2:
-            if low == ".lib" and len(toks) == 2:
-                # '.lib NAME' alone opens a section inside a library file: keep as is
-                out.append((raw, fname, n))
-                continue
-            if depth >= _MAX_INCLUDE_DEPTH:
-                raise NetlistError(f"{where}: includes nested deeper than {_MAX_INCLUDE_DEPTH} (a cycle?)")
-            target = toks[1].strip("\"'")
-            p = Path(target).expanduser()
-            if not p.is_absolute():
-                p = base / p
-            text = _read_file(p, where)
-            if low == ".lib":
-                sub = _lib_section(text, toks[2], str(p), where)
-            else:
-                sub = _physical_lines(text, str(p))
-            out.extend(_expand(sub, p.parent, depth + 1))
-            continue
-        out.append((raw, fname, n))
-    return out
-
-
-def _logical(phys):
-    """Join '+' continuation lines; keep the origin of the first physical line."""
-    lines = []
-    for raw, fname, n in phys:
-        s = raw.strip()
-        if s.startswith("+") and lines:
-            prev = lines[-1]
-            lines[-1] = Line(prev.text + " " + s[1:].strip(), prev.file, prev.lineno)
-        else:
-            lines.append(Line(raw, fname, n))
-    return lines
+    origins: list = field(default_factory=list)  # per line of text: 'file:line', None (bridge's)
+    files: tuple = ()  # every file read, the netlist's own first
 
 
 def _kv_tokens(text: str):
@@ -266,28 +140,24 @@ def read_netlist(path_or_text, *, name: str | None = None) -> Netlist:
         A file path, or the netlist text itself (recognised by a newline in it).
     name : str, optional
         The name used in messages for a netlist given as text (default ``<netlist>``).
+
+    Raises
+    ------
+    NetlistError
+        Anything that cannot be run or is not allowed, naming file and line.
     """
-    if isinstance(path_or_text, Path) or "\n" not in str(path_or_text):
-        p = Path(path_or_text)
-        if not p.is_file():
-            raise NetlistError(f"netlist file not found: {str(p)!r}")
-        source = str(p)
-        text = _read_file(p, source)
-        base = p.resolve().parent
-    else:
-        source = name or "<netlist>"
-        text = str(path_or_text)
-        base = Path.cwd()
-    phys = _physical_lines(text, source)
-    if not phys:
-        raise NetlistError(f"{source}: empty netlist")
-    title_raw = phys[0][0]
-    # ngspice always reads the first line as the title; still refuse a command script.
-    if title_raw.strip().lower().startswith("*ng_script"):
-        raise NetlistError(f"{source}:1: refused: '*ng_script' files are ngspice command scripts")
-    body = _expand(phys[1:], base, 0)
-    lines = _logical(body)
-    return _build(source, title_raw, lines)
+    src = read_source(path_or_text, name=name)
+    net = _build(src.name, src.title, list(src.lines))
+    net.files = src.files
+    check_text(net.text, net.origins)
+    return net
+
+
+def ngspice_title(title: str) -> str:
+    """The title line the bridge sends ngspice: printable characters of the user's title only,
+    so that nothing on line 1 can be read as a card."""
+    clean = " ".join(_TITLE_CHARS.sub(" ", title).split())[:72]
+    return f"spicemem: {clean}" if clean else "spicemem"
 
 
 def _build(source: str, title: str, lines: list) -> Netlist:
@@ -305,7 +175,7 @@ def _build(source: str, title: str, lines: list) -> Netlist:
     model_lines = set()
     ended_at = None
     for i, ln in enumerate(lines):
-        s = _strip_inline_comment(ln.text).strip()
+        s = ln.text.strip()
         if not s or s.startswith("*"):
             continue
         if ended_at is not None:
@@ -444,9 +314,14 @@ def _build(source: str, title: str, lines: list) -> Netlist:
 
     walk((), (), (), {}, 0)
 
-    # Rewrite.
-    out = [title]
+    # Rewrite: the text ngspice gets, with where each line came from.
+    out = [ngspice_title(title)]
+    origins: list = [None]
     gscales = {}
+
+    def emit(text, ln=None):
+        out.append(text)
+        origins.append(ln.where if ln is not None else None)
 
     def gscale(card):
         key = (card.scope, card.name)
@@ -465,34 +340,37 @@ def _build(source: str, title: str, lines: list) -> Netlist:
         if ended_at is not None and i >= ended_at:
             break
         if i in model_lines:
-            out.append("* " + ln.text.strip() + "   (memristor model, handled by spicemem)")
-            continue
+            continue  # a memristor model: handled by spicemem, ngspice never sees it
         if i in memristor_lines:
             inst = memristor_lines[i]
             card = find_model(inst.model, inst.scope)
             gs = gscale(card)
             nm = inst.name.lower()
             a, b = inst.node_plus.lower(), inst.node_minus.lower()
-            out.append(f"* {ln.text.strip()}")
             expr = types[card.type].expression
             if expr is None:
-                out.append(f"bsm_{nm} {a} {b} I=V({a},{b})*V(smg_{nm})*{gs!r}")
+                emit(f"bsm_{nm} {a} {b} I=V({a},{b})*V(smg_{nm})*{gs!r}", ln)
             else:  # a device whose current is not linear in its voltage (drift)
                 body = expr(a, b, f"smg_{nm}", _devices.model_params(card), gs)
-                out.append(f"bsm_{nm} {a} {b} I={body}")
-            out.append(f"vsmg_{nm} smg_{nm} 0 external")
+                emit(f"bsm_{nm} {a} {b} I={body}", ln)
+            emit(f"vsmg_{nm} smg_{nm} 0 external", None)
             continue
         if tran is not None and i == tran["line_index"] and tran["tstart"] > 0.0:
-            out.append(_tran_line(tran))
+            emit(_tran_line(tran), ln)
             continue
-        out.append(ln.text)
+        emit(ln.text.strip(), ln)
     if saves_given and devices:
         nodes = sorted({n for d in devices for n in (d.node_plus, d.node_minus) if n})
         for k in range(0, len(nodes), 20):
-            out.append(".save " + " ".join(f"v({n})" for n in nodes[k:k + 20]))
-    out.append(".end")
+            emit(".save " + " ".join(f"v({n})" for n in nodes[k:k + 20]))
+    if not devices:
+        # No memristor, so no external source through which a Ctrl-C can stop ngspice: add
+        # one idle source on a node of its own (see spicemem.bridge.callbacks.get_vsrc).
+        emit(f"{GUARD_SOURCE} smg__guard 0 external")
+    emit(".end")
     return Netlist(source, title, "\n".join(out) + "\n", devices,
-                   {k: v for k, v in models.items() if v.type in types}, tran, saves_given, analyses)
+                   {k: v for k, v in models.items() if v.type in types}, tran, saves_given, analyses,
+                   origins)
 
 
 def _contains_memristors(key, instances, xlines, subckts, find_subckt, _seen=None):

@@ -42,6 +42,9 @@ def summary(result, netlist_path: str) -> dict:
     }
 
 
+PLOT_POINTS = 20000
+
+
 def write_png(result, path, title: str = "") -> Path:
     import matplotlib
 
@@ -51,16 +54,19 @@ def write_png(result, path, title: str = "") -> Path:
     fig = Figure(figsize=(8, 6), constrained_layout=True)
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
     t = result.time * 1e6
+    # a preview: at most ~20000 points a curve (the CSV has every point)
+    stride = max(1, t.size // PLOT_POINTS)
     shown = 0
     for name, arr in result.vectors.items():
         if name.startswith("v(") and shown < 8:
-            ax1.plot(t, arr, label=name, lw=1)
+            ax1.plot(t[::stride], arr[::stride], label=name, lw=1)
             shown += 1
     ax1.set_ylabel("voltage (V)")
     if shown:
         ax1.legend(fontsize=7, loc="best")
     for k, name in enumerate(result.device_names[:16]):
-        ax2.semilogy(t, np.maximum(result.conductance[k], 1e-300), label=f"g({name})", lw=1)
+        ax2.semilogy(t[::stride], np.maximum(result.conductance[k][::stride], 1e-300),
+                     label=f"g({name})", lw=1)
     ax2.set_ylabel("conductance (S)")
     ax2.set_xlabel("time (us)")
     if result.device_names:
@@ -69,12 +75,28 @@ def write_png(result, path, title: str = "") -> Path:
     return atomic_savefig(fig, path, dpi=110)
 
 
+class ResultsInterrupted(SimulationError):
+    """Ctrl-C while result files were being written; the message says which are on disk."""
+
+
 def write_results(result, out_dir, stem: str, netlist_path: str = "") -> list:
-    """Write DIR/<stem>.csv, .json and .png; return their paths."""
+    """Write DIR/<stem>.json, .csv and .png (each atomically); return their paths.
+
+    The small summary comes first.  A Ctrl-C while writing stops at once: the file being
+    written is not left half-written, and ResultsInterrupted names the files already on disk.
+    """
     out = ensure_dir(out_dir)
-    paths = [write_csv(result, out / f"{stem}.csv"),
-             atomic_write_json(out / f"{stem}.json", summary(result, netlist_path or result.netlist))]
-    paths.append(write_png(result, out / f"{stem}.png", title=Path(netlist_path or stem).name))
+    jobs = ((f"{stem}.json", lambda p: atomic_write_json(p, summary(result, netlist_path or result.netlist))),
+            (f"{stem}.csv", lambda p: write_csv(result, p)),
+            (f"{stem}.png", lambda p: write_png(result, p, title=Path(netlist_path or stem).name)))
+    paths = []
+    for fname, write in jobs:
+        try:
+            paths.append(write(out / fname))
+        except KeyboardInterrupt:
+            done = ", ".join(str(p) for p in paths) or "nothing"
+            raise ResultsInterrupted(f"interrupted while writing {str(out / fname)!r}; on disk: "
+                                     f"{done}") from None
     return paths
 
 
@@ -90,12 +112,12 @@ def run_to_files(netlist, out_dir, seed: int) -> list:
     ensure_dir(out_dir)  # fail on an unwritable directory before running anything
     try:
         result = run_netlist(netlist, seed=seed)
-    except BridgeRunError as exc:
-        if exc.result is not None:
+    except (BridgeRunError, BridgeInterrupted) as exc:
+        if exc.result is None:
+            raise SimulationError(f"{exc}; nothing was written") from None
+        try:
             write_results(exc.result, out_dir, stem, str(netlist))
-        raise SimulationError(f"{exc}; results so far written to {out_dir}") from None
-    except BridgeInterrupted as exc:
-        if exc.result is not None:
-            write_results(exc.result, out_dir, stem, str(netlist))
+        except ResultsInterrupted as again:
+            raise SimulationError(f"{exc}; then {again}") from None
         raise SimulationError(f"{exc}; results so far written to {out_dir}") from None
     return write_results(result, out_dir, stem, str(netlist))

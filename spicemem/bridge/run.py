@@ -10,7 +10,8 @@ import numpy as np
 from ..errors import NetlistError, SimulationError
 from . import devices as _devices
 from ._abi import fnv1a64
-from .netlist import Netlist, read_netlist
+from .messages import first_error, load_error
+from .netlist import GUARD_SOURCE, Netlist, read_netlist
 from .stepping import StepControl
 
 #: History buffer budget (float64 values): rows x (1 + 3 D) <= this; beyond, the recorded
@@ -147,6 +148,9 @@ def run_netlist(path_or_text, *, seed: int = 0, step: StepControl | None = None,
     seed = int(seed)
     step = StepControl() if step is None else step
     net = read_netlist(path_or_text, name=name)
+    if not net.analyses:
+        raise NetlistError(f"{net.source}: no analysis to run: add a .tran (or .op, .dc, .ac, ...) "
+                           f"line at the top level")
     specs_by_type, device_info, scales = _device_specs(net, seed)
     from .engine import get_engine
 
@@ -218,7 +222,9 @@ class _Session:
             self.g[grp.indices] = grp.g0
             self.temp[grp.indices] = grp.temp0
         self.gscale_inv = np.array([1.0 / x["g_scale"] for x in device_info]) if d else np.zeros(0)
-        self.gsrc = self.g * self.gscale_inv
+        # one more slot: the idle source of a netlist without memristors (netlist.GUARD_SOURCE)
+        self.gsrc = np.zeros(d + 1)
+        self.gsrc[:d] = self.g * self.gscale_inv
         self.vinv = np.array([1.0 / x["v_scale"] for x in device_info]) if d else np.zeros(0)
         self.gold = np.zeros(d)
         self.v0 = np.zeros(d)
@@ -242,6 +248,9 @@ class _Session:
                                        f"collides with another device's; rename one")
                 j = (j + 1) & (size - 1)
             self.hash[j] = (h, k + 1)
+        if not device_info:
+            h = fnv1a64(GUARD_SOURCE)
+            self.hash[h & (size - 1)] = (h, d + 1)
         self.hist_cap = max(16, HISTORY_VALUES // (1 + 3 * max(d, 1)))
         self.hist = np.zeros((self.hist_cap, 1 + 3 * d))
         self.name_by_hash = {fnv1a64(x["source"]) >> 2: x["source"] for x in device_info}
@@ -322,9 +331,9 @@ class _Session:
             eng.clear()
             self._arm(cap, tol, floor)
             out, err = eng.load(self.net.text)
-            problem = _first_error(out, err)
+            problem = load_error(out, err, self.net)
             if problem is not None:
-                raise NetlistError(f"{self.net.source}: ngspice rejected the netlist: {problem}")
+                raise NetlistError(problem)
             t_run = _time.perf_counter()
             out, err = eng.run(self._on_init)
             self.run_time = _time.perf_counter() - t_run
@@ -371,7 +380,7 @@ class _Session:
                 return (f"{src}: memristor {self.info[k]['name']}: the voltage of its nodes "
                         f"{self.info[k]['nodes']} is not in ngspice's output")
             return f"{src}: ngspice's output has no 'time' vector"
-        problem = _first_error(out, err)
+        problem = first_error(out, err)
         if problem is not None:
             return f"{src}: ngspice failed: {problem}"
         tran = self.net.tran
@@ -461,27 +470,3 @@ class _Session:
             extra=extra,
             nonlinear_current=nonlinear,
         )
-
-
-def _first_error(out, err):
-    """The first line of ngspice's output that reports a failure, or None.
-
-    ngspice writes benign notes to stderr ("Note: ...", "Warning: ..."), and errors to
-    either stream; the real message ("Timestep too small; time = ...; trouble with node
-    ...") is kept whole.
-    """
-    lines = [ln.strip() for ln in list(err) + list(out) if ln.strip()]
-    for ln in lines:
-        low = ln.lower()
-        if "timestep too small" in low or "trouble with node" in low:
-            detail = [x for x in lines if "trouble with node" in x.lower() and x is not ln]
-            return ln + ("; " + detail[0] if detail else "")
-    for ln in lines:
-        low = ln.lower()
-        if low.startswith(("note:", "warning:", "trying gmin", "supplies reduced", "reference value",
-                           "no. of data rows", "doing analysis", "initial transient solution",
-                           "circuit:", "binary raw file")):
-            continue
-        if low.startswith("error") or " error" in low or "aborted" in low or "fatal" in low:
-            return ln
-    return None

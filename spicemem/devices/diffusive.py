@@ -22,6 +22,44 @@ from .units import K_B_EV, Scales, heating_ratio, thermal_conductance
 TABLE_INTERVALS = 4096
 
 
+#: The range of each parameter over which the model and its numerics are meant to be used,
+#: in SI (the unit is the third entry), with the reason.  Values outside are refused.
+VALID_RANGES = {
+    "v_threshold": (1e-3, 100.0, "V", "threshold voltages of diffusive devices lie between "
+                    "tens of mV and a few V; the range leaves a decade either side"),
+    "tau_thermal": (1e-15, 1e3, "s", "the time unit of the kernels; beyond this range steps "
+                    "under- or overflow the transient's time resolution"),
+    "r_tunnel": (1e-9, 1e12, "Ohm", "the tunnelling amplitude of eq. 3; outside it the ON "
+                 "resistance leaves what a circuit simulator can represent"),
+    "w_pin": (1e-3, 5.0, "eV", "activation energies of ionic motion in oxides are 0.01-2 eV"),
+    "t_ambient": (1.0, 1500.0, "K", "a solid oxide with Ag clusters (Ag melts at 1235 K); "
+                  "below 1 K no activated motion happens at all"),
+    "g_thermal": (1e-15, 1e-1, "W/K", "an effective thermal coupling: below 1e-15 W/K a "
+                  "nanowatt would heat the device by a million kelvin"),
+    "half_length": (1e-10, 1e-5, "m", "switching layers are nanometres to a micrometre thick"),
+    "n_particles": (1, 1000, "", "the model follows tens of nanoparticles; the cost of a step "
+                    "grows with N and the first evaluation of eq. 3 sorts in O(N^2)"),
+    "tunnel_length_ratio": (0.01, 10.0, "", "below 0.01 exp(gap / lambda) over a gap of 2 L "
+                            "approaches the largest double (eq. 3 overflows)"),
+    "well_width_ratio": (1e-3, 1.0, "", "a well wider than the layer is not a well"),
+    "pin_period_ratio": (1e-3, 2.0, "", "the pinning period is a fraction of the layer"),
+    "well_depth_ratio": (0.0, 1e3, "", "deeper wells never release a particle in any time a "
+                         "simulation reaches"),
+    "field_ratio": (0.0, 1e3, "", "the electric work per pinning period at V_th, a few tenths "
+                    "in the paper"),
+    "friction_ratio": (1e-6, 1e6, "", "the damping of eq. 4 in units of w_p / (kappa L^2)"),
+    "coupling_steps": (1, 1000, "", "steps between evaluations of eq. 3; more would leave the "
+                       "device voltage stale over many thermal times"),
+    "feedback_time": (1e-15, 1e3, "s", "a circuit feedback time"),
+}
+#: k_B T0 / w_p: below it barriers of one w_p exceed 1000 k_B T (exp(-1000) underflows); above
+#: it the pinning landscape no longer matters and the model describes nothing it was made for.
+THETA_RANGE = (1e-3, 10.0)
+#: R_min and R_max of eq. 3, in Ohm: what ngspice can hold as a conductance next to its
+#: gmin of 1e-12 S and its tolerances.
+RESISTANCE_RANGE = (1e-3, 1e18)
+
+
 @dataclass(frozen=True)
 class DiffusiveParams:
     """Parameters of the diffusive memristor.
@@ -141,6 +179,22 @@ class DiffusiveParams:
         _v.check_positive("hop_exit", self.hop_exit)
         if self.feedback_time is not None:
             object.__setattr__(self, "feedback_time", _v.check_positive("feedback_time", self.feedback_time))
+        for name, (lo, hi, unit, why) in VALID_RANGES.items():
+            value = getattr(self, name)
+            if value is not None:
+                _v.check_range(name, value, lo, hi, unit, why)
+        theta = self.theta_ambient
+        if not THETA_RANGE[0] <= theta <= THETA_RANGE[1]:
+            raise ValueError(f"k_B t_ambient / w_pin = {theta:.3g} (t_ambient = {self.t_ambient:g} K, "
+                             f"w_pin = {self.w_pin:g} eV) is outside [{THETA_RANGE[0]:g}, "
+                             f"{THETA_RANGE[1]:g}]: activated hopping over the pinning barriers is "
+                             f"what the model describes")
+        for label, value in (("R_min", self.r_min), ("R_max", self.r_max)):
+            if not RESISTANCE_RANGE[0] <= value <= RESISTANCE_RANGE[1]:
+                raise ValueError(f"{label} = {value:.3g} Ohm (from r_tunnel, n_particles and "
+                                 f"tunnel_length_ratio) is outside [{RESISTANCE_RANGE[0]:g}, "
+                                 f"{RESISTANCE_RANGE[1]:g}] Ohm, what ngspice can hold as a "
+                                 f"conductance")
         if not _v.check_finite("hop_enter", self.hop_enter) >= self.hop_exit:
             raise ValueError(f"parameter 'hop_enter' must be >= hop_exit ({self.hop_exit!r}), "
                              f"got {self.hop_enter!r}")

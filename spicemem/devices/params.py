@@ -37,7 +37,8 @@ def check_open_interval(name: str, value, lo: float, hi: float) -> float:
 
 
 def check_int_at_least(name: str, value, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or (isinstance(value, float) and not math.isfinite(value)) or int(value) != value):
         raise ValueError(f"parameter {name!r} must be an integer, got {value!r}")
     if int(value) < lo:
         raise ValueError(f"parameter {name!r} must be >= {lo}, got {value!r}")
@@ -48,3 +49,13 @@ def check_choice(name: str, value, choices) -> str:
     if value not in choices:
         raise ValueError(f"parameter {name!r} must be one of {sorted(choices)}, got {value!r}")
     return value
+
+
+def check_range(name: str, value, lo: float, hi: float, unit: str, why: str) -> float:
+    """``value`` if lo <= value <= hi, else ValueError naming the range, its unit and its reason."""
+    v = check_finite(name, value)
+    if not lo <= v <= hi:
+        u = f" {unit}" if unit else ""
+        raise ValueError(f"parameter {name!r} = {value!r}{u} is outside its valid range "
+                         f"[{lo:g}, {hi:g}]{u}: {why}")
+    return v

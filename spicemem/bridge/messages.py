@@ -1,0 +1,67 @@
+"""Reading what ngspice printed: its failures, traced back to the user's file and line."""
+
+from __future__ import annotations
+
+import re
+
+_LINE_ERROR = re.compile(r"^error on line (\d+)", re.IGNORECASE)
+
+
+def load_error(out, err, net) -> str | None:
+    """One line naming the user's file:line and ngspice's reason, if ngspice refused the
+    netlist ``net`` (a :class:`~spicemem.bridge.netlist.Netlist`) while loading it, else None.
+
+    ngspice 39.3 reports a bad line as three lines: "Error on line N or its substitute:",
+    the line as it read it, and the reason; N counts the lines it was handed, title = 1
+    (measured).  Other errors ("Error: unknown subckt: x1 a 0 nosuch") quote the line; it is
+    found in the text the bridge sent.
+    """
+    lines = [ln.strip() for ln in list(err) + list(out) if ln.strip()]
+    sent = net.text.split("\n")
+    for k, ln in enumerate(lines):
+        m = _LINE_ERROR.match(ln)
+        if m is None:
+            continue
+        n = int(m.group(1))
+        where = net.origins[n - 1] if 0 < n <= len(net.origins) and net.origins[n - 1] else net.source
+        quoted = lines[k + 1] if k + 1 < len(lines) else ""
+        reason = lines[k + 2] if k + 2 < len(lines) and not lines[k + 2].lower().startswith("error") else ""
+        before = [x.split(":", 1)[1].strip() for x in lines[:k] if x.lower().startswith("error:")]
+        why = "; ".join([*before, reason.strip()] if reason else before) or "the line is invalid"
+        return f"{where}: ngspice: {why} (in {quoted!r})"
+    for ln in lines:
+        if not ln.lower().startswith("error"):
+            continue
+        detail = ln.split(":", 1)[1].strip() if ":" in ln else ln
+        where = net.source
+        for j, text in enumerate(sent):
+            t = text.strip().lower()
+            if j and t and t in detail.lower() and j < len(net.origins) and net.origins[j]:
+                where = net.origins[j]
+                break
+        return f"{where}: ngspice: {detail}"
+    return None
+
+
+def first_error(out, err):
+    """The first line of ngspice's output that reports a failure, or None.
+
+    ngspice writes benign notes to stderr ("Note: ...", "Warning: ..."), and errors to
+    either stream; the real message ("Timestep too small; time = ...; trouble with node
+    ...") is kept whole.
+    """
+    lines = [ln.strip() for ln in list(err) + list(out) if ln.strip()]
+    for ln in lines:
+        low = ln.lower()
+        if "timestep too small" in low or "trouble with node" in low:
+            detail = [x for x in lines if "trouble with node" in x.lower() and x is not ln]
+            return ln + ("; " + detail[0] if detail else "")
+    for ln in lines:
+        low = ln.lower()
+        if low.startswith(("note:", "warning:", "trying gmin", "supplies reduced", "reference value",
+                           "no. of data rows", "doing analysis", "initial transient solution",
+                           "circuit:", "binary raw file")):
+            continue
+        if low.startswith("error") or " error" in low or "aborted" in low or "fatal" in low:
+            return ln
+    return None
