@@ -47,6 +47,7 @@ MAX_FILE_BYTES = 64 << 20
 
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_BLANK = " \t"
 _BLANKS = re.compile(r"[ \t]+")
 _CONTROL_NAMES = {0: "NUL", 0x1b: "ESC", 0x0c: "form feed", 0x0b: "vertical tab", 0x0d: "carriage return"}
 
@@ -76,7 +77,7 @@ class Source:
 
 def split_blanks(text: str) -> list:
     """Tokens separated by blanks exactly as ngspice separates them (space and tab)."""
-    return [t for t in _BLANKS.split(text.strip()) if t]
+    return [t for t in _BLANKS.split(text.strip(_BLANK)) if t]
 
 
 def strip_inline_comment(text: str) -> str:
@@ -86,7 +87,7 @@ def strip_inline_comment(text: str) -> str:
     for m in (re.search(r";", text), re.search(r"[ \t]\$", text), re.search(r"//", text)):
         if m is not None:
             cut = min(cut, m.start())
-    return text[:cut].rstrip()
+    return text[:cut].rstrip(_BLANK)
 
 
 def read_source(path_or_text, *, name: str | None = None) -> Source:
@@ -142,7 +143,7 @@ def _join(phys, fname: str) -> list:
     joined to the last non-comment line."""
     lines: list = []
     for raw, f, n in phys:
-        s = raw.strip()
+        s = raw.strip(_BLANK)  # blanks as ngspice has them; Python's strip() also eats U+00A0
         if not s:
             continue
         if s.startswith("*#"):
@@ -160,7 +161,7 @@ def _join(phys, fname: str) -> list:
                 raise NetlistError(f"{f}:{n}: a continuation line ('+') with no line before it "
                                    f"to continue")
             prev = lines[-1]
-            body = s[1:].strip()
+            body = s[1:].strip(_BLANK)
             lines[-1] = Line(f"{prev.text} {body}" if body else prev.text, prev.file, prev.lineno)
             continue
         if not s:
@@ -199,14 +200,14 @@ def _card(line: Line) -> str:
 
 def _file_argument(rest: str, where: str, card: str):
     """The file name after an include card (quotes removed) and what follows it."""
-    rest = rest.strip()
+    rest = rest.strip(_BLANK)
     if not rest:
         raise NetlistError(f"{where}: {card} needs a file name")
     if rest[0] in "\"'":
         end = rest.find(rest[0], 1)
         if end < 0:
             raise NetlistError(f"{where}: {card}: unclosed quote in the file name")
-        return rest[1:end], rest[end + 1:].strip()
+        return rest[1:end], rest[end + 1:].strip(_BLANK)
     toks = split_blanks(rest)
     return toks[0], " ".join(toks[1:])
 
@@ -235,7 +236,7 @@ def _expand(lines, base: Path, chain: tuple, files: list, top: bool = False) -> 
 
 def _include(ln: Line, card: str, base: Path, chain: tuple, files: list) -> list:
     where = ln.where
-    rest = ln.text.strip()[len(card):]
+    rest = ln.text.strip(_BLANK)[len(card):]
     target, tail = _file_argument(rest, where, card)
     if card.startswith(".lib"):
         section = split_blanks(tail)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
@@ -73,15 +75,29 @@ class InlineBackend:
                 numba.set_num_threads(before)  # execute() limited the caller's thread
 
 
-def _init_worker() -> None:
+def _init_worker(parent: int) -> None:
     """Initializer of a local worker process (runs before any task is unpickled).
 
     Ctrl-C goes to the whole process group; the parent decides what happens (it stops the
     pool), so the workers ignore it instead of each printing a traceback.  Numba gets one
-    thread before it is first imported (see :func:`limit_threads`).
+    thread before it is first imported (see :func:`limit_threads`).  A worker whose parent
+    dies (killed, so that it could not stop its pool) exits within a second instead of
+    running on with its ~200 MB (:func:`_exit_with_parent`).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="spicemem-parent-watch",
+                     daemon=True).start()
     limit_threads()
+
+
+def _exit_with_parent(parent: int, period: float = 0.5) -> None:
+    """Exit the process as soon as ``parent`` is no longer its parent (it died: the worker was
+    re-parented to init or a subreaper).  A thread, so that it works while a task runs in
+    compiled code; ``os._exit`` because the parent is gone and nothing waits for a result."""
+    while True:
+        if os.getppid() != parent:
+            os._exit(3)
+        time.sleep(period)
 
 
 class LocalPoolBackend:
@@ -105,7 +121,8 @@ class LocalPoolBackend:
         self.workers = int(workers)
         self.recycle = int(recycle)
         self.description = f"{self.workers} local worker process{'es' if self.workers > 1 else ''}"
-        self.restarts = 0
+        self.restarts = 0  # pools that broke (a worker process died) and were replaced
+        self.reruns = 0  # tasks run again after their pool broke
 
     def _new_pool(self):
         import multiprocessing as mp
@@ -113,7 +130,7 @@ class LocalPoolBackend:
 
         kwargs = {"max_tasks_per_child": self.recycle} if self.recycle > 0 else {}
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                                   initializer=_init_worker, **kwargs)
+                                   initializer=_init_worker, initargs=(os.getpid(),), **kwargs)
 
     def run(self, tasks):
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -164,8 +181,7 @@ class LocalPoolBackend:
             else:  # Ctrl-C, an error in the caller, or the caller closed the iterator
                 _stop_pool(pool)
 
-    @staticmethod
-    def _collect(fut, task, alone, suspects):
+    def _collect(self, fut, task, alone, suspects):
         """((task, rows) or None, pool broke) for a finished future.  When its pool broke,
         the task is queued as a suspect, split into single realizations, or (a single
         realization that broke a pool while alone) recorded as failed."""
@@ -176,8 +192,11 @@ class LocalPoolBackend:
         except BrokenProcessPool:
             if not alone:
                 suspects.append(task)
+                self.reruns += 1
             elif len(task.jobs) > 1:
-                suspects.extend(task.split())
+                parts = task.split()
+                suspects.extend(parts)
+                self.reruns += len(parts)
             else:
                 return (task, task.failed(WORKER_DIED)), True
             return None, True

@@ -49,6 +49,10 @@ class SweepSummary:
     interrupted : bool        Ctrl-C stopped the run (the finished rows are on disk)
     backend : str
     wall_time_s : float
+    worker_deaths : int       local worker processes that died mid-task (killed from outside,
+                              or a task that crashed its process); their pools were replaced
+    rerun_tasks : int         tasks run again because their worker died (rows that died
+                              alone are recorded as failed)
     """
 
     out: str
@@ -64,6 +68,8 @@ class SweepSummary:
     interrupted: bool
     backend: str
     wall_time_s: float
+    worker_deaths: int = 0
+    rerun_tasks: int = 0
 
     @property
     def complete(self) -> bool:
@@ -166,7 +172,11 @@ def run_sweep(spec, out, *, workers: int | None = None, scheduler: str | None = 
                 points=spec.n_points, rows=spec.n_points * spec.realizations, resumed=len(valid),
                 computed=counts["ok"] + counts["failed"], ok=counts["ok"], failed=counts["failed"],
                 interrupted=interrupted, backend=backend.description,
-                wall_time_s=time.perf_counter() - t_start)
+                wall_time_s=time.perf_counter() - t_start,
+                worker_deaths=getattr(backend, "restarts", 0), rerun_tasks=getattr(backend, "reruns", 0))
+            if summary.worker_deaths:
+                log(f"sweep: {summary.worker_deaths} time(s) a worker process died mid-task; "
+                    f"{summary.rerun_tasks} task(s) were run again (see {SUMMARY})")
             atomic_write_json(out / SUMMARY, asdict(summary))
         log(f"sweep: {summary.computed} rows computed ({summary.ok} ok, {summary.failed} failed), "
             f"{summary.resumed} kept from before, in {summary.wall_time_s:.1f} s")

@@ -152,6 +152,11 @@ class SweepSpec:
         extra = target.prepare(ctx, sections)
 
         axes = _axes(ctx, target, sections, extra, data.get("parameters", {}))
+        rows = math.prod(len(a.values) for a in axes) * realizations
+        if rows > MAX_ROWS:
+            raise spec_error(source, "parameters", _NOVALUE,
+                             f"the sweep has {rows:.3g} rows (points x realizations), more than "
+                             f"the {MAX_ROWS:g} one table holds; split it")
         if "metrics" in sw:
             metrics = sw["metrics"]
             if (not isinstance(metrics, list) or not metrics
@@ -356,14 +361,20 @@ def _tidy(x: float) -> float:
     return float(f"{x:.12g}")
 
 
+#: Most values one grid axis may have (a grid is materialised as a list).
+MAX_GRID_VALUES = 10**6
+#: Most rows (points x realizations) of one sweep: its plan and table are held in memory.
+MAX_ROWS = 10**7
+
+
 def _grid(ctx, where, spec: dict) -> list:
     keys = set(spec)
     if keys <= {"start", "stop", "num", "scale"} and {"start", "stop", "num"} <= keys:
         start = _number(ctx, where, "start", spec["start"])
         stop = _number(ctx, where, "stop", spec["stop"])
         num = spec["num"]
-        if isinstance(num, bool) or not isinstance(num, int) or num < 1:
-            raise ctx.error(f"{where}.num", num, "expected an integer >= 1")
+        if isinstance(num, bool) or not isinstance(num, int) or not 1 <= num <= MAX_GRID_VALUES:
+            raise ctx.error(f"{where}.num", num, f"expected an integer from 1 to {MAX_GRID_VALUES:g}")
         scale = spec.get("scale", "linear")
         if scale not in ("linear", "log"):
             raise ctx.error(f"{where}.scale", scale, "expected 'linear' or 'log'")
@@ -380,9 +391,9 @@ def _grid(ctx, where, spec: dict) -> list:
         stop = _number(ctx, where, "stop", spec["stop"])
         step = _number(ctx, where, "step", spec["step"])
         n = (stop - start) / step if step else -1.0
-        if n < 0 or n > 1e6:
+        if n < 0 or n > MAX_GRID_VALUES:
             raise ctx.error(where, spec, "step must be non-zero, point from start towards stop "
-                            "and give at most 1e6 values")
+                            f"and give at most {MAX_GRID_VALUES:g} values")
         return [_tidy(start + k * step) for k in range(int(math.floor(n + 1e-9)) + 1)]
     raise ctx.error(where, spec, "a grid is { start, stop, num [, scale = 'log'] } or "
                     "{ start, stop, step }")

@@ -70,6 +70,7 @@ class Target:
 # -- the built-in device ------------------------------------------------------------------------
 _WAVEFORM_KEYS = ("amplitude", "width", "interval", "count", "rise", "delay", "tail")
 _ANALYSIS_KEYS = ("g_on", "g_off", "output_step")
+_DEVICE_NAMES = ("preset", "noise", "integrator")  # device keys whose values are names
 DEVICE_METRICS = {
     "g_peak": "largest G/G_max of the run, dimensionless",
     "g_end": "G/G_max at the end of the last pulse, dimensionless",
@@ -97,6 +98,8 @@ class DeviceTarget(Target):
     example_parameter = "device.t_ambient"
 
     def check_key(self, section, key, value):
+        if value is not None and self.check_value(f"{section}.{key}", value):
+            return self.check_value(f"{section}.{key}", value)
         if section == "device":
             from ..devices.diffusive import DiffusiveParams, preset_names
 
@@ -111,6 +114,14 @@ class DeviceTarget(Target):
             return f"unknown waveform key; expected one of {', '.join(_WAVEFORM_KEYS)} (pulse_train)"
         if section == "analysis" and key not in _ANALYSIS_KEYS:
             return f"unknown analysis key; expected one of {', '.join(_ANALYSIS_KEYS)}"
+        return None
+
+    def check_value(self, name, value):
+        section, _, key = name.partition(".")
+        if section == "device" and key in _DEVICE_NAMES:
+            return None if isinstance(value, str) else "expected a name (a string)"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "expected a number"
         return None
 
     def check_metric(self, metric):

@@ -1,0 +1,468 @@
+"""A netlist is untrusted input (issue 13): every hostile case of the issue, tried as a user
+would, through ``spicemem run``, ``run_netlist`` and a netlist sweep.
+
+A payload is a ``.control`` block running ``shell touch MARKER`` in a second file; every test
+asserts that the marker never appears.  The property-based tests at the end generate
+netlists that mix dot cards, spellings, case, continuation lines, comments and includes, and
+check that the reader either refuses or sends text whose every line passes an independent
+re-implementation of what ngspice would treat as a command, an include or a file reader.
+"""
+
+import errno
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spicemem.bridge import run_netlist
+from spicemem.bridge.engine import get_engine
+from spicemem.bridge.netlist import read_netlist
+from spicemem.cli import main
+from spicemem.errors import NetlistError
+
+MODEL = ".model ag diffusive (preset=wang2017_paper friction_ratio=10 heating_ratio=20 theta_ambient=0.35)"
+BODY = ["V1 a 0 dc 1", "R1 a 0 1k", ".tran 1u 4u"]
+
+
+@pytest.fixture
+def payload(tmp_path):
+    """Files that run ``shell touch MARKER`` if ngspice ever reads them; returns
+    (folder, marker path)."""
+    marker = tmp_path / "MARKER"
+    control = f".control\nshell touch {marker}\n.endc\n"
+    (tmp_path / "payload.inc").write_text(control)
+    (tmp_path / "evil.lib").write_text(f".lib sec\n{control}.endl sec\n")
+    return tmp_path, marker
+
+
+def run_cli(capsys, path, out):
+    rc = main(["run", str(path), "--out", str(out), "--seed", "1"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if not ln.startswith("spicemem: seed")]
+    return rc, err
+
+
+def write(folder, name, lines):
+    p = folder / name
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def assert_refused(rc, err, marker, *fragments):
+    assert not marker.exists(), "the payload ran"
+    assert rc == 2, err
+    assert len(err) == 1 and err[0].startswith("spicemem: error: "), err
+    for f in fragments:
+        assert re.search(f, err[0]), (f, err[0])
+
+
+# -- includes and spellings ------------------------------------------------------------------
+@pytest.mark.ngspice
+@pytest.mark.parametrize("card", [".include", ".inc", ".incl", ".inc_", ".includex", ".INCLUDE",
+                                  ".Include"])
+def test_every_include_spelling_is_expanded_and_checked(payload, capsys, card):
+    folder, marker = payload
+    p = write(folder, "bad.cir", ["* title", f"{card} {folder / 'payload.inc'}", *BODY, ".end"])
+    rc, err = run_cli(capsys, p, folder / "out")
+    assert_refused(rc, err, marker, r"payload\.inc:1: refused: \.control")
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("card", [".lib", ".libx", ".LIBRARY", ".Lib"])
+def test_every_lib_spelling_is_expanded_and_checked(payload, capsys, card):
+    folder, marker = payload
+    p = write(folder, "bad.cir", ["* title", f"{card} {folder / 'evil.lib'} sec", *BODY, ".end"])
+    rc, err = run_cli(capsys, p, folder / "out")
+    assert_refused(rc, err, marker, r"evil\.lib:2: refused: \.control")
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("lines", [
+    [".include", f"+ PAYLOAD"],
+    [".lib EVIL", "* a comment between", "+ sec"],
+    [".lib", "+ EVIL", "+ sec"],
+], ids=["include-name-on-continuation", "lib-section-after-comment", "lib-all-continued"])
+def test_includes_split_over_continuation_lines(payload, capsys, lines):
+    folder, marker = payload
+    lines = [ln.replace("PAYLOAD", str(folder / "payload.inc")).replace("EVIL", str(folder / "evil.lib"))
+             for ln in lines]
+    p = write(folder, "bad.cir", ["* title", *lines, *BODY, ".end"])
+    rc, err = run_cli(capsys, p, folder / "out")
+    assert_refused(rc, err, marker, r"refused: \.control")
+
+
+@pytest.mark.ngspice
+def test_relative_include_is_resolved_and_checked_by_the_bridge(payload, capsys, monkeypatch):
+    folder, marker = payload
+    sub = folder / "sub"
+    sub.mkdir()
+    p = write(sub, "bad.cir", ["* title", ".include ../payload.inc", *BODY, ".end"])
+    monkeypatch.chdir(folder)
+    rc, err = run_cli(capsys, p, folder / "out")
+    assert_refused(rc, err, marker, r"payload\.inc:1: refused")
+    # text given to the API resolves against the working directory, and is checked too
+    with pytest.raises(NetlistError, match=r"payload\.inc:1: refused"):
+        run_netlist("* t\n.include payload.inc\n" + "\n".join(BODY) + "\n.end\n")
+    assert not marker.exists()
+
+
+@pytest.mark.ngspice
+def test_self_include_with_a_command_comment_on_line_1(tmp_path, capsys):
+    """Crashed ngspice (exit 139) before: now refused by the reader, ngspice never runs."""
+    marker = tmp_path / "MARKER"
+    p = tmp_path / "self.cir"
+    p.write_text(f"*# shell touch {marker}\n.include self.cir\n" + "\n".join(BODY) + "\n.end\n")
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert_refused(rc, err, marker, r"self\.cir:2: refused: include cycle")
+
+
+def test_include_cycles_depth_and_special_files(tmp_path):
+    (tmp_path / "a.inc").write_text(".include b.inc\n")
+    (tmp_path / "b.inc").write_text(".include a.inc\n")
+    with pytest.raises(NetlistError, match=r"b\.inc:1: refused: include cycle"):
+        read_netlist(write(tmp_path, "top.cir", ["* t", ".include a.inc", *BODY]))
+    for k in range(20):
+        (tmp_path / f"d{k}.inc").write_text(f".include d{k + 1}.inc\n")
+    (tmp_path / "d20.inc").write_text("R9 a 0 1k\n")
+    with pytest.raises(NetlistError, match=r"nested deeper than 16"):
+        read_netlist(write(tmp_path, "deep.cir", ["* t", ".include d0.inc", *BODY]))
+    with pytest.raises(NetlistError, match=r"'/dev/zero' is not a regular file"):
+        read_netlist(write(tmp_path, "dev.cir", ["* t", ".include /dev/zero", *BODY]))
+
+
+# -- the title line ---------------------------------------------------------------------------
+@pytest.mark.ngspice
+@pytest.mark.parametrize("first", ["INCLUDE", "LIB", "", "V1 a 0 dc 5", ".tran 1u 2u", "*# shell touch MARKER"],
+                         ids=["include", "lib", "blank", "element", "dot-card", "command-comment"])
+def test_line_1_is_the_title_and_nothing_on_it_runs(payload, capsys, first):
+    folder, marker = payload
+    first = (first.replace("INCLUDE", f".include {folder / 'payload.inc'}")
+             .replace("LIB", f".lib {folder / 'evil.lib'} sec").replace("MARKER", str(marker)))
+    p = write(folder, "title.cir", [first, *BODY, ".end"])
+    rc, err = run_cli(capsys, p, folder / "out")
+    assert not marker.exists()
+    assert rc == 0, err
+    meta = json.loads((folder / "out" / "title.json").read_text())
+    assert meta["status"] == "ok"
+    rows = (folder / "out" / "title.csv").read_text().splitlines()
+    head = rows[0].split(",")
+    # V1 (line 2) is there whatever line 1 was: v(a) = 1 V, not 0 and not the title's 5 V
+    assert float(rows[-1].split(",")[head.index("v(a)")]) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_the_title_sent_to_ngspice_is_inert():
+    n = read_netlist(f".include /etc/passwd\n{MODEL}\nN1 a 0 ag\n" + "\n".join(BODY) + "\n")
+    assert n.text.splitlines()[0] == "spicemem: .include /etc/passwd"
+    assert n.title == ".include /etc/passwd"
+
+
+# -- bad values and other bad input ----------------------------------------------------------
+@pytest.mark.ngspice
+@pytest.mark.parametrize("model, where, name", [
+    ("n_particles=1e400", "model", "n_particles"),
+    ("coupling_steps=1e400", "model", "coupling_steps"),
+    ("n_particles=1e12", "model", "n_particles"),
+    ("n_particles=1e7", "model", "n_particles"),
+    ("tunnel_length_ratio=1e-9", "model", "tunnel_length_ratio"),
+    ("theta_ambient=1e9", "model", "t_ambient"),
+    ("g_thermal=1e-300 heating_ratio=", "model", "g_thermal"),
+    ("r_tunnel=1e-300", "model", "r_tunnel"),
+    ("temp=1e9", "instance", "t_ambient"),
+    ("temp=1e-300", "instance", "t_ambient"),
+])
+def test_out_of_range_parameters_are_one_line_errors(tmp_path, capsys, model, where, name):
+    base = "preset=wang2017_paper"
+    card = f".model ag diffusive ({base} {model})" if where == "model" else f".model ag diffusive ({base})"
+    card = card.replace(" heating_ratio=", "")
+    inst = "N1 a 0 ag" + (f" {model}" if where == "instance" else "")
+    p = write(tmp_path, "bad.cir", ["* t", card, "V1 a 0 dc 1", inst, ".tran 1u 2u", ".end"])
+    t0 = time.monotonic()
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert time.monotonic() - t0 < 30  # no O(N^2) sort, no 7 TiB allocation
+    line = 2 if where == "model" else 4
+    assert_refused(rc, err, tmp_path / "none", rf"bad\.cir:{line}: ", name)
+
+
+@pytest.mark.ngspice
+def test_nul_byte_and_control_characters(tmp_path, capsys):
+    p = tmp_path / "nul.cir"
+    p.write_bytes(b"* t\nV1 in 0 dc 1\nR1 in a\x00 10k\nR2 a 0 1k\n.tran 1u 2u\n.end\n")
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert_refused(rc, err, tmp_path / "none", r"nul\.cir:3: refused: control character NUL")
+
+
+@pytest.mark.ngspice
+def test_a_netlist_without_analysis_is_refused(tmp_path, capsys):
+    p = write(tmp_path, "none.cir", ["* t", "V1 a 0 dc 1", "R1 a 0 1k", ".end"])
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert_refused(rc, err, tmp_path / "none", r"none\.cir: no analysis")
+    assert not (tmp_path / "out" / "none.csv").exists()
+
+
+@pytest.mark.ngspice
+def test_ngspice_errors_name_the_users_file_line_and_reason(tmp_path, capsys):
+    (tmp_path / "parts.inc").write_text("* parts\nR2 a 0 3k\nR2 a 0 4k\n")
+    p = write(tmp_path, "dup.cir", ["* t", MODEL, "V1 a 0 dc 1", "R1 a 0 1k", "R1 a 0 2k",
+                                    ".include parts.inc", "N1 a 0 ag", ".tran 1u 2u", ".end"])
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert_refused(rc, err, tmp_path / "none", r"dup\.cir:5: ngspice: device already exists",
+                   r"r1 a 0 2k")
+    p = write(tmp_path, "sub.cir", ["* t", "V1 a 0 dc 1", "X1 a 0 nosuch", ".tran 1u 2u", ".end"])
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert_refused(rc, err, tmp_path / "none", r"sub\.cir:3: ngspice: unknown subckt")
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("line, what", [
+    ("A1 in out filesrc", r"XSPICE"),
+    (".model filesrc filesource (file=\"/etc/passwd\")", r"model type 'filesource'"),
+    (".exec", r"\.exec is not on the bridge's allow-list"),
+    (".control2", r"\.control2 is not on"),
+    (".if (1)", r"conditional"),
+    (".options sourcepath=/tmp", r"option 'sourcepath'"),
+    ("V9 x 0 external", r"reserved for the bridge"),
+    ("\u00a0.include x", r"non-ASCII character U\+00A0"),
+    ("#include x", r"neither an element nor a dot card"),
+])
+def test_allow_list_fails_closed(tmp_path, capsys, line, what):
+    p = write(tmp_path, "bad.cir", ["* t", *BODY[:2], line, BODY[2], ".end"])
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert_refused(rc, err, tmp_path / "none", r"bad\.cir:4: ", what)
+
+
+def test_ngspice_reads_no_spiceinit_from_the_working_directory(tmp_path):
+    """A fresh process (one ngspice per process) started in a folder with a hostile
+    ``.spiceinit``.  (~/.spiceinit is read from the password database's home, which a test
+    must not write; the same private start-up folder keeps it out, measured by hand.)"""
+    marker = tmp_path / "MARKER"
+    (tmp_path / ".spiceinit").write_text(f"shell touch {marker}\n")
+    code = "from spicemem.bridge.engine import get_engine; e = get_engine(); print(e.version)"
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert not marker.exists()
+
+
+# -- results, disks and Ctrl-C ----------------------------------------------------------------
+@pytest.mark.ngspice
+def test_a_full_disk_names_the_path(tmp_path, capsys, monkeypatch):
+    import spicemem.io as sio
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(sio.os, "fsync", full)
+    p = write(tmp_path, "ok.cir", ["* t", *BODY, ".end"])
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert_refused(rc, err, tmp_path / "none", r"cannot write '.*out/ok\.json': No space left on device")
+    assert not [f for f in (tmp_path / "out").iterdir()], "a temporary file was left behind"
+
+
+@pytest.mark.ngspice
+def test_a_second_ctrl_c_while_writing_says_what_is_on_disk(tmp_path, monkeypatch):
+    import spicemem.bridge.outputs as outputs
+    import spicemem.bridge.run as brun
+    from spicemem.errors import SimulationError
+
+    result = run_netlist("* t\n" + "\n".join(BODY) + "\n.end\n")
+
+    def interrupted(*args, **kwargs):
+        raise brun.BridgeInterrupted("x.cir: interrupted at t = 2e-06 s", result)
+
+    def second_ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(brun, "run_netlist", interrupted)
+    monkeypatch.setattr(outputs, "write_csv", second_ctrl_c)
+    with pytest.raises(SimulationError, match=r"interrupted while writing '.*x\.csv'; on disk: .*x\.json"):
+        outputs.run_to_files(tmp_path / "x.cir", tmp_path / "out", 1)
+    assert sorted(f.name for f in (tmp_path / "out").iterdir()) == ["x.json"]
+
+
+@pytest.mark.ngspice
+def test_a_netlist_without_memristors_can_be_interrupted(tmp_path, capsys):
+    from spicemem.bridge import callbacks as cb
+
+    get_engine()
+    p = write(tmp_path, "rc.cir", ["* t", "V1 a 0 sin(0 1 1meg)", "R1 a b 1k", "C1 b 0 1n",
+                                   ".tran 1n 100m", ".end"])
+
+    def interrupt_when_running():
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 60:
+            if cb.CTX[cb.ACTIVE] and cb.CTX[cb.N_VSRC_CALLS] > 2000:
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            time.sleep(0.01)
+
+    th = threading.Thread(target=interrupt_when_running, daemon=True)
+    th.start()
+    t0 = time.monotonic()
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    th.join()
+    assert time.monotonic() - t0 < 60
+    assert rc == 2 and len(err) == 1 and "interrupted" in err[0], err
+    meta = json.loads((tmp_path / "out" / "rc.json").read_text())
+    assert meta["status"] == "stopped" and meta["t_end_s"] < 100e-3
+
+
+# -- sweeps -----------------------------------------------------------------------------------
+@pytest.mark.ngspice
+def test_a_netlist_sweep_refuses_the_payload_at_spec_load(payload, capsys):
+    folder, marker = payload
+    write(folder, "n.cir", ["* t", f".incl {folder / 'payload.inc'}", ".param r=1k", "V1 a 0 dc 1",
+                            "R1 a 0 {r}", ".tran 1u 2u", ".end"])
+    spec = folder / "s.toml"
+    spec.write_text('[sweep]\ntarget = "netlist"\nseed = 1\nmetrics = ["max:v(a)"]\n'
+                    '[netlist]\npath = "n.cir"\n[parameters]\n"param.r" = [1000, 2000]\n')
+    rc = main(["sweep", str(spec), "--out", str(folder / "o"), "--workers", "0"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and not marker.exists()
+    assert re.search(r"payload\.inc:1: refused: \.control", err[-1]), err
+
+
+@pytest.mark.parametrize("grid, what", [
+    ('{ start = 0, stop = 1, num = 1000000000 }', r"num.*from 1 to 1e\+06"),
+    ('["hot", "cold"]', r"expected a number"),
+])
+def test_sweep_specs_refuse_huge_grids_and_wrong_types(tmp_path, capsys, grid, what):
+    spec = tmp_path / "s.toml"
+    spec.write_text('[sweep]\ntarget = "device"\nseed = 1\n[device]\npreset = "wang2017_paper"\n'
+                    '[waveform]\namplitude = 2.5\nwidth = 1e-6\n'
+                    f'[parameters]\n"device.t_ambient" = {grid}\n')
+    t0 = time.monotonic()
+    rc = main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--workers", "0"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert time.monotonic() - t0 < 10
+    assert rc == 2 and re.search(what, err[-1]), err
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_exit_when_the_sweep_process_is_killed(tmp_path):
+    """SIGKILL the parent (it cannot stop its pool): its two workers exit within seconds."""
+    log = tmp_path / "pids"
+    spec = tmp_path / "s.toml"
+    spec.write_text('[sweep]\ntarget = "python"\nseed = 1\nrealizations = 2\nrealizations_per_task = 1\n'
+                    f'metrics = ["y"]\n[python]\nfunction = "test_untrusted_netlists:hang"\nlog = "{log}"\n'
+                    '[parameters]\n"python.x" = [0, 1]\n')
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "spicemem.cli", "sweep", str(spec), "--out",
+                             str(tmp_path / "o"), "--workers", "2"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        pids = []
+        while time.monotonic() < deadline and len(pids) < 2:
+            time.sleep(0.1)
+            pids = [int(x) for x in log.read_text().split()] if log.exists() else []
+        assert len(pids) == 2, "the workers never started"
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(p) for p in pids):
+            time.sleep(0.1)
+        alive = [p for p in pids if _alive(p)]
+    finally:
+        for p in pids if "pids" in dir() else []:
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
+    assert not alive, f"workers {alive} outlived their parent"
+
+
+def hang(*, seed, x=0, log=""):
+    """A task that records its process and runs far longer than the test waits."""
+    with open(log, "a") as fh:
+        fh.write(f"{os.getpid()}\n")
+    time.sleep(120)
+    return {"y": x}
+
+
+def test_a_killed_worker_is_recorded_in_the_summary(tmp_path):
+    from spicemem.sweep import load_spec, run_sweep
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('[sweep]\ntarget = "python"\nseed = 5\nrealizations = 2\nmetrics = ["y"]\n'
+                    '[python]\nfunction = "test_sweep:toy"\nmode = "kill"\n'
+                    '[parameters]\n"python.x" = [0, 2, 3]\n')
+    s = run_sweep(load_spec(spec), tmp_path / "o", workers=2, log=lambda *a: None)
+    meta = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert meta["worker_deaths"] >= 1 and meta["rerun_tasks"] >= 1, meta
+    assert s.failed == 2  # the two rows of x = 2 kill their process even alone
+
+
+# -- property-based: what reaches ngspice -----------------------------------------------------
+_DANGER = re.compile(r"^\s*(\.inc|\.lib|\.control|\.endc|\.exec|\*#|\*ng_script|a|n)", re.IGNORECASE)
+
+
+def ngspice_would_act_on(line: str) -> bool:
+    """An independent statement of the danger: a line ngspice would read as an include, a
+    library, a command block or comment-command, an XSPICE element (file readers) or an
+    OSDI device -- by ngspice's own rule, a case-insensitive prefix after leading blanks."""
+    return bool(_DANGER.match(line))
+
+
+_CARDS = st.sampled_from([".include", ".inc", ".incl", ".INC_", ".includex", ".lib", ".LIBRARY",
+                          ".libx", ".control", ".endc", ".exec", ".Control", ".title", ".param x=1",
+                          ".options reltol=1e-3", ".options sourcepath=.", ".model d1 d", ".save v(a)",
+                          ".ic v(a)=0", ".meas tran m max v(a)", ".func f(x) {x}", ".global g1",
+                          ".endl", ".end", "*# shell touch M", "* comment", "", "A1 a b m",
+                          "R9 a 0 1k", "Ncell a 0 ag", "shell touch M", "+ continued"])
+_ARGS = st.sampled_from(["", " INC", " LIB sec", " LIB", " sec", " ; c", " $ c", " x"])
+
+
+@st.composite
+def hostile_netlists(draw):
+    n = draw(st.integers(1, 8))
+    lines = []
+    for _ in range(n):
+        card = draw(_CARDS)
+        arg = draw(_ARGS)
+        if draw(st.booleans()) and card and not card.startswith(("*", "+")):
+            card = "  " + card
+        if draw(st.booleans()) and arg.strip():
+            lines += [card, "+" + arg]  # the argument on a continuation line
+        else:
+            lines.append(card + arg)
+    return lines
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=hostile_netlists(), first=_CARDS)
+def test_what_reaches_ngspice_is_never_a_command_include_or_file_reader(payload, body, first):
+    """300 generated netlists (about 2 s): the reader refuses, or every line of the text it
+    sends passes the independent check above and every file it read is one it checked."""
+    folder, marker = payload
+    inc, lib = folder / "payload.inc", folder / "evil.lib"
+    safe = folder / "safe.inc"
+    safe.write_text("R8 a 0 2k\n+ \n")
+    (folder / "safe.lib").write_text(".lib sec\nR7 a 0 3k\n.endl\n")
+    subst = [ln.replace("INC", str(safe if k % 2 else inc)).replace("LIB", str(folder / "safe.lib") if k % 2 else str(lib))
+             for k, ln in enumerate(body)]
+    text = "\n".join([first.replace("INC", str(inc)), MODEL, *subst, *BODY, ".end"]) + "\n"
+    try:
+        net = read_netlist(text)
+    except NetlistError as exc:
+        assert "\n" not in str(exc)
+        return
+    sent = net.text.splitlines()
+    assert sent[0].startswith("spicemem")
+    for line in sent[1:]:
+        assert not ngspice_would_act_on(line), line
+    assert all(Path(f).name in ("safe.inc", "safe.lib") for f in net.files), net.files
+    assert not marker.exists()
