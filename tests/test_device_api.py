@@ -1,7 +1,9 @@
 """The SI device API: validation, seeding, threads, units, waveforms, import hygiene."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -108,3 +110,28 @@ def test_import_is_light():
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", out.stdout
+
+
+def test_numba_cache_is_scoped_to_spicemem(tmp_path):
+    """Importing and running spicemem's kernels leaves numba's global cache setting alone: a
+    user's own ``cache=True`` function is cached beside its source (numba's default), while
+    spicemem's go to ``~/.cache/spicemem/numba-<hash>`` (here XDG_CACHE_HOME)."""
+    user = tmp_path / "mine.py"
+    user.write_text("import numba\n@numba.njit(cache=True)\ndef twice(x):\n    return 2 * x\n")
+    code = ("import sys, numba; sys.path.insert(0, %r)\n"
+            "from spicemem.kernels.rng import seed_streams\n"
+            "import numpy as np; seed_streams(np.uint64(1), 0, 1)\n"
+            "import mine; mine.twice(3)\n"
+            "from spicemem._numba_cache import cache_dir; print(numba.config.CACHE_DIR or '-'); "
+            "print(cache_dir())" % str(tmp_path))
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    global_dir, ours = out.stdout.split()
+    assert global_dir == "-"  # numba's process-wide setting untouched
+    assert list((tmp_path / "__pycache__").glob("mine.twice-*.nbi")), "user cache moved"
+    assert Path(ours).is_relative_to(tmp_path / "xdg")
+    assert list(Path(ours).rglob("rng.*.nbi")), "spicemem's kernel not in its own cache"
+    assert not list((tmp_path / "xdg").rglob("mine.*")), "user function in spicemem's cache"
