@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from spicemem.experiments import arrhenius, delay_relaxation, iv_loop, measured, ppf_tzero
+from spicemem.experiments import arrhenius, delay_relaxation, iv_loop, measured, measured_netlists, ppf_tzero
 from spicemem.experiments import EXPERIMENTS
 
 pytestmark = pytest.mark.ngspice
@@ -25,11 +25,11 @@ def test_experiments_are_registered():
 
 
 def test_committed_netlists_are_what_the_experiments_run(tmp_path):
-    written = measured.write_netlists(tmp_path)
+    written = measured_netlists.write_netlists(tmp_path)
     assert len(written) == 8
     for path in written:
         committed = measured.NETLIST_DIR / path.name
-        assert committed.exists(), f"netlists/{path.name} is missing; run measured.write_netlists()"
+        assert committed.exists(), f"netlists/{path.name} is missing; run measured_netlists.write_netlists()"
         assert committed.read_text() == path.read_text(), f"netlists/{path.name} is stale"
 
 

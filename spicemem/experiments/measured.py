@@ -5,7 +5,7 @@ Every experiment runs a netlist through ngspice with the bridge
 (:func:`spicemem.bridge.run_netlist`); the compliance is a circuit element (a series
 resistor for pulses, a current limiter for the SMU-style I-V sweeps), never a clamp inside
 the model.  The netlists are generated here (:func:`netlist`) and written to ``netlists/``
-at their full size by :func:`write_netlists`; the tests check that the files in
+at their full size by :func:`spicemem.experiments.measured_netlists.write_netlists`; the tests check that the files in
 ``netlists/`` are exactly what the experiments run.
 
 The presets and the model numbers that need no simulation (the OFF configuration of eq. 3,
@@ -309,16 +309,3 @@ def run(text: str, *, seed: int, name: str):
     from ..bridge import run_netlist
 
     return run_netlist(text, seed=seed, name=name)
-
-
-def write_netlists(directory=None) -> list[Path]:
-    """Write every experiment's full-size netlist to ``directory`` (default ``netlists/``)."""
-    from ..io import atomic_write_text
-    from . import arrhenius, delay_relaxation, fast_switching, frequency_switching, iv_loop, ppf_tzero
-
-    directory = Path(directory) if directory is not None else NETLIST_DIR
-    out = []
-    for module in (iv_loop, fast_switching, delay_relaxation, arrhenius, ppf_tzero, frequency_switching):
-        for fname, text in module.netlists().items():
-            out.append(atomic_write_text(directory / fname, text))
-    return out

@@ -35,32 +35,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import SpicememError
+from .context import _NOVALUE, SpecContext, SpecError, spec_error
 from .seeding import check_seed
+from .targets import get_target
 
 #: Keys of the [sweep] table.  ``realizations_per_task`` only changes how rows are grouped
 #: into worker tasks, never a number, so it is left out of the spec hash.
 SWEEP_KEYS = ("target", "seed", "realizations", "metrics", "realizations_per_task")
 _SCALARS = (bool, int, float, str)
-
-
-class SpecError(SpicememError, ValueError):
-    """A sweep description that cannot be run (one line: file, key, value, expectation)."""
-
-
-def _fmt(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def spec_error(source: str, key: str, value, problem: str) -> SpecError:
-    """``SpecError("FILE: KEY = VALUE: PROBLEM")``."""
-    if value is _NOVALUE:
-        return SpecError(f"{source}: {key}: {problem}")
-    return SpecError(f"{source}: {key} = {_fmt(value)}: {problem}")
-
-
-_NOVALUE = object()
 
 
 @dataclass(frozen=True)
@@ -109,8 +91,6 @@ class SweepSpec:
     @classmethod
     def from_dict(cls, data: dict, *, source: str = "<dict>", base_dir=".") -> "SweepSpec":
         """Validate a spec given as nested dicts (the structure of the TOML file)."""
-        from .targets import get_target
-
         if not isinstance(data, dict):
             raise SpecError(f"{source}: expected a table (dict) of sections, got {type(data).__name__}")
         sw = data.get("sweep")
@@ -231,17 +211,6 @@ class SweepSpec:
         """What a worker needs besides the point (plain data, picklable)."""
         return {"target": self.target, "sections": self.sections, "metrics": list(self.metrics),
                 "extra": self.extra}
-
-
-@dataclass(frozen=True)
-class SpecContext:
-    """Where a spec came from, for messages and relative paths."""
-
-    source: str
-    base_dir: Path
-
-    def error(self, key: str, value, problem: str) -> SpecError:
-        return spec_error(self.source, key, value, problem)
 
 
 def load_spec(path) -> SweepSpec:

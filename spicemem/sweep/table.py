@@ -79,7 +79,7 @@ class ResultsTable:
         if header is None:
             return {}
         if header != self.columns:
-            from .spec import SpecError
+            from .context import SpecError
 
             raise SpecError(f"{self.path}: its columns ({', '.join(header)}) are not this spec's "
                             f"({', '.join(self.columns)}); use another --out directory")

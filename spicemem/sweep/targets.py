@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 
-from .spec import _NOVALUE, SpecContext, SpecError
+from .context import _NOVALUE, SpecContext, SpecError
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ERROR_CHARS = 400
