@@ -79,19 +79,16 @@ def scan(seed, devices, resistances, t_zeros):
 
 
 def _figure(size):
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=size)
+    fig = Figure(figsize=size)
+    ax = fig.subplots()
     return plt, fig, ax
 
 
 def _save(plt, fig, path):
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)
 
 
 def waveform_5c():

@@ -46,9 +46,6 @@ PLOT_POINTS = 20000
 
 
 def write_png(result, path, title: str = "") -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8, 6), constrained_layout=True)

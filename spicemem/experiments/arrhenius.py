@@ -124,10 +124,7 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
 
 
 def plot(result: dict, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from ..devices.units import K_B_EV
     from ..io import atomic_savefig
@@ -136,7 +133,8 @@ def plot(result: dict, path) -> None:
     tau = np.asarray(result["relaxation_s"], dtype=float)
     se = np.asarray(result["relaxation_stderr_s"], dtype=float)
     ev = np.asarray(result["relaxation_events_s"], dtype=float)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    (a1, a2) = fig.subplots(1, 2)
     for k, tk in enumerate(t):
         e = ev[k][np.isfinite(ev[k])]
         a1.semilogy(np.full(e.size, tk), e, ".", color="0.6")
@@ -158,4 +156,3 @@ def plot(result: dict, path) -> None:
     fig.suptitle(f"{result['preset']}: Arrhenius plot of the relaxation (cf. Wang et al. 2017, Fig. 3b)")
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)

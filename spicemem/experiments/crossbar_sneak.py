@@ -186,15 +186,13 @@ def plot(result: dict, path) -> None:
     """Read margin vs array size (``path``), and the time-resolved read (``*_read.png``)."""
     from pathlib import Path
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from ..io import atomic_savefig
 
     rows = result["results"]
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig = Figure(figsize=(6.4, 4.4))
+    ax = fig.subplots()
     styles = {"floating": ":", "v/2": "-", "v/3": "--"}
     colors = {"1R": "C3", "1S1R": "C0"}
     for cell in CELLS:
@@ -218,14 +216,14 @@ def plot(result: dict, path) -> None:
     ax.legend(fontsize=8, ncol=2)
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)
 
     tr = result.get("trace")
     if not tr:
         return
     path = Path(path)
     pulse = result["params"]["pulse"]
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(6.4, 6.0), sharex=True)
+    fig = Figure(figsize=(6.4, 6.0))
+    (a1, a2) = fig.subplots(2, 1, sharex=True)
     t_on = pulse["delay"] + pulse["rise"]
     t_off = t_on + pulse["width"]
     for key, color in (("lrs", "C0"), ("hrs", "C1")):
@@ -254,4 +252,3 @@ def plot(result: dict, path) -> None:
     a1.set_title(f"Read of cell (0, {n - 1}) in a {n}x{n} 1S1R array, {tr['scheme']} scheme")
     fig.tight_layout()
     atomic_savefig(fig, path.with_name(path.stem + "_read.png"), dpi=120)
-    plt.close(fig)

@@ -123,15 +123,13 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
 
 
 def plot(result: dict, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from ..io import atomic_savefig
 
     t = np.asarray(result["t_s"]) * 1e3
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(7, 6))
+    fig = Figure(figsize=(7, 6))
+    (a1, a2) = fig.subplots(2, 1)
     g = np.asarray(result["g_s"])
     for k in range(g.shape[0]):
         a1.semilogy(t, g[k], lw=0.7)
@@ -153,4 +151,3 @@ def plot(result: dict, path) -> None:
     a2.set_ylabel("read conductance (S)")
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)

@@ -106,15 +106,13 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
 
 
 def plot(result: dict, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from ..io import atomic_savefig
 
     t = np.asarray(result["t_s"]) * 1e6
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig = Figure(figsize=(8, 4))
+    ax = fig.subplots()
     g = np.asarray(result["g_s"])
     for k in range(g.shape[0]):
         ax.semilogy(t, g[k], lw=0.6)
@@ -129,4 +127,3 @@ def plot(result: dict, path) -> None:
                  f"{result['relaxed_within_s'] * 1e6:.3g} us (median; paper: 5 us)")
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)

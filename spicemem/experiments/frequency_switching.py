@@ -113,16 +113,14 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
 
 
 def plot(result: dict, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from ..io import atomic_savefig
 
     g = np.asarray(result["conductance_after_pulse"])
     labels = np.asarray(result["phase"])
-    fig, ax = plt.subplots(figsize=(9, 4))
+    fig = Figure(figsize=(9, 4))
+    ax = fig.subplots()
     n = np.arange(1, g.size + 1)
     for k, (lab, _) in enumerate(PHASES):
         sel = labels == lab
@@ -134,4 +132,3 @@ def plot(result: dict, path) -> None:
                  "(cf. Wang et al. 2017, Fig. 5c)")
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)

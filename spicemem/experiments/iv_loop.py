@@ -169,15 +169,13 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
 
 
 def plot(result: dict, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from ..io import atomic_savefig
 
     n = len(result["preset"])
-    fig, axes = plt.subplots(1, n, figsize=(4.5 * n, 4), squeeze=False)
+    fig = Figure(figsize=(4.5 * n, 4))
+    axes = fig.subplots(1, n, squeeze=False)
     for k, ax in enumerate(axes[0]):
         v = np.asarray(result["v"][k])
         i = np.abs(np.asarray(result["i"][k]))
@@ -193,4 +191,3 @@ def plot(result: dict, path) -> None:
     fig.suptitle("Threshold-switching I-V loops under compliance (cf. Wang et al. 2017, Fig. 1b)")
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)

@@ -108,17 +108,16 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
 
 def plot(result: dict, path) -> None:
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from ..io import atomic_savefig
 
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    (a1, a2) = fig.subplots(1, 2)
     n = np.asarray(result["pulse_number"])
     ch = np.asarray(result["weight_change_percent"])
     tz = np.asarray(result["t_zero_s"])
-    cmap = plt.get_cmap("viridis")
+    cmap = matplotlib.colormaps["viridis"]
     for k, t in enumerate(tz):
         a1.plot(n, ch[k], "o-", ms=3, color=cmap(k / max(len(tz) - 1, 1)), label=f"{t * 1e3:g} ms")
     a1.axhline(0, color="k", lw=0.6)
@@ -132,4 +131,3 @@ def plot(result: dict, path) -> None:
     fig.suptitle(f"{result['preset']}: 3 V/1 ms pulses (cf. Wang et al. 2017, Fig. 5b)")
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)

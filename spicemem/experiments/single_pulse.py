@@ -48,15 +48,13 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
 
 
 def plot(result: dict, path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from ..io import atomic_savefig
 
     t = np.asarray(result["t_s"]) * 1e6
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(6.4, 5.6), sharex=True)
+    fig = Figure(figsize=(6.4, 5.6))
+    (a1, a2) = fig.subplots(2, 1, sharex=True)
     g = np.asarray(result["g_mean"])
     se = np.asarray(result["g_stderr"])
     a1.fill_between(t, g - se, g + se, color="C0", alpha=0.3, lw=0)
@@ -72,4 +70,3 @@ def plot(result: dict, path) -> None:
     a1.set_title("Diffusive memristor, one pulse (cf. Wang et al. 2017, Fig. 4a)")
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)
