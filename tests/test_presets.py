@@ -121,3 +121,14 @@ def test_standalone_relaxation_is_tens_of_ms_and_arrhenius():
     assert 5e-3 < taus[0] < 0.1, f"relaxation at 300 K: {taus[0] * 1e3:.3g} ms"
     ea = math.log(taus[0] / taus[1]) / ((1 / 300 - 1 / 400) / K_B_EV)
     assert 0.21 < ea < 0.33, f"activation energy {ea:.3f} eV"
+
+
+def test_an_override_replaces_the_presets_equivalent_key():
+    """wang2017_paper gives heating_ratio and t_ambient; overriding g_thermal (or
+    theta_ambient) replaces them instead of failing with "not both" (or being ignored)."""
+    p = DiffusiveParams.from_preset("wang2017_paper", g_thermal=2e-7)
+    assert p.g_thermal == 2e-7
+    q = DiffusiveParams.from_preset("wang2017_paper", theta_ambient=0.35)
+    assert q.theta_ambient == pytest.approx(0.35, rel=1e-12)
+    r = DiffusiveParams.from_preset("SiOxNy_Ag", heating_ratio=10.0, t_ambient=320.0)
+    assert r.heating_ratio == pytest.approx(10.0, rel=1e-12) and r.t_ambient == 320.0

@@ -211,6 +211,12 @@ class DiffusiveParams:
         if name not in table:
             raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(table))}")
         data = {k: v for k, v in table[name].items() if k != "description"}
+        # an override of one of two equivalent keys replaces the preset's other one
+        for a, b in (("g_thermal", "heating_ratio"), ("t_ambient", "theta_ambient")):
+            if a in overrides and b not in overrides:
+                data.pop(b, None)
+            if b in overrides and a not in overrides:
+                data.pop(a, None)
         data.update(overrides)
         return cls.from_mapping(data)
 
