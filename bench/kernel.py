@@ -3,7 +3,8 @@
 Prints one JSON line:
   particle_steps_per_s          our kernel, one thread, zero bias (relaxation: most steps)
   particle_steps_per_s_biased   our kernel, one thread, under bias (eq. 3 + heating each step)
-  numpy_particle_steps_per_s    the same Euler-Maruyama step vectorised with NumPy, 4 realizations
+  numpy_particle_steps_per_s    an Euler-Maruyama step vectorised with NumPy, 4 realizations
+                                (a cheaper scheme than the kernel's stochastic Heun step)
   rng_floor_particle_steps_per_s  a Numba loop that only draws one Gaussian per particle-step
 and the ratios of the first two to the floor.
 

@@ -1,4 +1,4 @@
-"""Convergence of the Euler-Maruyama step chosen by the curvature rule (issue 2).
+"""Convergence of the stochastic Heun step chosen by the curvature rule (issue 2).
 
 Measured at 256 realizations (seed 5, same protocol): dt_factor 0.05 vs 0.025 gave
 G_end/G_max 0.163 +- 0.013 vs 0.169 +- 0.014, switching time 1.757 +- 0.049 vs

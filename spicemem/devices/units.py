@@ -22,7 +22,9 @@ Dimensionless groups of the core, with their SI meaning:
   Newton's law C_th dT/dt = P - G_th (T - T0) gives C_T = 1/C_th and kappa = G_th/C_th.
 * ambient         theta_0 = k_B T0 / w_p.
 
-Nothing else in the package converts units.
+The device classes apply these scales through :class:`Scales` and the functions below;
+their properties ``theta_ambient`` and ``heating_ratio`` (and ``from_mapping``, which accepts
+them) are the same formulas written for one parameter set.
 """
 
 from __future__ import annotations
