@@ -113,8 +113,37 @@ def test_drift_memory_netlist_runs_through_the_bridge():
     assert res.vectors[f"i({sense_source(s)})"][0] == pytest.approx(d.sense_current, rel=1e-9)
 
 
+@pytest.mark.ngspice
+@pytest.mark.parametrize("edit", [("rwire", 7.5), ("rhrs", 3e4), ("vread", 2.5), ("rsense", 1e3)])
+def test_one_param_line_changes_a_value_everywhere(edit):
+    """Editing one value on the .param line of a generated 4x4 netlist gives what the nodal
+    solver gives for the array with that value changed (1e-9 relative, as above)."""
+    from spicemem.bridge import run_netlist
+
+    name, value = edit
+    s = Crossbar(4, 4, cell="1R", scheme="v/3", analysis="op", pattern=worst_case_pattern(4, 4))
+    text = re.sub(rf"(?m)^(\.param .*\b{name}=)\S+", rf"\g<1>{value!r}", netlist_text(s))
+    field = {"rwire": "r_wire", "rhrs": "r_hrs", "rsense": "r_sense"}.get(name)
+    changed = s.replace(**{field: value}) if field else s.replace(pulse=Pulse(amplitude=value))
+    res = run_netlist(text, seed=0)
+    assert res.vectors[f"i({sense_source(s)})"][0] == pytest.approx(solve_dc(changed).sense_current,
+                                                                    rel=1e-9)
+
+
+@pytest.mark.parametrize("name, argv", [
+    ("crossbar_3x3_1r_v3.cir", ["3", "3", "--cell", "1R", "--scheme", "v/3"]),
+    ("crossbar_4x4_1s1r_v2.cir", ["4", "4", "--cell", "1S1R", "--scheme", "v/2"]),
+])
+def test_committed_crossbar_netlists_are_what_the_generator_writes(tmp_path, capsys, name, argv):
+    from pathlib import Path
+
+    assert main(["crossbar", *argv, "--out", str(tmp_path)]) == 0
+    committed = Path(__file__).resolve().parents[1] / "netlists" / name
+    assert committed.read_text() == (tmp_path / name).read_text(), f"netlists/{name} is stale"
+
+
 # -- structure ------------------------------------------------------------------------------------
-def test_cells_are_subcircuits_one_per_stored_state():
+def test_cells_are_subcircuits_one_per_stored_state_and_both_are_always_defined():
     s = Crossbar(2, 3, cell="1S1R", pattern=[[1, 0, 1], [1, 1, 0]])
     text = netlist_text(s)
     assert text.count(".subckt cell_lrs row col") == 1 and text.count(".subckt cell_hrs row col") == 1
@@ -122,7 +151,10 @@ def test_cells_are_subcircuits_one_per_stored_state():
     assert re.search(r"^X1_2 r1_2 c1_2 cell_hrs$", text, re.M)
     assert len(re.findall(r"^X\d+_\d+ ", text, re.M)) == 6
     # the selector's n+ faces the column: a positive row pulse biases it negatively
-    assert "Nsel col mid sel" in text and "Rm row mid 10000" in text
+    assert "Nsel col mid sel" in text and "Rm row mid {rlrs}" in text and "Rm row mid {rhrs}" in text
+    assert ".param vread=4 rwire=2 rdriver=100 rsense=100 rlrs=10000 rhrs=100000" in text
+    all_lrs = netlist_text(Crossbar(2, 2, cell="1R"))  # no HRS cell, still both definitions
+    assert ".subckt cell_hrs row col" in all_lrs and "Rm row col {rhrs}" in all_lrs
     assert ".model sel diffusive (" in text and text.rstrip().endswith(".end")
 
 
@@ -137,10 +169,11 @@ def test_floating_lines_have_no_driver():
 def test_bias_levels_follow_the_scheme(scheme, row_level, col_level):
     s = Crossbar(2, 2, cell="1R", scheme=scheme, analysis="op", selected=(0, 0))
     text = netlist_text(s)
-    assert re.search(r"^Vr0 dr0 0 dc 4$", text, re.M)
+    assert re.search(r"^Vr0 dr0 0 dc \{vread\}$", text, re.M)
     assert re.search(r"^Vc0 dc0 0 dc 0$", text, re.M)
-    v_r1 = float(re.search(r"^Vr1 dr1 0 dc (\S+)$", text, re.M).group(1))
-    v_c1 = float(re.search(r"^Vc1 dc1 0 dc (\S+)$", text, re.M).group(1))
+    vread = float(re.search(r"^\.param vread=(\S+)", text, re.M).group(1))
+    v_r1 = eval(re.search(r"^Vr1 dr1 0 dc \{(\S+)\}$", text, re.M).group(1), {"vread": vread})
+    v_c1 = eval(re.search(r"^Vc1 dc1 0 dc \{(\S+)\}$", text, re.M).group(1), {"vread": vread})
     assert v_r1 == pytest.approx(row_level, rel=1e-14) and v_c1 == pytest.approx(col_level, rel=1e-14)
 
 
@@ -148,7 +181,8 @@ def test_pulse_waveform_and_tran_line():
     s = Crossbar(2, 2, cell="1R", pulse=Pulse(amplitude=1.5, delay=1e-7, rise=1e-8, width=1e-6,
                                                fall=2e-8, tail=1e-7), tmax=5e-8)
     text = netlist_text(s)
-    assert "Vr0 dr0 0 pwl(0 0 1e-07 0 1.1e-07 1.5 1.11e-06 1.5 1.13e-06 0)" in text
+    assert "Vr0 dr0 0 pwl(0 0 1e-07 0 1.1e-07 {vread} 1.11e-06 {vread} 1.13e-06 0)" in text
+    assert re.search(r"^\.param vread=1\.5 ", text, re.M)
     assert re.search(r"^\.tran \S+ 1\.23e-06 0 5e-08$", text, re.M)
 
 
@@ -158,7 +192,7 @@ def test_drift_memory_and_fixed_selector():
     text = netlist_text(s)
     assert ".model mem drift (preset=TaOx)" in text
     assert "Nmem row mid mem x0=0.9" in text and "Nmem row mid mem x0=0.05" in text
-    assert "Rsel col mid 2000000" in text and ".model sel" not in text
+    assert "Rsel col mid {rsel}" in text and "rsel=2000000" in text and ".model sel" not in text
     one_r = netlist_text(s.replace(cell="1R"))
     assert "Nmem row col mem x0=0.9" in one_r and "mid" not in one_r
 
@@ -166,7 +200,7 @@ def test_drift_memory_and_fixed_selector():
 def test_zero_resistances_merge_nodes():
     s = Crossbar(2, 2, cell="1R", r_wire=0.0, r_driver=0.0, r_sense=0.0, analysis="op")
     text = netlist_text(s)
-    assert "Vr0 r0 0 dc 4" in text and "Vc1 c1 0 dc 0" in text
+    assert "Vr0 r0 0 dc {vread}" in text and "Vc1 c1 0 dc 0" in text
     assert not re.search(r"^R(w|dr|c)", text, re.M)
     d = solve_dc(s)  # ideal sources on ideal lines: every cell sees its full bias
     assert d.cell_v[0, 1] == pytest.approx(4.0, abs=1e-12)
@@ -215,7 +249,7 @@ def test_cli_writes_netlist(tmp_path, capsys):
     path = tmp_path / "crossbar_3x4_1r_v3.cir"
     assert capsys.readouterr().out.strip() == f"wrote {path}"
     text = path.read_text()
-    assert "Rwr0_0 r0_in r0_0 1.5" in text and "Vr1 dr1 0 pwl(" in text
+    assert "Rwr0_0 r0_in r0_0 {rwire}" in text and " rwire=1.5 " in text and "Vr1 dr1 0 pwl(" in text
     s = Crossbar(3, 4, cell="1R", scheme="v/3", r_wire=1.5, selected=(1, 2),
                  pattern=worst_case_pattern(3, 4, (1, 2), LRS))
     assert text == netlist_text(s)
