@@ -15,6 +15,13 @@ What is measured (SI)
   selected one) during the pulse;
 * a selector counts as ON once its conductance exceeds ``ON_FRACTION`` x G_max (its
   resistance below 10 R_min; OFF it sits near 1e-3 G_max).
+
+The sense window is where a sense amplifier samples: the last ``SENSE_FRACTION`` of the
+plateau, ``[t_off - SENSE_FRACTION * width, t_off]``.  Everything about the selectors is
+judged inside it, never on the edges: whether the selected selector was ON at every point
+of the window (a read is only a read if it was), when it first turned ON after the plateau
+began (None if not before the window ended), the largest half-selected conductance inside
+the window, and which other selectors were ON inside it.
 """
 
 from __future__ import annotations
@@ -45,10 +52,16 @@ class ReadResult:
     sensed : float                     A, sense_current averaged over the sense window
     cell : float                       A, cell_current averaged over the sense window
     half_selected_max_v : float        V
-    half_selected_on : bool or None    any half-selected selector ON (None: no selectors)
-    selectors_on : int or None         selectors ON other than the selected one
+    window : (float, float)            s, the sense window (see the module docstring)
+    selected_on_throughout : bool or None  the selected selector was ON at every point of the
+                                       window (None: no selectors)
+    half_selected_on : bool or None    any half-selected selector ON inside the window
+    half_g_max_window : float or None  S, the largest half-selected selector conductance
+                                       inside the window
+    selectors_on : int or None         selectors other than the selected one ON inside the window
     t_selected_on : float or None      s from the start of the plateau to the selected
-                                       selector's first ON point (None: never / no selector)
+                                       selector's first ON point before the window ended
+                                       (None: not by then / no selector)
     selected_g : ndarray (K,) or None  S, the selected selector's conductance
     half_g_max : ndarray (K,) or None  S, the largest half-selected selector conductance
     g_max : float or None              S, the selector's G_max
@@ -72,6 +85,9 @@ class ReadResult:
     wall_s: float
     run_s: float
     steps: dict = field(default_factory=dict)
+    window: tuple = (0.0, 0.0)
+    selected_on_throughout: bool | None = None
+    half_g_max_window: float | None = None
 
     @property
     def sneak(self) -> float:
@@ -129,8 +145,8 @@ def read(spec: Crossbar, *, seed: int = 0, step=None) -> ReadResult:
     for (i, j) in half:
         dv = np.abs(v(row_node(spec, i, j)) - v(col_node(spec, i, j)))[during]
         vmax = max(vmax, float(dv.max()) if dv.size else 0.0)
-    sel_g = half_g = g_max = None
-    half_on = sel_on = t_on = None
+    sel_g = half_g = g_max = half_g_win = None
+    half_on = sel_on = t_on = throughout = None
     if spec.live_selectors:
         names = {n.lower(): k for k, n in enumerate(res.device_names)}
         ks = names[selector_name(i0, j0).lower()]
@@ -143,11 +159,14 @@ def read(spec: Crossbar, *, seed: int = 0, step=None) -> ReadResult:
         icell = sign * res.voltage[ks] * res.conductance[ks]
         sel_g = g[ks]
         half_g = g[kh].max(axis=0) if kh else np.zeros_like(t)
-        half_on = bool(on[kh].any()) if kh else False
+        win = (t >= w0 - 1e-15) & (t <= w1 + 1e-15)
+        throughout = bool(on[ks][win].all()) if win.any() else False
+        half_on = bool(on[kh][:, win].any()) if kh and win.any() else False
+        half_g_win = float(half_g[win].max()) if win.any() else 0.0
         others = np.ones(len(res.device_names), bool)
         others[ks] = False
-        sel_on = int(on[others].any(axis=1).sum())
-        k_on = np.flatnonzero(on[ks] & (t >= p.delay))
+        sel_on = int(on[others][:, win].any(axis=1).sum()) if win.any() else 0
+        k_on = np.flatnonzero(on[ks] & (t >= p.t_on - 1e-15) & (t <= w1 + 1e-15))
         t_on = float(t[k_on[0]] - p.t_on) if k_on.size else None
     else:
         r_cell = spec.memory_resistance(i0, j0)
@@ -160,7 +179,8 @@ def read(spec: Crossbar, *, seed: int = 0, step=None) -> ReadResult:
         half_selected_max_v=vmax, half_selected_on=half_on, selectors_on=sel_on,
         t_selected_on=t_on, selected_g=sel_g, half_g_max=half_g, g_max=g_max,
         wall_s=res.wall_time, run_s=float(res.extra.get("run_time_s", res.wall_time)),
-        steps=dict(res.steps))
+        steps=dict(res.steps), window=(float(w0), float(w1)), selected_on_throughout=throughout,
+        half_g_max_window=half_g_win)
 
 
 def read_margin(i_lrs: float, i_hrs: float) -> float:

@@ -4,13 +4,27 @@ The paper proposes the diffusive memristor as a selector (Wang et al., Nat. Mate
 (2017), last paragraph): its threshold switching, delayed and volatile, should suppress
 the sneak currents that limit the size of a crossbar.  For N x N arrays (2 ... 64), cells
 ``1R`` (a memory resistor) and ``1S1R`` (a live diffusive selector in series with it), and
-the biasing schemes floating, V/2 and V/3, the worst-case read is measured: the farthest
-cell (row 0, last column) in HRS and in LRS while every other cell is LRS.
+the biasing schemes floating, V/2 and V/3, the farthest cell (row 0, last column) is read
+under three stored patterns, and three read margins follow (each named in the result):
 
-* read margin = (I_LRS - I_HRS) / I_LRS of the sensed current (usable: > 10 %);
-* sneak current = sensed current minus the selected cell's own current (HRS read);
-* the half-selected cells' largest voltage, and whether any half-selected selector turned
-  ON (G > 0.1 G_max) during the read.
+* ``margin_fixed_threshold`` (the conclusion uses it): a sense amplifier with one fixed
+  threshold must separate the *lowest* LRS reading (every other cell HRS: least sneak
+  current) from the *highest* HRS reading (every other cell LRS): (I_LRS,min - I_HRS,max) /
+  I_LRS,min, the worst-case patterns of A. Flocke and T. G. Noll, ESSCIRC 2007;
+* ``margin_voltage``: the same two worst cases read as a voltage on a pull-up (sense)
+  resistor R_pu = sqrt(R_LRS R_HRS), (V_LRS - V_HRS) / V_read with V = R_pu I, as J. Liang
+  and H.-S. P. Wong, IEEE Trans. Electron Devices 57, 2531 (2010) define it; usable above
+  10 %;
+* ``read_margin``: (I_LRS - I_HRS) / I_LRS with every other cell LRS in both reads (the
+  earlier definition, kept for comparison: it ignores that the background changes).
+
+Live selectors make every read random: each margin is the mean over ``realizations``
+independent selector seeds with its 95 % Student-t interval, the per-realization values in
+the JSON; a size is usable when the lower end of the fixed-threshold margin's interval
+exceeds 10 %.  Also per row: the sneak current (HRS read), the half-selected cells' largest
+voltage, and -- inside the sense window only -- whether a half-selected selector was ON,
+the largest half-selected conductance, and the fraction of reads whose selected selector
+was ON at every point of the window (``spicemem.crossbar.read``).
 
 1R arrays are linear and static: their operating point is the read (ngspice ``.op``,
 checked against the direct nodal solution).  1S1R reads are transients through the
@@ -31,8 +45,11 @@ DESCRIPTION = "crossbar sneak paths: read margin vs size (2x2..64x64), 1R vs 1S1
 SIZES = (2, 4, 8, 16, 32, 64)
 QUICK_SIZES = (2, 4, 8)
 CELLS = ("1R", "1S1R")
-#: A read is usable above this margin.
+#: A read is usable above this margin (the literature's 10 %).
 USABLE_MARGIN = 0.10
+#: The pull-up (sense) resistance of the voltage-margin reads, Ohm: sqrt(R_LRS R_HRS), which
+#: maximises the voltage margin of a single cell.
+R_PU = float(np.sqrt(10e3 * 100e3))
 #: The array parameters of the study (Ohm) and the read pulse.
 ARRAY = dict(r_lrs=10e3, r_hrs=100e3, r_wire=2.0, r_driver=100.0, r_sense=100.0)
 PULSE = Pulse(kind="read", amplitude=4.0, delay=0.1e-6, rise=50e-9, width=2.0e-6, fall=50e-9)
@@ -41,12 +58,14 @@ TRACE = (16, "v/2")
 QUICK_TRACE = (8, "v/2")
 
 
-def spec_for(size: int, cell: str, scheme: str, state: int) -> Crossbar:
-    """The worst-case read of the study: cell (0, N-1) in ``state``, every other cell LRS."""
+def spec_for(size: int, cell: str, scheme: str, pattern) -> Crossbar:
+    """A read of cell (0, N-1) of the study with the stored ``pattern``, or (an int state) the
+    selected cell in that state with every other cell LRS."""
     selected = (0, size - 1)
-    return Crossbar(size, size, cell=cell, scheme=scheme, selected=selected,
-                    pattern=worst_case_pattern(size, size, selected, state), pulse=PULSE,
-                    analysis="tran" if cell == "1S1R" else "op", **ARRAY)
+    if isinstance(pattern, int):
+        pattern = worst_case_pattern(size, size, selected, pattern)
+    return Crossbar(size, size, cell=cell, scheme=scheme, selected=selected, pattern=pattern,
+                    pulse=PULSE, analysis="tran" if cell == "1S1R" else "op", **ARRAY)
 
 
 def _seed(seed: int, *keys) -> int:
@@ -68,50 +87,126 @@ def _trace(lrs, hrs) -> dict:
     }
 
 
+def _patterns(size: int):
+    """The three stored patterns of a read study, selected cell (0, N-1):
+
+    * ``lrs_same``: selected LRS, every other cell LRS (today's ratio's LRS read);
+    * ``lrs_worst``: selected LRS, every other cell HRS: the *lowest* LRS reading (least
+      sneak current);
+    * ``hrs_worst``: selected HRS, every other cell LRS: the *highest* HRS reading.
+    """
+    sel = (0, size - 1)
+    return {"lrs_same": worst_case_pattern(size, size, sel, LRS),
+            "lrs_worst": tuple(tuple(LRS if (i, j) == sel else HRS for j in range(size))
+                               for i in range(size)),
+            "hrs_worst": worst_case_pattern(size, size, sel, HRS)}
+
+
+def _ci95(values) -> tuple:
+    """Mean and the half-width of its 95 % confidence interval (Student t over the
+    realizations; 0 for one deterministic value, NaN for one random value)."""
+    from scipy.stats import t as student
+
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=float)
+    if v.size == 0:
+        return float("nan"), float("nan")
+    if v.size == 1:
+        return float(v[0]), float("nan")
+    return float(v.mean()), float(student.ppf(0.975, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
+
+
 def measure(size: int, cell: str, scheme: str, *, seed: int, realizations: int = 1,
             keep_trace: bool = False) -> dict:
-    """One row of the study: LRS and HRS reads of the worst-case cell (``realizations``
-    independent seeds for live selectors; both states of one realization share a seed)."""
+    """One row of the study (see the module docstring for the margins).
+
+    Every realization reads the selected cell under each stored pattern with its own seed
+    (all reads of one realization share it); 1R arrays are deterministic, so one
+    realization is exact.  Voltage-margin reads replace the sense resistance by the pull-up
+    ``R_PU``.
+    """
     from ..crossbar.nodal import solve_dc
     from ..crossbar.read import read, read_margin
 
     reps = realizations if cell == "1S1R" else 1
-    margins, lrs_all, hrs_all = [], [], []
+    pats = _patterns(size)
+    per = {k: [] for k in ("same", "fixed", "voltage")}
+    reads = {k: [] for k in (*pats, "lrs_worst_pu", "hrs_worst_pu")}
     for r in range(reps):
         s = _seed(seed, size, CELLS.index(cell), SCHEMES.index(scheme), r)
-        lrs = read(spec_for(size, cell, scheme, LRS), seed=s)
-        hrs = read(spec_for(size, cell, scheme, HRS), seed=s)
-        margins.append(read_margin(lrs.sensed, hrs.sensed))
-        lrs_all.append(lrs)
-        hrs_all.append(hrs)
-    both = lrs_all + hrs_all
-    row = {
-        "size": size, "rows": size, "cols": size, "cell": cell, "scheme": scheme,
-        "read_margin": float(np.mean(margins)),
-        "read_margin_min": float(np.min(margins)),
-        "sneak_current_a": float(np.mean([h.sneak for h in hrs_all])),
-        "sense_current_lrs_a": float(np.mean([x.sensed for x in lrs_all])),
-        "sense_current_hrs_a": float(np.mean([x.sensed for x in hrs_all])),
-        "cell_current_lrs_a": float(np.mean([x.cell for x in lrs_all])),
-        "cell_current_hrs_a": float(np.mean([x.cell for x in hrs_all])),
-        "half_selected_max_v": float(max(x.half_selected_max_v for x in both)),
-        "half_selected_on": None if cell == "1R" else any(x.half_selected_on for x in both),
-        "selectors_on_other": None if cell == "1R" else int(max(x.selectors_on for x in both)),
-        "t_selected_on_s": None if cell == "1R" else
-        [x.t_selected_on for x in both],
-        "realizations": reps,
-        "ngspice_run_s": float(sum(x.run_s for x in both)),
-        "accepted_steps": [int(x.steps.get("accepted", 0)) for x in both],
-    }
-    row["usable"] = bool(row["read_margin"] > USABLE_MARGIN)
+        got = {k: read(spec_for(size, cell, scheme, pat), seed=s) for k, pat in pats.items()}
+        for k in ("lrs_worst", "hrs_worst"):
+            got[k + "_pu"] = read(spec_for(size, cell, scheme, pats[k]).replace(r_sense=R_PU), seed=s)
+        for k, x in got.items():
+            reads[k].append(x)
+        per["same"].append(read_margin(got["lrs_same"].sensed, got["hrs_worst"].sensed))
+        per["fixed"].append(read_margin(got["lrs_worst"].sensed, got["hrs_worst"].sensed))
+        per["voltage"].append(voltage_margin(got["lrs_worst_pu"].sensed, got["hrs_worst_pu"].sensed,
+                                             R_PU, PULSE.amplitude))
+    every = [x for xs in reads.values() for x in xs]
+    row = {"size": size, "rows": size, "cols": size, "cell": cell, "scheme": scheme,
+           "realizations": reps}
+    for key, name in (("fixed", "margin_fixed_threshold"), ("voltage", "margin_voltage"),
+                      ("same", "read_margin")):
+        mean, half = _ci95(per[key])
+        row[name] = mean
+        row[name + "_ci95"] = half
+        row[name + "_per_realization"] = [float(x) for x in per[key]]
+    hrs, lrs_same = reads["hrs_worst"], reads["lrs_same"]
+    row.update({
+        "read_margin_min": float(np.min(per["same"])),
+        "sneak_current_a": float(np.mean([h.sneak for h in hrs])),
+        "sense_current_lrs_a": float(np.mean([x.sensed for x in lrs_same])),
+        "sense_current_lrs_worst_a": float(np.mean([x.sensed for x in reads["lrs_worst"]])),
+        "sense_current_hrs_a": float(np.mean([x.sensed for x in hrs])),
+        "cell_current_lrs_a": float(np.mean([x.cell for x in lrs_same])),
+        "cell_current_hrs_a": float(np.mean([x.cell for x in hrs])),
+        "half_selected_max_v": float(max(x.half_selected_max_v for x in every)),
+        "ngspice_run_s": float(sum(x.run_s for x in every)),
+        "accepted_steps": [int(x.steps.get("accepted", 0)) for x in every],
+    })
+    if cell == "1R":
+        row.update({"half_selected_on": None, "selectors_on_other": None, "t_selected_on_s": None,
+                    "reads_selector_on_throughout": None, "half_selected_g_norm_max_window": None})
+    else:
+        sel = [x for x in every]
+        row.update({
+            # inside the sense window only (crossbar.read): a half-selected selector ON, how
+            # many other selectors were ON, the largest half-selected G / G_max
+            "half_selected_on": any(x.half_selected_on for x in sel),
+            "selectors_on_other": int(max(x.selectors_on for x in sel)),
+            "half_selected_g_norm_max_window": float(max(x.half_g_max_window / x.g_max for x in sel)),
+            # [LRS (same background) reads..., HRS (worst) reads...], s after the plateau began
+            "t_selected_on_s": [x.t_selected_on for x in lrs_same + hrs],
+            # the fraction of reads whose selected selector was ON at every point of the window
+            "reads_selector_on_throughout": {k: float(np.mean([x.selected_on_throughout for x in xs]))
+                                             for k, xs in reads.items()},
+        })
+    row["usable"] = bool(_usable(row))
     if cell == "1R":
         # the same network solved directly: the netlist and ngspice agree with it
-        dc = [solve_dc(spec_for(size, cell, scheme, st)).sense_current for st in (LRS, HRS)]
-        ng = [lrs_all[0].sensed, hrs_all[0].sensed]
+        dc = [solve_dc(spec_for(size, cell, scheme, pats[k])).sense_current
+              for k in ("lrs_same", "hrs_worst", "lrs_worst")]
+        ng = [reads[k][0].sensed for k in ("lrs_same", "hrs_worst", "lrs_worst")]
         row["nodal_rel_err"] = float(max(abs(a / b - 1.0) for a, b in zip(ng, dc)))
     if keep_trace:
-        row["trace"] = _trace(lrs_all[0], hrs_all[0])
+        row["trace"] = _trace(lrs_same[0], hrs[0])
     return row
+
+
+def voltage_margin(i_lrs_worst: float, i_hrs_worst: float, r_pu: float, v_read: float) -> float:
+    """Liang & Wong's read margin: the difference of the sense-node voltages R_pu I of the
+    worst LRS and worst HRS reads over the read voltage (usable: > 10 %)."""
+    return r_pu * (i_lrs_worst - i_hrs_worst) / v_read
+
+
+def _usable(row) -> bool:
+    """The fixed-threshold margin exceeds USABLE_MARGIN: for live selectors at the lower end
+    of its 95 % interval; a 1R array is deterministic (and one 1S1R realization has no
+    interval: its value, flagged by ``realizations`` = 1 in the result)."""
+    m, half = row["margin_fixed_threshold"], row["margin_fixed_threshold_ci95"]
+    if row["cell"] == "1S1R" and np.isfinite(half):
+        return m - half > USABLE_MARGIN
+    return m > USABLE_MARGIN
 
 
 def largest_usable(rows: list) -> dict:
@@ -134,6 +229,7 @@ def largest_usable(rows: list) -> dict:
 def statement(rows: list, usable: dict) -> str:
     """README-ready sentence with the numbers of the run."""
     top = max(r["size"] for r in rows)
+    reps = max(r["realizations"] for r in rows)
 
     def say(n):
         if n is None:
@@ -145,18 +241,25 @@ def statement(rows: list, usable: dict) -> str:
         parts.append(f"{cell}: " + ", ".join(f"{sch} {say(usable[cell][sch])}" for sch in SCHEMES))
     half = [r for r in rows if r["cell"] == "1S1R"]
     n_on = sum(1 for r in half if r["half_selected_on"])
-    return (f"Largest usable crossbar (worst-case pattern, read margin > {USABLE_MARGIN:.0%}, "
+    conf = (f"lower end of the 95 % interval over {reps} realizations" if reps > 1
+            else "one realization, no interval")
+    return (f"Largest usable crossbar (fixed-threshold worst case: lowest LRS reading, others HRS, "
+            f"vs highest HRS reading, others LRS; margin > {USABLE_MARGIN:.0%}, 1S1R: {conf}; "
             f"{PULSE.amplitude:g} V read, LRS {ARRAY['r_lrs']:g} Ohm / HRS {ARRAY['r_hrs']:g} Ohm, "
             f"{ARRAY['r_wire']:g} Ohm per wire segment): " + "; ".join(parts) +
-            f".  Half-selected selectors turned ON in {n_on} of {len(half)} 1S1R configurations.")
+            f".  Half-selected selectors turned ON inside the sense window in {n_on} of {len(half)} "
+            f"1S1R configurations.")
 
 
-def run(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None) -> dict:
+def run(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None,
+        sizes=None) -> dict:
+    """The study at ``sizes`` (default: 2..64, quick 2..8) with ``realizations`` selector
+    seeds per 1S1R row (default 5, quick 2)."""
     from ..progress import Progress
 
-    sizes = QUICK_SIZES if quick else SIZES
+    sizes = tuple(sizes) if sizes is not None else (QUICK_SIZES if quick else SIZES)
     trace = QUICK_TRACE if quick else TRACE
-    realizations = realizations or 1
+    realizations = realizations or (2 if quick else 5)
     rows = []
     jobs = [(n, c, s) for n in sizes for c in CELLS for s in SCHEMES]
     with Progress(len(jobs), "crossbar-sneak", enabled=progress) as bar:
@@ -171,7 +274,19 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
                    "pulse": {k: getattr(PULSE, k) for k in ("kind", "amplitude", "delay", "rise",
                                                             "width", "fall")},
                    "usable_margin": USABLE_MARGIN, "selector_on_fraction": 0.1,
-                   "sense_window": "second half of the plateau", "selected_cell": "(0, N-1)"},
+                   "sense_window": "second half of the plateau", "selected_cell": "(0, N-1)",
+                   "pull_up_ohm": R_PU,
+                   "margins": {
+                       "margin_fixed_threshold": "(I_LRS,min - I_HRS,max) / I_LRS,min: lowest LRS "
+                                                 "reading (others HRS) vs highest HRS reading "
+                                                 "(others LRS), one fixed sense threshold",
+                       "margin_voltage": "R_pu (I_LRS,min - I_HRS,max) / V_read with the sense "
+                                         "resistance replaced by the pull-up R_pu (Liang & Wong, "
+                                         "IEEE TED 57, 2531 (2010))",
+                       "read_margin": "(I_LRS - I_HRS) / I_LRS with every other cell LRS in both "
+                                      "reads (the earlier, optimistic definition)"},
+                   "confidence": "mean and 95 % Student-t interval over realizations (independent "
+                                 "selector seeds); 1R arrays are deterministic"},
         "realizations": realizations,
         "results": [{k: v for k, v in r.items() if k != "trace"} for r in rows],
         "trace": None if traced is None else {"size": traced["size"], "scheme": traced["scheme"],
@@ -202,17 +317,21 @@ def plot(result: dict, path) -> None:
             if not rs:
                 continue
             n = [r["size"] for r in rs]
-            m = [100 * r["read_margin"] for r in rs]
-            ax.plot(n, m, styles[scheme], marker="o", color=colors[cell], label=f"{cell}, {scheme}")
+            m = [100 * r["margin_fixed_threshold"] for r in rs]
+            ci = [r["margin_fixed_threshold_ci95"] for r in rs]  # None/NaN: no interval
+            err = [100 * c if c is not None and np.isfinite(c) else 0.0 for c in ci]
+            ax.errorbar(n, m, yerr=err, fmt=styles[scheme], marker="o", color=colors[cell], capsize=3,
+                        label=f"{cell}, {scheme}")
             for r in rs:
                 if r.get("half_selected_on"):
-                    ax.plot(r["size"], 100 * r["read_margin"], "x", color="k", ms=9)
+                    ax.plot(r["size"], 100 * r["margin_fixed_threshold"], "x", color="k", ms=9)
     ax.axhline(100 * result["params"]["usable_margin"], color="0.5", lw=0.8)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("array size N (N x N)")
-    ax.set_ylabel("read margin (I_LRS - I_HRS) / I_LRS  (%)")
-    ax.set_ylim(0, 100)
-    ax.set_title("Worst-case read margin (x: a half-selected selector turned ON)")
+    ax.set_ylabel("fixed-threshold margin (I_LRS,min - I_HRS,max) / I_LRS,min  (%)")
+    ax.set_ylim(-100, 100)
+    ax.set_title("Worst-case read margin, mean and 95 % interval (x: half-selected selector ON)",
+                 fontsize=9)
     ax.legend(fontsize=8, ncol=2)
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
