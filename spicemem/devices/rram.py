@@ -185,9 +185,10 @@ class RRAMParams:
         for name in ("gamma0", "gamma0_reset"):
             low = getattr(self, name) - self.beta * (self.g_max / 1e-9) ** self.alpha
             if low <= 0.0:
-                raise ValueError(f"parameter {name!r} = {getattr(self, name)!r} must exceed "
-                                 f"beta (g_max/1 nm)^alpha = {getattr(self, name) - low:.4g} "
-                                 f"so that gamma (eq. 4) stays positive up to g_max")
+                raise ValueError(f"parameters {name!r} = {getattr(self, name)!r} and 'beta' = "
+                                 f"{self.beta!r}: {name} must exceed beta (g_max/1 nm)^alpha = "
+                                 f"{getattr(self, name) - low:.4g} so that gamma (eq. 4) stays "
+                                 f"positive up to g_max")
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -311,7 +312,8 @@ def _waveform_grid(t, v, t_out, n_out):
     t = np.asarray(t, dtype=float)
     v = np.asarray(v, dtype=float)
     if t.ndim != 1 or t.shape != v.shape or t.size < 2:
-        raise ValueError(f"waveform: t and v must be 1-D of equal length >= 2, got {t.shape} and {v.shape}")
+        raise ValueError(f"waveform: t and v must be 1-D of equal length >= 2, got {t.shape} "
+                         f"and {v.shape}")
     if not (np.all(np.isfinite(t)) and np.all(np.isfinite(v))):
         raise ValueError("waveform: t and v must be finite")
     if np.any(np.diff(t) < 0) or t[-1] <= t[0]:
@@ -371,7 +373,8 @@ def simulate_rram(params: RRAMParams, t, v, *, gap0=None, series_resistance: flo
     realizations = _v.check_int_at_least("realizations", realizations, 1)
     first_stream = _v.check_int_at_least("first_stream", first_stream, 0)
     n_out = _v.check_int_at_least("n_out", n_out, 2)
-    g = np.atleast_1d(np.asarray(params.gap_ini if gap0 is None else gap0, dtype=float))
+    # A copy: the kernel advances the gaps in place and must not touch the caller's array.
+    g = np.atleast_1d(np.array(params.gap_ini if gap0 is None else gap0, dtype=float))
     if g.ndim != 1 or g.size == 0:
         raise ValueError(f"gap0 must be a number or a 1-D array, got shape {g.shape}")
     if not np.all(np.isfinite(g)) or np.any(g < params.g_min) or np.any(g > params.g_max):
