@@ -360,6 +360,7 @@ def advance(g, chi, t_left, state, vs0, vs1, dt, p, h):
         return g, 0.0, t_left, h, n
     tau = p[P_NOISE_DT]
     snap = NOISE_SNAP * tau
+    amp0 = noise_amplitude(0.0, p[P_GMIN], p)  # delta_g(T0): no current flows at 0 V
     t = 0.0
     n_tot = 0
     failed = False
@@ -375,10 +376,16 @@ def advance(g, chi, t_left, state, vs0, vs1, dt, p, h):
         slope = (vs1 - vs0) / dt
         va = vs0 + slope * t
         vb = vs1 if seg == remaining else vs0 + slope * (t + seg)
-        g, h, n = _integrate(g, va, vb, seg, chi, p, h)
-        if n < 0:
-            failed = True
-        n_tot += abs(n)
+        if va == 0.0 and vb == 0.0:
+            # At zero bias I = 0, T = T0 and the mean rate vanishes: dg/dt = chi delta_g(T0)
+            # is constant on the piece, so the projected solution is exact in one line
+            # (a rest between pulses costs one draw per noise interval, no ODE steps).
+            g = _clamp(g + seg * chi * amp0, p)
+        else:
+            g, h, n = _integrate(g, va, vb, seg, chi, p, h)
+            if n < 0:
+                failed = True
+            n_tot += abs(n)
         t_left = 0.0 if abs(t_left - seg) <= snap else t_left - seg
         if seg == remaining:
             break
