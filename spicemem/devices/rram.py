@@ -123,7 +123,7 @@ class RRAMParams:
 
     The variation term, as published, acts at every time including zero bias (the
     random term has no voltage factor): with the preset's delta_g0 = 0.02 m/s a gap
-    diffuses by ~0.2 nm in 100 ns even at rest.  The authors use 0.02-0.05 m/s for pulse
+    diffuses by 0.085 nm (one sd) in 100 ns at rest, 0.85 nm in 10 us.  The authors use 0.02-0.05 m/s for pulse
     decks of ~100 ns and 5e-5 m/s for ms DC sweeps (their benchmark netlists).
 
     The published Verilog-A clamps the *output* of its ``idt`` but not the integrator's
