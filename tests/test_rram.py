@@ -331,7 +331,7 @@ def test_bad_inputs_are_rejected():
 
 
 def test_kernels_hold_zero_bias_and_project_onto_the_bounds():
-    p = P.kernel_vector()
+    p = P.kernel_params()
     st = np.zeros(4, dtype=np.uint64)
     for g in (P.g_min, 1e-9, P.g_max):
         assert k.current(0.0, g, p) == 0.0 and k.rate(0.0, g, p) == 0.0
@@ -349,7 +349,7 @@ def test_ensemble_kernel_matches_single_devices_and_runs_in_nopython_code():
 
     from spicemem.kernels.rng import normal, seed_streams
 
-    p = PV.kernel_vector()
+    p = PV.kernel_params()
 
     @numba.njit
     def bridge_like(g, chi, t_left, states, v0, v1, dt, p, h):  # stands in for a callback

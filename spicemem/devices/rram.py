@@ -236,41 +236,41 @@ class RRAMParams:
         return v_read / (pre * np.sinh(v_read / self.v0))
 
     # -- the one SI -> kernel mapping ------------------------------------------------------
-    def kernel_vector(self, series_resistance: float = 0.0) -> np.ndarray:
-        """Parameter vector ``p`` of :mod:`spicemem.kernels.rram` (SI floats).
+    def kernel_params(self, series_resistance: float = 0.0):
+        """The parameter record ``p`` of :mod:`spicemem.kernels.rram` (a ``PARAMS`` record, SI).
 
         ``series_resistance`` (Ohm) sits between the source and the device; leave it 0
         when the caller (a circuit simulator) supplies the device voltage itself.
         """
-        from ..kernels import rram as k
+        from ..kernels import rram as k  # kernels load Numba; the parameters alone do not
 
         rs = _v.check_nonnegative("series_resistance", series_resistance)
-        p = np.zeros(k.N_PARAMS)
-        p[k.P_I0] = self.i0
-        p[k.P_G0] = self.g0
-        p[k.P_V0] = self.v0
-        p[k.P_LOG_VEL0] = np.log(self.vel0)
-        p[k.P_EA_K] = self.ea / K_B_EV
+        p = np.zeros(1, dtype=k.PARAMS)[0]
+        p["i0"] = self.i0
+        p["g0"] = self.g0
+        p["v0"] = self.v0
+        p["log_nu0"] = np.log(self.vel0)
+        p["ea_k"] = self.ea / K_B_EV
         # q a0 V / (t_ox k_B T) = (a0 / t_ox) V / (k_B T / q), with k_B/q = K_B_EV in V/K
-        p[k.P_FIELD_K] = self.a0 / (self.tox * K_B_EV)
-        p[k.P_GAMMA_SET] = self.gamma0
-        p[k.P_GAMMA_RESET] = self.gamma0_reset
-        p[k.P_BETA] = self.beta
-        p[k.P_ALPHA] = self.alpha
-        p[k.P_FMIN_TOX] = self.f_min * self.tox
-        p[k.P_GMIN] = self.g_min
-        p[k.P_GMAX] = self.g_max
-        p[k.P_RTH] = self.r_th
-        p[k.P_T0] = self.t_ambient
-        p[k.P_TCRIT] = self.t_crit
-        p[k.P_TSMTH] = self.t_smth
-        p[k.P_DGAP0] = self.delta_gap0 if self.variation else 0.0
-        p[k.P_NOISE_DT] = self.noise_interval
-        p[k.P_RSERIES] = rs
-        p[k.P_RTOL] = self.rtol
-        p[k.P_ATOL] = self.atol
-        p[k.P_HMIN] = self.h_min
-        p[k.P_HMAX] = self.h_max
+        p["field_k"] = self.a0 / (self.tox * K_B_EV)
+        p["gamma_set"] = self.gamma0
+        p["gamma_reset"] = self.gamma0_reset
+        p["beta"] = self.beta
+        p["alpha"] = self.alpha
+        p["fmin_tox"] = self.f_min * self.tox
+        p["g_min"] = self.g_min
+        p["g_max"] = self.g_max
+        p["r_th"] = self.r_th
+        p["t0"] = self.t_ambient
+        p["t_crit"] = self.t_crit
+        p["t_smth"] = self.t_smth
+        p["dgap0"] = self.delta_gap0 if self.variation else 0.0
+        p["noise_dt"] = self.noise_interval
+        p["r_series"] = rs
+        p["rtol"] = self.rtol
+        p["atol"] = self.atol
+        p["h_min"] = self.h_min
+        p["h_max"] = self.h_max
         return p
 
 
@@ -392,7 +392,7 @@ def simulate_rram(params: RRAMParams, t, v, *, gap0=None, series_resistance: flo
     vo = np.empty((n_dev, k_pts))
     io = np.empty((n_dev, k_pts))
     to = np.empty((n_dev, k_pts))
-    failed = run_waveform(g, states, tg - tg[0], vg, params.kernel_vector(rs), go, vo, io, to)
+    failed = run_waveform(g, states, tg - tg[0], vg, params.kernel_params(rs), go, vo, io, to)
     if failed:
         raise SimulationError(f"RRAM integrator: sub-step budget exhausted in {failed} "
                               "device-intervals (tighten the waveform's time grid)")

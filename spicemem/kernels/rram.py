@@ -8,7 +8,7 @@ Yu & Wong, IEEE EDL 33, 1405 (2012))::
     T      = T0 + |V I| R_th                                            (eq. 5, Joule heat)
     gamma  = gamma0 - beta (g / 1 nm)^alpha                         (eq. 4, field factor)
     gamma  = 0   where gamma |V| / t_ox < F_min            (Verilog-A: minimum field)
-    dg/dt  = -v0 exp(-E_a/(k T)) sinh(gamma a0 q V / (t_ox k T))     (eq. 1, mean gap)
+    dg/dt  = -nu0 exp(-E_a/(k T)) sinh(gamma a0 q V / (t_ox k T))    (eq. 1, mean gap)
            + delta_g(T) chi(t)                                       (eq. 2, variation)
     delta_g(T) = delta_g0 / (1 + exp((T_crit - T)/T_smth))               (eq. 3)
 
@@ -20,7 +20,7 @@ the Verilog-A hard-codes gamma0 = 16 for V < 0).
 chi(t) is a zero-mean, unit-variance Gaussian sequence "randomly generated at each time
 step" (Jiang 2016 below eq. 3); the Verilog-A redraws it at every simulator step and bounds
 the step to ``time_step`` = 1 ns.  Its effect therefore depends on the step.  Here chi is
-held constant over a fixed grid of ``noise_interval`` (p[P_NOISE_DT], default the
+held constant over a fixed grid of ``noise_interval`` (p.noise_dt, default the
 Verilog-A's 1 ns) in absolute time, independent of the integrator's and the caller's
 steps: the gap then receives delta_g chi_k noise_interval per interval, as in the
 Verilog-A run at its bound step, and the result does not depend on how finely a caller
@@ -30,7 +30,7 @@ samples the output.  Draws come from the device's own xoshiro256+ stream
 Why plain SI floats and not a dimensionless core (STYLE.md, practice 2): as for the
 drift model, every exponent argument is already a ratio of the paper's SI constants and
 the rates span 0 ... 1e40 m/s with no natural time scale to divide by.  The single
-SI -> kernel mapping is ``RRAMParams.kernel_vector``.  Gaps are in m, tolerances on them
+SI -> kernel mapping is ``RRAMParams.kernel_params``.  Gaps are in m, tolerances on them
 too (atol ~ 1e-15 m).
 
 Integration (:func:`advance`): the deterministic dynamics is not stiff in the sense that
@@ -59,32 +59,34 @@ import numpy as np
 from ._jit import jit
 from .rng import normal
 
-# Indices into the parameter vector p (built by RRAMParams.kernel_vector).
-P_I0 = 0  # current prefactor I0, A
-P_G0 = 1  # gap decay length g0 of the current, m
-P_V0 = 2  # voltage scale V0 of the current, V
-P_LOG_VEL0 = 3  # log of the gap velocity prefactor v0 (v0 in m/s)
-P_EA_K = 4  # activation energy over Boltzmann's constant, E_a / k_B, K
-P_FIELD_K = 5  # a0 q / (t_ox k_B), K/V: the sinh argument is gamma V P_FIELD_K / T
-P_GAMMA_SET = 6  # gamma0 for V > 0
-P_GAMMA_RESET = 7  # gamma0 for V < 0
-P_BETA = 8  # beta of eq. 4
-P_ALPHA = 9  # alpha of eq. 4 (gap in nm)
-P_FMIN_TOX = 10  # F_min t_ox, V: gamma |V| below it switches the field factor off
-P_GMIN = 11  # smallest gap, m
-P_GMAX = 12  # largest gap, m
-P_RTH = 13  # thermal resistance R_th, K/W
-P_T0 = 14  # ambient temperature, K
-P_TCRIT = 15  # T_crit of eq. 3, K
-P_TSMTH = 16  # T_smth of eq. 3, K
-P_DGAP0 = 17  # delta_g0 of eq. 3, m/s (0: variation off, no random numbers drawn)
-P_NOISE_DT = 18  # interval over which chi is held, s
-P_RSERIES = 19  # series resistance between source and device, Ohm (0: v is the device voltage)
-P_RTOL = 20  # relative local error tolerance on g
-P_ATOL = 21  # absolute local error tolerance on g, m
-P_HMIN = 22  # step below which a step is accepted without error control, s
-P_HMAX = 23  # largest sub-step, s (0: no limit)
-N_PARAMS = 24
+#: The parameter record ``p`` every kernel takes: one layout, named once (a numpy structured
+#: dtype, a Numba record inside the kernels).  Built in SI by ``RRAMParams.kernel_params``.
+PARAMS = np.dtype([
+    ("i0", np.float64),  # current prefactor I0, A
+    ("g0", np.float64),  # gap decay length g0 of the current, m
+    ("v0", np.float64),  # voltage scale V0 of the current, V
+    ("log_nu0", np.float64),  # log of the gap velocity prefactor nu0 (nu0 in m/s)
+    ("ea_k", np.float64),  # activation energy over Boltzmann's constant, E_a / k_B, K
+    ("field_k", np.float64),  # a0 q / (t_ox k_B), K/V: sinh argument gamma |V| field_k / T
+    ("gamma_set", np.float64),  # gamma0 for V > 0
+    ("gamma_reset", np.float64),  # gamma0 for V < 0
+    ("beta", np.float64),  # beta of eq. 4
+    ("alpha", np.float64),  # alpha of eq. 4 (gap in nm)
+    ("fmin_tox", np.float64),  # F_min t_ox, V: gamma |V| below it switches the field factor off
+    ("g_min", np.float64),  # smallest gap, m
+    ("g_max", np.float64),  # largest gap, m
+    ("r_th", np.float64),  # thermal resistance R_th, K/W
+    ("t0", np.float64),  # ambient temperature, K
+    ("t_crit", np.float64),  # T_crit of eq. 3, K
+    ("t_smth", np.float64),  # T_smth of eq. 3, K
+    ("dgap0", np.float64),  # delta_g0 of eq. 3, m/s (0: variation off, no random numbers drawn)
+    ("noise_dt", np.float64),  # interval over which chi is held, s
+    ("r_series", np.float64),  # between source and device, Ohm (0: v is the device voltage)
+    ("rtol", np.float64),  # relative local error tolerance on g
+    ("atol", np.float64),  # absolute local error tolerance on g, m
+    ("h_min", np.float64),  # step below which a step is accepted without error control, s
+    ("h_max", np.float64),  # largest sub-step, s (0: no limit)
+], align=True)
 
 #: A log-rate of 690 is ~1e299 m/s: the gap crosses its range in < 1e-300 s.  Capping
 #: there changes no observable and keeps every product finite.
@@ -101,27 +103,27 @@ NM = 1e-9  # the length unit of eq. 4
 @jit
 def current(v, g, p):
     """Device current I(v, g) in A (eq. 6) for the device voltage ``v`` in V, gap ``g`` in m."""
-    return p[P_I0] * np.exp(-g / p[P_G0]) * np.sinh(v / p[P_V0])
+    return p.i0 * np.exp(-g / p.g0) * np.sinh(v / p.v0)
 
 
 @jit
 def didv(v, g, p):
     """Small-signal conductance dI/dv in S."""
-    return p[P_I0] * np.exp(-g / p[P_G0]) * np.cosh(v / p[P_V0]) / p[P_V0]
+    return p.i0 * np.exp(-g / p.g0) * np.cosh(v / p.v0) / p.v0
 
 
 @jit
 def temperature(v, g, p):
     """Local filament temperature T = T0 + |v I| R_th in K (eq. 5)."""
-    return p[P_T0] + abs(v * current(v, g, p)) * p[P_RTH]
+    return p.t0 + abs(v * current(v, g, p)) * p.r_th
 
 
 @jit
 def field_factor(v, g, p):
     """gamma of eq. 4, set to 0 where gamma |v| / t_ox < F_min (the Verilog-A's cut-off)."""
-    g0 = p[P_GAMMA_SET] if v > 0.0 else p[P_GAMMA_RESET]
-    gam = g0 - p[P_BETA] * (g / NM) ** p[P_ALPHA]
-    if gam * abs(v) < p[P_FMIN_TOX]:
+    g0 = p.gamma_set if v > 0.0 else p.gamma_reset
+    gam = g0 - p.beta * (g / NM) ** p.alpha
+    if gam * abs(v) < p.fmin_tox:
         return 0.0
     return gam
 
@@ -136,14 +138,14 @@ def _log_sinh(u):
 
 @jit
 def _clamp(g, p):
-    return min(max(g, p[P_GMIN]), p[P_GMAX])
+    return min(max(g, p.g_min), p.g_max)
 
 
 @jit
 def field_margin(v, g, p):
     """gamma |v| - F_min t_ox in V (gamma before the cut-off): the gap moves only where >= 0."""
-    g0 = p[P_GAMMA_SET] if v > 0.0 else p[P_GAMMA_RESET]
-    return (g0 - p[P_BETA] * (g / NM) ** p[P_ALPHA]) * abs(v) - p[P_FMIN_TOX]
+    g0 = p.gamma_set if v > 0.0 else p.gamma_reset
+    return (g0 - p.beta * (g / NM) ** p.alpha) * abs(v) - p.fmin_tox
 
 
 @jit
@@ -156,8 +158,8 @@ def rate(v, g, p):
     if gam <= 0.0:
         return 0.0
     t = temperature(v, g, p)
-    u = gam * abs(v) * p[P_FIELD_K] / t
-    lg = p[P_LOG_VEL0] - p[P_EA_K] / t + _log_sinh(u)
+    u = gam * abs(v) * p.field_k / t
+    lg = p.log_nu0 - p.ea_k / t + _log_sinh(u)
     r = np.exp(min(lg, LOG_RATE_CAP))
     return -r if v > 0.0 else r
 
@@ -165,10 +167,10 @@ def rate(v, g, p):
 @jit
 def noise_amplitude(v, g, p):
     """delta_g(T) of eq. 3 in m/s (0 when the variation is off)."""
-    if p[P_DGAP0] == 0.0:
+    if p.dgap0 == 0.0:
         return 0.0
     t = temperature(v, _clamp(g, p), p)
-    return p[P_DGAP0] / (1.0 + np.exp((p[P_TCRIT] - t) / p[P_TSMTH]))
+    return p.dgap0 / (1.0 + np.exp((p.t_crit - t) / p.t_smth))
 
 
 @jit
@@ -181,12 +183,12 @@ def device_voltage(vs, g, p):
     voltage at which R_s I alone equals vs (r > 0 there too): from vs itself Newton would
     creep down by ~V0 per iteration on the exponential flank.
     """
-    rs = p[P_RSERIES]
+    rs = p.r_series
     if rs == 0.0 or vs == 0.0:
         return vs
     a = abs(vs)
-    pre = rs * p[P_I0] * np.exp(-g / p[P_G0])
-    v = min(a, p[P_V0] * np.arcsinh(a / pre))
+    pre = rs * p.i0 * np.exp(-g / p.g0)
+    v = min(a, p.v0 * np.arcsinh(a / pre))
     for _ in range(200):
         r = v + rs * current(v, g, p) - a
         dv = r / (1.0 + rs * didv(v, g, p))
@@ -220,7 +222,7 @@ def _stage_state(g_a, g_b, vs, chi, p):
     stages consistent; integrating across it would chatter with ever smaller steps.
     """
     g_b = _clamp(g_b, p)
-    if p[P_FMIN_TOX] == 0.0 or vs == 0.0 or g_b == g_a:
+    if p.fmin_tox == 0.0 or vs == 0.0 or g_b == g_a:
         return g_b
     va = device_voltage(vs, g_a, p)
     if field_margin(va, g_a, p) < 0.0:
@@ -236,7 +238,7 @@ def _stage_state(g_a, g_b, vs, chi, p):
     hi = g_b
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        if mid == lo or mid == hi or abs(hi - lo) <= 1e-6 * p[P_ATOL]:
+        if mid == lo or mid == hi or abs(hi - lo) <= 1e-6 * p.atol:
             break
         if field_margin(device_voltage(vs, mid, p), mid, p) >= 0.0:
             lo = mid
@@ -248,8 +250,8 @@ def _stage_state(g_a, g_b, vs, chi, p):
 @jit
 def _pinned(s1, s2, s3, s4, k1, k2, k3, k4, p):
     """True if all four stages sit on the same bound with rates pushing outwards."""
-    lo = p[P_GMIN]
-    hi = p[P_GMAX]
+    lo = p.g_min
+    hi = p.g_max
     if s1 <= lo and s2 <= lo and s3 <= lo and s4 <= lo:
         return k1 <= 0.0 and k2 <= 0.0 and k3 <= 0.0 and k4 <= 0.0
     if s1 >= hi and s2 >= hi and s3 >= hi and s4 >= hi:
@@ -268,10 +270,10 @@ def _integrate(g, vs0, vs1, dt, chi, p, h):
         return g, h, 0
     if chi == 0.0 and vs0 == 0.0 and vs1 == 0.0:
         return g, h, 0  # dg/dt = 0 exactly at zero bias without noise: non-volatile
-    rtol = p[P_RTOL]
-    atol = p[P_ATOL]
-    hmin = p[P_HMIN]
-    hmax = p[P_HMAX]
+    rtol = p.rtol
+    atol = p.atol
+    hmin = p.h_min
+    hmax = p.h_max
     slope = (vs1 - vs0) / dt
     if h <= 0.0 or h > dt:
         h = dt
@@ -339,9 +341,9 @@ def advance(g, chi, t_left, state, vs0, vs1, dt, p, h):
     t_left : float       time until the next draw, s (<= 0: draw at once)
     state : uint64[4]    the device's random stream, advanced in place
     vs0, vs1 : float     source voltage at the start and end, V (the device voltage when
-                         p[P_RSERIES] = 0, as in the ngspice bridge)
+                         p.r_series = 0, as in the ngspice bridge)
     dt : float           interval length, s
-    p : float64[N_PARAMS]
+    p : PARAMS record
     h : float            step-size hint, s (<= 0: try the whole interval first)
 
     Returns
@@ -351,16 +353,16 @@ def advance(g, chi, t_left, state, vs0, vs1, dt, p, h):
 
     Notes
     -----
-    With the variation off (p[P_DGAP0] = 0) no random number is drawn and chi stays 0.
+    With the variation off (p.dgap0 = 0) no random number is drawn and chi stays 0.
     With it on, the interval is cut at the draws of the fixed noise grid; the noise value
     is constant on each piece, so each piece is an ordinary ODE solved to tolerance.
     """
-    if p[P_DGAP0] == 0.0:
+    if p.dgap0 == 0.0:
         g, h, n = _integrate(g, vs0, vs1, dt, 0.0, p, h)
         return g, 0.0, t_left, h, n
-    tau = p[P_NOISE_DT]
+    tau = p.noise_dt
     snap = NOISE_SNAP * tau
-    amp0 = noise_amplitude(0.0, p[P_GMIN], p)  # delta_g(T0): no current flows at 0 V
+    amp0 = noise_amplitude(0.0, p.g_min, p)  # delta_g(T0): no current flows at 0 V
     t = 0.0
     n_tot = 0
     failed = False
@@ -421,7 +423,7 @@ def run_waveform(g, states, tg, vg, p, g_out, vd_out, i_out, temp_out):
     ``g`` (R,) initial gaps in m (updated in place); ``states`` (R, 4) random streams
     (advanced in place); outputs (R, K): gap (m), device voltage (V), current (A) and
     temperature (K) at each grid time.  The source reaches the device through
-    p[P_RSERIES].  Returns the number of device-intervals that exhausted the budget.
+    p.r_series.  Returns the number of device-intervals that exhausted the budget.
     """
     n_dev = g.shape[0]
     k_pts = tg.shape[0]
