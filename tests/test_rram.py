@@ -347,28 +347,29 @@ def test_kernels_hold_zero_bias_and_project_onto_the_bounds():
 def test_ensemble_kernel_matches_single_devices_and_runs_in_nopython_code():
     import numba
 
+    from spicemem.devices.rram import device_states
     from spicemem.kernels.rng import normal, seed_streams
 
     p = PV.kernel_params()
 
     @numba.njit
-    def bridge_like(g, chi, t_left, states, v0, v1, dt, p, h):  # stands in for a callback
-        return k.advance_ensemble(g, chi, t_left, states, v0, v1, dt, p, h)
+    def bridge_like(devs, v0, v1, dt, p):  # stands in for a circuit callback
+        return k.advance_ensemble(devs, v0, v1, dt, p)
 
-    g = np.array([P.g_max, P.g_min, 1.0e-9, 1.0e-9])
+    gaps = np.array([P.g_max, P.g_min, 1.0e-9, 1.0e-9])
     v0 = np.array([0.0, -1.3, 1.6, 0.0])
     v1 = np.array([1.8, -1.3, 1.6, 0.0])
-    states = seed_streams(np.uint64(4), 0, 4)
-    expected = [k.advance(g[d], 0.0, 0.0, states[d].copy(), v0[d], v1[d], 50e-9, p, 0.0)[0]
+    streams = seed_streams(np.uint64(4), 0, 4)
+    expected = [k.advance(gaps[d], 0.0, 0.0, streams[d].copy(), v0[d], v1[d], 50e-9, p, 0.0)[0]
                 for d in range(4)]
-    chi, t_left, h = np.zeros(4), np.zeros(4), np.zeros(4)
-    assert bridge_like(g, chi, t_left, states, v0, v1, 50e-9, p, h) == 0
-    np.testing.assert_array_equal(g, expected)  # same arithmetic, bit for bit
+    devs = device_states(gaps, seed=4)
+    assert bridge_like(devs, v0, v1, 50e-9, p) == 0
+    np.testing.assert_array_equal(devs["g"], expected)  # same arithmetic, bit for bit
     # One draw per 1 ns of the noise grid: 50 each; the interval ends on the grid, so the
     # next call draws first (t_left = 0), and each stream advanced by exactly 50 normals.
-    assert np.all(chi != 0.0) and np.all(t_left == 0.0), (chi, t_left)
+    assert np.all(devs["chi"] != 0.0) and np.all(devs["t_left"] == 0.0), devs
     for d in range(4):
-        ref = seed_streams(np.uint64(4), d, 1)[0].copy()
+        ref = streams[d].copy()
         for _ in range(50):
             normal(ref)
-        np.testing.assert_array_equal(states[d], ref)
+        np.testing.assert_array_equal(devs["rng"][d], ref)

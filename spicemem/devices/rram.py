@@ -365,7 +365,6 @@ def simulate_rram(params: RRAMParams, t, v, *, gap0=None, series_resistance: flo
     SimulationError
         If the integrator ran out of its sub-step budget.
     """
-    from ..kernels.rng import seed_streams
     from ..kernels.rram import run_waveform
 
     rs = _v.check_nonnegative("series_resistance", series_resistance)
@@ -385,20 +384,36 @@ def simulate_rram(params: RRAMParams, t, v, *, gap0=None, series_resistance: flo
     elif realizations not in (1, g.size):
         raise ValueError(f"realizations = {realizations} does not match {g.size} initial gaps")
     tg, vg, cols = _waveform_grid(t, v, t_out, n_out)
+    devs = device_states(g, seed, first_stream)
     n_dev = g.size
     k_pts = tg.size
-    states = seed_streams(np.uint64(seed), first_stream, n_dev)
     go = np.empty((n_dev, k_pts))
     vo = np.empty((n_dev, k_pts))
     io = np.empty((n_dev, k_pts))
     to = np.empty((n_dev, k_pts))
-    failed = run_waveform(g, states, tg - tg[0], vg, params.kernel_params(rs), go, vo, io, to)
+    failed = run_waveform(devs, tg - tg[0], vg, params.kernel_params(rs), go, vo, io, to)
     if failed:
         raise SimulationError(f"RRAM integrator: sub-step budget exhausted in {failed} "
                               "device-intervals (tighten the waveform's time grid)")
     return RRAMResult(t=tg[cols], source_voltage=vg[cols], gap=go[:, cols], voltage=vo[:, cols],
                       current=io[:, cols], temperature=to[:, cols], series_resistance=rs,
                       seed=seed, params=params)
+
+
+def device_states(gap0, seed: int = 0, first_stream: int = 0) -> np.ndarray:
+    """Fresh device states (a ``kernels.rram.STATE`` array) for the gaps ``gap0`` in m.
+
+    Device r draws from random stream ``first_stream + r`` of ``seed`` (only used when the
+    variation is on); no noise value is held yet, so the first interval draws at once.
+    """
+    from ..kernels.rng import seed_streams
+    from ..kernels.rram import STATE
+
+    gap0 = np.atleast_1d(np.asarray(gap0, dtype=float))
+    devs = np.zeros(gap0.size, dtype=STATE)
+    devs["g"] = gap0
+    devs["rng"] = seed_streams(np.uint64(seed), first_stream, gap0.size)
+    return devs
 
 
 def preset_names() -> list[str]:

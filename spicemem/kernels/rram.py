@@ -395,55 +395,67 @@ def advance(g, chi, t_left, state, vs0, vs1, dt, p, h):
     return g, chi, t_left, h, (-n_tot if failed else n_tot)
 
 
+#: The state of one device between calls, one layout named once (a Numba record in the
+#: kernels): gap (m), the noise value held since the last draw, the time to the next draw
+#: (s, <= 0: draw at once), the step-size hint (s) and the device's own random stream.
+STATE = np.dtype([
+    ("g", np.float64),
+    ("chi", np.float64),
+    ("t_left", np.float64),
+    ("h", np.float64),
+    ("rng", np.uint64, (4,)),
+], align=True)
+
+
 @jit
-def advance_ensemble(g, chi, t_left, states, v0, v1, dt, p, h):
+def advance_ensemble(devs, v0, v1, dt, p):
     """Advance D devices over one interval (what a circuit bridge calls per accepted point).
 
-    ``g``, ``chi``, ``t_left``, ``h`` (D,) and ``states`` (D, 4) are updated in place;
-    ``v0``, ``v1`` (D,) device voltages in V; ``dt`` in s.  Returns the number of devices
+    ``devs`` (D,) STATE records, updated in place; ``v0``, ``v1`` (D,) device voltages in V
+    at the start and end of the interval; ``dt`` in s.  Returns the number of devices
     whose sub-step budget ran out (0 normally).  Plain loops, callable from nopython code.
     """
     failed = 0
-    for d in range(g.shape[0]):
-        gd, cd, td, hd, n = advance(g[d], chi[d], t_left[d], states[d], v0[d], v1[d], dt, p,
-                                    h[d])
-        g[d] = gd
-        chi[d] = cd
-        t_left[d] = td
-        h[d] = hd
+    for d in range(devs.shape[0]):
+        dev = devs[d]
+        g, chi, t_left, h, n = advance(dev.g, dev.chi, dev.t_left, dev.rng, v0[d], v1[d], dt,
+                                       p, dev.h)
+        dev.g = g
+        dev.chi = chi
+        dev.t_left = t_left
+        dev.h = h
         if n < 0:
             failed += 1
     return failed
 
 
 @jit
-def run_waveform(g, states, tg, vg, p, g_out, vd_out, i_out, temp_out):
+def run_waveform(devs, tg, vg, p, g_out, vd_out, i_out, temp_out):
     """Drive R devices through the piecewise-linear source (tg, vg) and record every point.
 
-    ``g`` (R,) initial gaps in m (updated in place); ``states`` (R, 4) random streams
-    (advanced in place); outputs (R, K): gap (m), device voltage (V), current (A) and
-    temperature (K) at each grid time.  The source reaches the device through
-    p.r_series.  Returns the number of device-intervals that exhausted the budget.
+    ``devs`` (R,) STATE records (advanced in place); outputs (R, K): gap (m), device
+    voltage (V), current (A) and temperature (K) at each grid time.  The source reaches
+    the device through p.r_series.  Returns the number of device-intervals that
+    exhausted the sub-step budget.
     """
-    n_dev = g.shape[0]
+    n_dev = devs.shape[0]
     k_pts = tg.shape[0]
     failed = 0
     for d in range(n_dev):
-        gd = g[d]
-        chi = 0.0
-        t_left = 0.0
-        hd = 0.0
-        st = states[d]
+        dev = devs[d]
         for k in range(k_pts):
             if k > 0:
-                gd, chi, t_left, hd, n = advance(gd, chi, t_left, st, vg[k - 1], vg[k],
-                                                 tg[k] - tg[k - 1], p, hd)
+                g, chi, t_left, h, n = advance(dev.g, dev.chi, dev.t_left, dev.rng, vg[k - 1],
+                                               vg[k], tg[k] - tg[k - 1], p, dev.h)
+                dev.g = g
+                dev.chi = chi
+                dev.t_left = t_left
+                dev.h = h
                 if n < 0:
                     failed += 1
-            vd = device_voltage(vg[k], gd, p)
-            g_out[d, k] = gd
+            vd = device_voltage(vg[k], dev.g, p)
+            g_out[d, k] = dev.g
             vd_out[d, k] = vd
-            i_out[d, k] = current(vd, gd, p)
-            temp_out[d, k] = temperature(vd, gd, p)
-        g[d] = gd
+            i_out[d, k] = current(vd, dev.g, p)
+            temp_out[d, k] = temperature(vd, dev.g, p)
     return failed
