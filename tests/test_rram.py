@@ -373,3 +373,13 @@ def test_ensemble_kernel_matches_single_devices_and_runs_in_nopython_code():
         for _ in range(50):
             normal(ref)
         np.testing.assert_array_equal(devs["rng"][d], ref)
+
+
+def test_parameters_load_no_numba():
+    import subprocess
+    import sys
+
+    code = ("import sys, spicemem.devices.rram as r; r.RRAMParams.from_preset('stanford_hfox');"
+            "print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out

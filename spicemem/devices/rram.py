@@ -372,7 +372,6 @@ def simulate_rram(params: RRAMParams, t, v, *, gap0=None, series_resistance: flo
     realizations = _v.check_int_at_least("realizations", realizations, 1)
     first_stream = _v.check_int_at_least("first_stream", first_stream, 0)
     n_out = _v.check_int_at_least("n_out", n_out, 2)
-    # A copy: the kernel advances the gaps in place and must not touch the caller's array.
     g = np.atleast_1d(np.array(params.gap_ini if gap0 is None else gap0, dtype=float))
     if g.ndim != 1 or g.size == 0:
         raise ValueError(f"gap0 must be a number or a 1-D array, got shape {g.shape}")
