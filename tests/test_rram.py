@@ -381,5 +381,7 @@ def test_parameters_load_no_numba():
 
     code = ("import sys, spicemem.devices.rram as r; r.RRAMParams.from_preset('stanford_hfox');"
             "print('numba' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    root = __file__.rsplit("/tests/", 1)[0]  # this checkout's package, whatever the cwd
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=root)
     assert out.stdout.strip() == "False", out
