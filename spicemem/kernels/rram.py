@@ -341,7 +341,7 @@ def advance(g, chi, t_left, state, vs0, vs1, dt, p, h):
     t_left : float       time until the next draw, s (<= 0: draw at once)
     state : uint64[4]    the device's random stream, advanced in place
     vs0, vs1 : float     source voltage at the start and end, V (the device voltage when
-                         p.r_series = 0, as in the ngspice bridge)
+                         p.r_series = 0, as a circuit bridge would call it)
     dt : float           interval length, s
     p : PARAMS record
     h : float            step-size hint, s (<= 0: try the whole interval first)
