@@ -15,6 +15,7 @@ from ..errors import SimulationError
 from . import params as _v
 from . import presets as _presets
 from .units import K_B_EV
+from .waveforms import integration_grid
 
 _PRESET_FILE = "rram_presets.toml"
 
@@ -306,30 +307,6 @@ class RRAMResult:
         return self.gap.shape[0]
 
 
-def _waveform_grid(t, v, t_out, n_out):
-    """The integration grid: breakpoints (kept in order, so vertical jumps survive) merged
-    with the output times; returns (tg, vg, output columns)."""
-    t = np.asarray(t, dtype=float)
-    v = np.asarray(v, dtype=float)
-    if t.ndim != 1 or t.shape != v.shape or t.size < 2:
-        raise ValueError(f"waveform: t and v must be 1-D of equal length >= 2, got {t.shape} "
-                         f"and {v.shape}")
-    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(v))):
-        raise ValueError("waveform: t and v must be finite")
-    if np.any(np.diff(t) < 0) or t[-1] <= t[0]:
-        raise ValueError("waveform: t must be non-decreasing and span a positive time")
-    if t_out is None:
-        t_out = np.linspace(t[0], t[-1], n_out)
-    t_out = np.atleast_1d(np.asarray(t_out, dtype=float))
-    if t_out.ndim != 1 or np.any(np.diff(t_out) < 0) or t_out[0] < t[0] or t_out[-1] > t[-1]:
-        raise ValueError(f"t_out must be non-decreasing inside [{t[0]}, {t[-1]}] s")
-    tg = np.concatenate([t, t_out])
-    vg = np.concatenate([v, np.interp(t_out, t, v)])
-    is_out = np.concatenate([np.zeros(t.size, bool), np.ones(t_out.size, bool)])
-    order = np.argsort(tg, kind="stable")
-    return tg[order], vg[order], np.flatnonzero(is_out[order])
-
-
 def simulate_rram(params: RRAMParams, t, v, *, gap0=None, series_resistance: float = 0.0,
                   seed: int = 0, realizations: int = 1, first_stream: int = 0, t_out=None,
                   n_out: int = 1001) -> RRAMResult:
@@ -382,7 +359,7 @@ def simulate_rram(params: RRAMParams, t, v, *, gap0=None, series_resistance: flo
         g = np.full(realizations, g[0])
     elif realizations not in (1, g.size):
         raise ValueError(f"realizations = {realizations} does not match {g.size} initial gaps")
-    tg, vg, cols = _waveform_grid(t, v, t_out, n_out)
+    tg, vg, cols = integration_grid(t, v, t_out, n_out)
     devs = device_states(g, seed, first_stream)
     n_dev = g.size
     k_pts = tg.size

@@ -65,3 +65,29 @@ def pulse_windows(t, v, *, threshold=0.0):
         if on[k - 1] and not on[k]:
             ends.append(t[k])
     return np.asarray(starts), np.asarray(ends)
+
+
+def integration_grid(t, v, t_out=None, n_out: int = 1001):
+    """The grid a deterministic device model integrates a piecewise-linear source on: the
+    waveform's breakpoints (kept in order, so vertical jumps survive) merged with the output
+    times ``t_out`` (default ``n_out`` points over the waveform).  Returns (tg, vg, the
+    indices of the output times in tg).  One-line ValueError for a bad waveform."""
+    t = np.asarray(t, dtype=float)
+    v = np.asarray(v, dtype=float)
+    if t.ndim != 1 or t.shape != v.shape or t.size < 2:
+        raise ValueError(f"waveform: t and v must be 1-D of equal length >= 2, got {t.shape} "
+                         f"and {v.shape}")
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(v))):
+        raise ValueError("waveform: t and v must be finite")
+    if np.any(np.diff(t) < 0) or t[-1] <= t[0]:
+        raise ValueError("waveform: t must be non-decreasing and span a positive time")
+    if t_out is None:
+        t_out = np.linspace(t[0], t[-1], n_out)
+    t_out = np.atleast_1d(np.asarray(t_out, dtype=float))
+    if t_out.ndim != 1 or np.any(np.diff(t_out) < 0) or t_out[0] < t[0] or t_out[-1] > t[-1]:
+        raise ValueError(f"t_out must be non-decreasing inside [{t[0]}, {t[-1]}] s")
+    tg = np.concatenate([t, t_out])
+    vg = np.concatenate([v, np.interp(t_out, t, v)])
+    is_out = np.concatenate([np.zeros(t.size, bool), np.ones(t_out.size, bool)])
+    order = np.argsort(tg, kind="stable")
+    return tg[order], vg[order], np.flatnonzero(is_out[order])
