@@ -288,3 +288,14 @@ def test_import_loads_no_simulator_or_plotting():
             "if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_the_run_preview_recognises_crossbar_cells():
+    """`spicemem run`'s PNG maps the cells of a generated crossbar (device names X<i>_<j>.N...)
+    and falls back to conductance traces for any other netlist."""
+    from spicemem.bridge.outputs import _array_cells
+
+    assert _array_cells(["X0_0.Nsel", "X0_1.Nsel", "X1_0.Nsel", "X1_1.Nsel"]) == {
+        (0, 0): 0, (0, 1): 1, (1, 0): 2, (1, 1): 3}
+    assert _array_cells(["X0_0.Nsel", "X0_1.Nsel", "N1"]) is None  # not all cells
+    assert _array_cells(["X0_0.Nsel", "X0_1.Nsel"]) is None  # too few to map

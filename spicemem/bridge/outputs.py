@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -43,31 +44,79 @@ def summary(result, netlist_path: str) -> dict:
 
 
 PLOT_POINTS = 20000
+#: A device named as the crossbar generator names cells: X<row>_<col>.N<name>.
+_CELL = re.compile(r"^x(\d+)_(\d+)\.n\w+$", re.IGNORECASE)
+
+
+def _array_cells(names) -> dict | None:
+    """{(row, col): device index} if the devices are the cells of a crossbar (at least 4),
+    else None."""
+    cells = {}
+    for k, name in enumerate(names):
+        m = _CELL.match(name)
+        if m is None:
+            return None
+        cells.setdefault((int(m.group(1)), int(m.group(2))), k)
+    return cells if len(cells) >= 4 else None
 
 
 def write_png(result, path, title: str = "") -> Path:
+    """A preview of the run.  Top: the node voltages, or -- in a netlist with more than 8
+    nodes, e.g. a crossbar -- the currents of the 8 voltage sources that carry the most
+    (a crossbar's sense and driver currents).  Bottom: the devices' conductances, or for a
+    crossbar (devices named ``X<i>_<j>.N...`` by the generator) a map of every cell's
+    conductance at the moment the devices conduct most."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8, 6), constrained_layout=True)
-    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    cells = _array_cells(result.device_names)
+    fig = Figure(figsize=(8, 6) if cells is None else (11, 5), constrained_layout=True)
+    if cells is None:
+        ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    else:
+        ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1.0]})
     t = result.time * 1e6
     # a preview: at most ~20000 points a curve (the CSV has every point)
     stride = max(1, t.size // PLOT_POINTS)
-    shown = 0
-    for name, arr in result.vectors.items():
-        if name.startswith("v(") and shown < 8:
-            ax1.plot(t[::stride], arr[::stride], label=name, lw=1)
-            shown += 1
-    ax1.set_ylabel("voltage (V)")
+    volts = [n for n in result.vectors if n.startswith("v(")]
+    amps = [n for n in result.vectors if n.startswith("i(")]
+    if len(volts) > 8 and amps:
+        amps.sort(key=lambda n: -float(np.max(np.abs(result.vectors[n]))) if result.vectors[n].size else 0.0)
+        for name in amps[:8]:
+            ax1.plot(t[::stride], result.vectors[name][::stride] * 1e6, label=name, lw=1)
+        ax1.set_ylabel("source current (uA)")
+        shown = min(8, len(amps))
+    else:
+        for name in volts[:8]:
+            ax1.plot(t[::stride], result.vectors[name][::stride], label=name, lw=1)
+        ax1.set_ylabel("voltage (V)")
+        shown = min(8, len(volts))
+    ax1.set_xlabel("time (us)")
     if shown:
         ax1.legend(fontsize=7, loc="best")
-    for k, name in enumerate(result.device_names[:16]):
-        ax2.semilogy(t[::stride], np.maximum(result.conductance[k][::stride], 1e-300),
-                     label=f"g({name})", lw=1)
-    ax2.set_ylabel("conductance (S)")
-    ax2.set_xlabel("time (us)")
-    if result.device_names:
-        ax2.legend(fontsize=7, loc="best")
+    if cells is None:
+        for k, name in enumerate(result.device_names[:16]):
+            ax2.semilogy(t[::stride], np.maximum(result.conductance[k][::stride], 1e-300),
+                         label=f"g({name})", lw=1)
+        ax2.set_ylabel("conductance (S)")
+        ax2.set_xlabel("time (us)")
+        if result.device_names:
+            ax2.legend(fontsize=7, loc="best")
+    elif t.size:
+        g = result.device_conductance
+        k_t = int(np.argmax(g.sum(axis=0)))
+        rows = 1 + max(i for i, _ in cells)
+        cols = 1 + max(j for _, j in cells)
+        grid = np.full((rows, cols), np.nan)
+        for (i, j), k in cells.items():
+            grid[i, j] = g[k, k_t]
+        im = ax2.imshow(np.log10(np.maximum(grid, 1e-300)), cmap="viridis", origin="upper")
+        fig.colorbar(im, ax=ax2, label="log10 conductance (S)")
+        ax2.set_title(f"cell devices at t = {t[k_t]:.3g} us (most conducting)", fontsize=8)
+        ax2.set_xlabel("column")
+        ax2.set_ylabel("row")
+        if max(rows, cols) <= 16:
+            ax2.set_xticks(range(cols))
+            ax2.set_yticks(range(rows))
     fig.suptitle(title + (f"  [stopped: {result.error}]" if result.error else ""), fontsize=9)
     return atomic_savefig(fig, path, dpi=110)
 
