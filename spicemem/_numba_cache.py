@@ -5,8 +5,9 @@ kernels it calls from other files (``hopping.py`` calls ``diffusive.py``; the br
 ``@cfunc`` callbacks call both).  After an edit or upgrade of a callee, a caller's stale
 cache entry would still be loaded -- measured here: a crash ("NRT_adapt_ndarray_to_python:
 descr is NULL") after ``diffusive.py`` changed.  spicemem therefore caches into a directory
-named by a hash of every Python file of its compiled layers (``kernels/``, ``bridge/``,
-``devices/``, recursively, and this file), so any change starts a fresh cache.
+named by a hash of every Python file of its compiled layers (``kernels/`` and ``bridge/``,
+recursively -- compiled code calls nothing outside them -- and this file), so any change
+starts a fresh cache.
 
 Scope: the cache directory is chosen by a cache *locator* that answers only for functions
 defined in spicemem's own files; Numba's own locators handle everything else, so a user's
@@ -22,7 +23,7 @@ import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
-_COMPILED = ("kernels", "bridge", "devices")
+_COMPILED = ("kernels", "bridge")  # every compiled function and all it calls
 _DONE = False
 
 

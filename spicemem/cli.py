@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("netlist", help="netlist file (.cir) with memristor lines")
     rn.add_argument("--out", default="out", help="output directory (default: ./out)")
     rn.add_argument("--seed", type=_seed, help="base seed (default: random, printed)")
+    rn.add_argument("--format", choices=("csv", "raw"), default="csv",
+                    help="waveform file: csv (default) or raw (ngspice binary raw file, for "
+                         "waveform viewers); the JSON summary and the PNG are always written")
     rn.set_defaults(func=_cmd_run)
 
     cb = sub.add_parser("crossbar", help="write a crossbar netlist (1R/1S1R, line resistance, bias scheme)",
@@ -132,7 +135,7 @@ def _cmd_run(args) -> int:
     from .bridge.outputs import run_to_files
 
     seed = _resolve_seed(args)
-    for path in run_to_files(args.netlist, args.out, seed):
+    for path in run_to_files(args.netlist, args.out, seed, args.format):
         print(f"wrote {path}")
     return 0
 

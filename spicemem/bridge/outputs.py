@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SimulationError
-from ..io import atomic_savefig, atomic_write_json, atomic_write_text, ensure_dir
+from ..io import atomic_savefig, atomic_write_bytes, atomic_write_json, atomic_write_text, ensure_dir
 
 
 def write_csv(result, path) -> Path:
@@ -22,6 +22,39 @@ def write_csv(result, path) -> Path:
     if data.size:
         np.savetxt(buf, data, delimiter=",", fmt="%.10g")
     return atomic_write_text(path, buf.getvalue())
+
+
+#: Vector types of an ngspice raw file, by the prefix of our column names.
+_RAW_TYPES = (("time", "time"), ("v(", "voltage"), ("i(", "current"))
+
+
+def write_raw(result, path) -> Path:
+    """The run as an ngspice *binary raw file* (the format ngspice writes and waveform viewers
+    read: ngspice's ``load``, Xschem, gaw, spicelib's ``RawRead``), atomically.
+
+    Vectors: ``time`` (s), every saved ``v(...)`` (V) and ``i(...)`` (A), then ``g(NAME)`` (S)
+    and ``temp(NAME)`` (K) of every device, the same columns as the CSV.  The header is ASCII
+    ("Title:", "Date:", "Plotname:", "Flags: real", "No. Variables:", "No. Points:",
+    "Variables:" with one ``<index> <name> <type>`` line each, "Binary:"), followed by the
+    points as little-endian float64, one point after the other (ngspice's layout).
+    """
+    import datetime as _dt
+
+    cols = result.columns()
+    names = list(cols)
+    n = int(np.asarray(cols["time"]).size)
+    plot = "Transient Analysis" if result.analysis.startswith("tran") else (result.analysis or "Operating Point")
+    lines = [f"Title: {Path(str(result.netlist)).name}",
+             f"Date: {_dt.datetime.now().strftime('%a %b %d %H:%M:%S %Y')}",
+             f"Plotname: {plot}", "Flags: real", f"No. Variables: {len(names)}",
+             f"No. Points: {n}", "Variables:"]
+    for k, name in enumerate(names):
+        kind = next((t for prefix, t in _RAW_TYPES if name.startswith(prefix)), "notype")
+        lines.append(f"\t{k}\t{name}\t{kind}")
+    lines.append("Binary:")
+    data = np.column_stack([np.asarray(cols[c], dtype="<f8") for c in names]) if n else np.zeros((0, len(names)))
+    payload = ("\n".join(lines) + "\n").encode("ascii", "replace") + np.ascontiguousarray(data, dtype="<f8").tobytes()
+    return atomic_write_bytes(path, payload)
 
 
 def summary(result, netlist_path: str) -> dict:
@@ -125,15 +158,16 @@ class ResultsInterrupted(SimulationError):
     """Ctrl-C while result files were being written; the message says which are on disk."""
 
 
-def write_results(result, out_dir, stem: str, netlist_path: str = "") -> list:
-    """Write DIR/<stem>.json, .csv and .png (each atomically); return their paths.
+def write_results(result, out_dir, stem: str, netlist_path: str = "", fmt: str = "csv") -> list:
+    """Write DIR/<stem>.json, the waveforms (``fmt``: ``csv`` or ``raw``, an ngspice binary
+    raw file) and .png, each atomically; return their paths.
 
     The small summary comes first.  A Ctrl-C while writing stops at once: the file being
     written is not left half-written, and ResultsInterrupted names the files already on disk.
     """
     out = ensure_dir(out_dir)
     jobs = ((f"{stem}.json", lambda p: atomic_write_json(p, summary(result, netlist_path or result.netlist))),
-            (f"{stem}.csv", lambda p: write_csv(result, p)),
+            (f"{stem}.{fmt}", lambda p: (write_raw if fmt == "raw" else write_csv)(result, p)),
             (f"{stem}.png", lambda p: write_png(result, p, title=Path(netlist_path or stem).name)))
     paths = []
     for fname, write in jobs:
@@ -146,7 +180,7 @@ def write_results(result, out_dir, stem: str, netlist_path: str = "") -> list:
     return paths
 
 
-def run_to_files(netlist, out_dir, seed: int) -> list:
+def run_to_files(netlist, out_dir, seed: int, fmt: str = "csv") -> list:
     """The ``spicemem run`` command: run ``netlist`` and write its result files.
 
     A run that stops early (non-convergence, Ctrl-C) still writes what it computed, then
@@ -162,8 +196,8 @@ def run_to_files(netlist, out_dir, seed: int) -> list:
         if exc.result is None:
             raise SimulationError(f"{exc}; nothing was written") from None
         try:
-            write_results(exc.result, out_dir, stem, str(netlist))
+            write_results(exc.result, out_dir, stem, str(netlist), fmt)
         except ResultsInterrupted as again:
             raise SimulationError(f"{exc}; then {again}") from None
         raise SimulationError(f"{exc}; results so far written to {out_dir}") from None
-    return write_results(result, out_dir, stem, str(netlist))
+    return write_results(result, out_dir, stem, str(netlist), fmt)
