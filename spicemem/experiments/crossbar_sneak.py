@@ -328,7 +328,7 @@ def plot(result: dict, path) -> None:
     ax.axhline(100 * result["params"]["usable_margin"], color="0.5", lw=0.8)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("array size N (N x N)")
-    ax.set_ylabel("fixed-threshold margin (I_LRS,min - I_HRS,max) / I_LRS,min  (%)")
+    ax.set_ylabel("fixed-threshold read margin (%)")
     ax.set_ylim(-100, 100)
     ax.set_title("Worst-case read margin, mean and 95 % interval (x: half-selected selector ON)",
                  fontsize=9)
