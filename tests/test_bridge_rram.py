@@ -125,6 +125,22 @@ def test_series_resistor_reset_runaway_is_resolved():
     assert errs[1] < 0.7 * errs[0], errs
 
 
+@pytest.mark.parametrize("v, g", [(1.5, 1.7e-9), (2.0, 1.0e-9), (1.2, 0.3e-9), (-1.3, 0.2e-9),
+                                  (-1.8, 1.2e-9), (-3.0, 0.5e-9)])
+def test_step_request_sensitivity_is_the_derivative_of_the_log_rate(v, g):
+    """The step request's d ln|dg/dt| / d|v| (analytic, with the Joule temperature's own
+    dependence on v) against a central difference of ln|rate| at fixed gap (step 1e-6 V:
+    truncation ~1e-12 relative, rounding ~1e-10); asserted 1e-6 relative."""
+    from spicemem.bridge.kernels_rram import dlnrate_dv
+    from spicemem.kernels.rram import rate
+
+    p = P.kernel_params(0.0)
+    dv = 1e-6
+    num = (np.log(abs(rate(v + dv, g, p))) - np.log(abs(rate(v - dv, g, p)))) / (2 * dv)
+    assert dlnrate_dv(v, g, p) == pytest.approx(abs(num), rel=1e-6)
+    assert dlnrate_dv(0.5, g, p) == 0.0  # below F_min: no motion, no request
+
+
 # -- seeds: the device's own random stream ---------------------------------------------------------
 VAR_MODEL = ".model mem rram (preset=stanford_hfox variation=1)"
 VAR_T = np.array([0, 100e-9, 110e-9, 160e-9, 170e-9, 300e-9])
