@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     cb.add_argument("rows", type=_positive_int, help="number of rows")
     cb.add_argument("cols", type=_positive_int, help="number of columns")
     cb.add_argument("--cell", default="1S1R", help="1R or 1S1R (default 1S1R)")
-    cb.add_argument("--memory", default="resistor", help="resistor (stored pattern) or drift (default resistor)")
+    cb.add_argument("--memory", default="resistor", help="resistor (stored pattern), drift or rram (default resistor)")
     cb.add_argument("--scheme", default="v/2", help="unselected lines: floating, v/2 or v/3 (default v/2)")
     cb.add_argument("--selected", default=None, metavar="I,J", help="selected cell (default 0,COLS-1)")
     cb.add_argument("--pattern", default="worst", metavar="worst|lrs|FILE",
@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
         cb.add_argument(opt, default=default, help=f"in {unit} (default {default})")
     cb.add_argument("--x-lrs", default="1", help="drift memory state of an LRS cell, in [0, 1]")
     cb.add_argument("--x-hrs", default="0", help="drift memory state of an HRS cell, in [0, 1]")
+    cb.add_argument("--gap-lrs", default="0.2n", help="rram memory gap of an LRS cell, in m (default 0.2n)")
+    cb.add_argument("--gap-hrs", default="1.7n", help="rram memory gap of an HRS cell, in m (default 1.7n)")
+    cb.add_argument("--memory-reversed", action="store_true",
+                    help="memristor memory with n+ on the selector side (a positive read is its RESET polarity)")
     cb.add_argument("--pulse", default="read", help="read or write (a write needs --amplitude)")
     cb.add_argument("--amplitude", default=None, help="selected-row voltage, in V (read default 4)")
     for opt, default in (("--delay", "100n"), ("--rise", "50n"), ("--width", "2u"), ("--fall", "50n"),
@@ -82,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         cb.add_argument(opt, default=default, help=f"pulse {opt[2:]}, in s (default {default})")
     cb.add_argument("--selector-model", default=None, help="key=value text of the selector's .model card")
     cb.add_argument("--drift-model", default=None, help="key=value text of the drift memory's .model card")
+    cb.add_argument("--rram-model", default=None, help="key=value text of the rram memory's .model card")
     cb.add_argument("--fixed-selector", default=None, metavar="OHM",
                     help="replace every selector by this resistance (plain-ngspice netlist)")
     cb.add_argument("--analysis", default="tran", help="tran (the pulse) or op (its plateau)")
@@ -172,12 +177,15 @@ def _cmd_crossbar(args) -> int:
         extra["selector_model"] = args.selector_model
     if args.drift_model is not None:
         extra["drift_model"] = args.drift_model
+    if args.rram_model is not None:
+        extra["rram_model"] = args.rram_model
     spec = Crossbar(args.rows, args.cols, cell=args.cell, memory=args.memory, scheme=args.scheme,
                     selected=selected, pulse=pulse, analysis=args.analysis.lower(),
                     r_lrs=num("--r-lrs", args.r_lrs), r_hrs=num("--r-hrs", args.r_hrs),
                     r_wire=num("--r-wire", args.r_wire), r_driver=num("--r-driver", args.r_driver),
                     r_sense=num("--r-sense", args.r_sense), x_lrs=num("--x-lrs", args.x_lrs),
-                    x_hrs=num("--x-hrs", args.x_hrs),
+                    x_hrs=num("--x-hrs", args.x_hrs), gap_lrs=num("--gap-lrs", args.gap_lrs),
+                    gap_hrs=num("--gap-hrs", args.gap_hrs), memory_reversed=args.memory_reversed,
                     selector_resistance=None if args.fixed_selector is None else num("--fixed-selector", args.fixed_selector),
                     tmax=None if args.tmax is None else num("--tmax", args.tmax), **extra)
     pat = args.pattern

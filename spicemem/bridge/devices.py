@@ -331,6 +331,7 @@ def _registry() -> dict:
             kernel=_diffusive_kernel,
         ),
         "drift": _drift_type(),
+        "rram": __import__(f"{__package__}.devices_rram", fromlist=["device_type"]).device_type(),
     }
 
 

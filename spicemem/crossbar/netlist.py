@@ -23,7 +23,8 @@ Every array-wide value is a ``.param`` (elements read ``{rwire}``, sources ``{vr
 one line changes it everywhere; ``cell_lrs`` and ``cell_hrs`` are both always defined, so an
 ``X`` line can be switched by hand.
 
-(``Nmem row mid mem x0=...`` for a drift memory).  The selector's n+ terminal is the
+(``Nmem row mid mem x0=...`` for a drift memory, ``Nmem row mid mem gap0=...`` for an RRAM
+memory; ``Nmem mid row ...`` with ``memory_reversed``).  The selector's n+ terminal is the
 column side (``selector_reversed``), so that the read pulse drives it in its switching
 polarity.
 """
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .spec import DRIFT_STATE_KEY, HRS, LRS, Crossbar, bias_levels
+from .spec import DRIFT_STATE_KEY, HRS, LRS, RRAM_STATE_KEY, Crossbar, bias_levels
 
 
 def _num(x: float) -> str:
@@ -100,12 +101,16 @@ def _wave(spec: Crossbar, level: float) -> str:
 
 def _cell_subckt(spec: Crossbar, state: int) -> list:
     name = "cell_lrs" if state == LRS else "cell_hrs"
-    x_m = spec.x_lrs if state == LRS else spec.x_hrs
     lines = [f".subckt {name} row col"]
     bottom = "mid" if spec.cell == "1S1R" else "col"
-    if spec.memory == "drift":
+    if spec.memory in ("drift", "rram"):
         # the bridge reads memristor instance values as numbers, not .param expressions
-        lines.append(f"Nmem row {bottom} mem {DRIFT_STATE_KEY}={_num(x_m)}")
+        if spec.memory == "drift":
+            init = f"{DRIFT_STATE_KEY}={_num(spec.x_lrs if state == LRS else spec.x_hrs)}"
+        else:
+            init = f"{RRAM_STATE_KEY}={_num(spec.gap_lrs if state == LRS else spec.gap_hrs)}"
+        plus, minus = (bottom, "row") if spec.memory_reversed else ("row", bottom)
+        lines.append(f"Nmem {plus} {minus} mem {init}")
     else:
         lines.append(f"Rm row {bottom} {{{'rlrs' if state == LRS else 'rhrs'}}}")
     if spec.cell == "1S1R":
@@ -137,6 +142,8 @@ def netlist_text(spec: Crossbar) -> str:
         lines.append(f".model sel diffusive ({spec.selector_model})")
     if spec.memory == "drift":
         lines.append(f".model mem drift ({spec.drift_model})")
+    elif spec.memory == "rram":
+        lines.append(f".model mem rram ({spec.rram_model})")
     # every array-wide value is a parameter: change one line to change it everywhere
     # (a value of 0 merges nodes instead of writing a resistor, so 0 <-> nonzero needs a
     # regenerated netlist)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..devices import params as _v
 
 CELLS = ("1R", "1S1R")
-MEMORIES = ("resistor", "drift")
+MEMORIES = ("resistor", "drift", "rram")
 SCHEMES = ("floating", "v/2", "v/3")
 PULSE_KINDS = ("read", "write")
 ANALYSES = ("tran", "op")
@@ -34,6 +34,10 @@ SELECTOR_MODEL = ("preset=wang2017_paper theta_ambient=0.125 tunnel_length_ratio
 DRIFT_MODEL = "preset=TaOx"
 #: Instance keyword of the drift memory's initial state x in [0, 1].
 DRIFT_STATE_KEY = "x0"
+#: The RRAM memory's model card (``.model mem rram (...)``): the authors' Verilog-A defaults.
+RRAM_MODEL = "preset=stanford_hfox"
+#: Instance keyword of the RRAM memory's initial gap, in m.
+RRAM_STATE_KEY = "gap0"
 
 LRS, HRS = 1, 0
 
@@ -137,16 +141,25 @@ class Crossbar:
         Array size.
     cell : {"1R", "1S1R"}
         Memory element only, or a diffusive selector in series with it.
-    memory : {"resistor", "drift"}
-        A fixed resistor holding the stored state (``r_lrs``/``r_hrs``), or a TaOx drift
-        memristor (``drift_model``) started at state ``x_lrs``/``x_hrs``.
+    memory : {"resistor", "drift", "rram"}
+        A fixed resistor holding the stored state (``r_lrs``/``r_hrs``), a TaOx drift
+        memristor (``drift_model``) started at state ``x_lrs``/``x_hrs``, or a Stanford/PKU
+        RRAM (``rram_model``) started at gap ``gap_lrs``/``gap_hrs``.
     pattern : rows x cols of {1, 0}, optional
         Stored states, 1 = LRS, 0 = HRS.  Default: every cell LRS.
     r_lrs, r_hrs : float
         Memory resistances, in Ohm.
     x_lrs, x_hrs : float
         Drift-memory states (dimensionless, in [0, 1]).
-    selector_model, drift_model : str
+    gap_lrs, gap_hrs : float
+        RRAM-memory gaps, in m (the preset's g_min and g_max: 556 Ohm and 2.2e5 Ohm at 0 V);
+        the bridge checks them against the model's [g_min, g_max].
+    memory_reversed : bool
+        Connect a memristor memory (drift, rram) with its n+ terminal (the RRAM's top
+        electrode) on the selector side, so that a positive row pulse biases it negatively
+        (the RRAM's RESET polarity).  A read in that polarity cannot SET an HRS cell, which
+        a forward read does once the selector is ON (see ``docs/rram_model.md``).
+    selector_model, drift_model, rram_model : str
         ``key=value`` text of the ``.model`` cards (see :data:`SELECTOR_MODEL`).
     selector_resistance : float, optional
         Replace every selector by this fixed resistance, in Ohm (the plain-ngspice
@@ -180,8 +193,12 @@ class Crossbar:
     r_hrs: float = 100e3
     x_lrs: float = 1.0
     x_hrs: float = 0.0
+    gap_lrs: float = 0.2e-9
+    gap_hrs: float = 1.7e-9
+    memory_reversed: bool = False
     selector_model: str = SELECTOR_MODEL
     drift_model: str = DRIFT_MODEL
+    rram_model: str = RRAM_MODEL
     selector_resistance: float | None = None
     selector_reversed: bool = True
     r_wire: float = 2.0
@@ -217,6 +234,11 @@ class Crossbar:
             x = _v.check_finite(name, getattr(self, name))
             if not 0.0 <= x <= 1.0:
                 raise ValueError(f"parameter {name!r} must lie in [0, 1], got {x!r}")
+        for name in ("gap_lrs", "gap_hrs"):
+            object.__setattr__(self, name, _v.check_positive(name, getattr(self, name)))
+        if not isinstance(self.memory_reversed, bool):
+            raise ValueError(f"parameter 'memory_reversed' must be True or False, got "
+                             f"{self.memory_reversed!r}")
         if self.selector_resistance is not None:
             object.__setattr__(self, "selector_resistance",
                                _v.check_positive("selector_resistance", self.selector_resistance))
@@ -236,7 +258,7 @@ class Crossbar:
             raise ValueError(f"parameter 'selected': cell ({i}, {j}) is outside the {rows} x {cols} "
                              f"array (rows 0..{rows - 1}, columns 0..{cols - 1})")
         object.__setattr__(self, "selected", (i, j))
-        for name in ("selector_model", "drift_model"):
+        for name in ("selector_model", "drift_model", "rram_model"):
             text = getattr(self, name)
             if not isinstance(text, str) or any(c in text for c in "\n()"):
                 raise ValueError(f"parameter {name!r} must be one line of key=value pairs without "

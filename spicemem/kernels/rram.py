@@ -409,7 +409,11 @@ STATE = np.dtype([
 
 @jit
 def advance_ensemble(devs, v0, v1, dt, p):
-    """Advance D devices over one interval (what a circuit bridge calls per accepted point).
+    """Advance D devices sharing one parameter record over one interval.
+
+    (spicemem's ngspice bridge calls :func:`advance` per device instead, each device with
+    its own record -- instances may set ``temp`` -- and its own step request; see
+    :mod:`spicemem.bridge.kernels_rram`.)
 
     ``devs`` (D,) STATE records, updated in place; ``v0``, ``v1`` (D,) device voltages in V
     at the start and end of the interval; ``dt`` in s.  Returns the number of devices

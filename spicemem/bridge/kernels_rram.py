@@ -1,0 +1,179 @@
+"""Compiled group kernel of the Stanford/PKU RRAM (see :mod:`spicemem.bridge.devices_rram`).
+
+A Numba ``@cfunc`` ``int64 kernel(int64 block, double t0, double t1)`` called by
+:func:`spicemem.bridge.callbacks.send_data` once per accepted time point.  Each device is
+advanced by :func:`spicemem.kernels.rram.advance` (adaptive Bogacki-Shampine, projected
+onto the gap bounds and the F_min surface, the variation from the device's own stream on
+its fixed noise grid) with its voltage linear between the solved ``v0`` at t0 and ``v1``
+at t1, so the result does not depend on where ngspice puts its points.  The per-device
+state and parameters are the model's own records (:data:`spicemem.kernels.rram.STATE`,
+:data:`spicemem.kernels.rram.PARAMS`), read here through typed pointers: no slot
+constants are repeated.
+
+Coupling step request
+---------------------
+ngspice holds the gap over a step, so the voltage it solves ignores the change of the gap
+within the step.  Behind a series element that change feeds back: SET lowers the gap,
+raises the conductance, lowers the device's voltage, and the rate falls steeply with the
+voltage -- which is what limits SET behind a resistor (the compliance).  A step longer
+than that feedback's time scale misses it and the device runs away to g_min.  As the
+drift kernel does (:mod:`spicemem.bridge.kernels_drift`), each device asks for a next step
+(:func:`spicemem.bridge.callbacks.request_step`)
+
+    h = c / (|dg/dt| S),   S = |d ln|dg/dt| / dv| |dv/dg|_I,
+    |dv/dg|_I = V0 tanh(|v|/V0) / g0,
+
+the time in which the log-rate would move by c if the device's voltage moved as it does
+when its *current* is held (I = I0 exp(-g/g0) sinh(v/V0): the worst case; a device driven
+by an ideal source has no feedback at all), and, after a step in which the gap moved by
+more than c / S (a source ramp, or a selector turning on, raised the rate within it), no
+more than c h_last / (S |dg|).  c is ``scratch[S_TOL]``
+(:data:`spicemem.bridge.devices_rram.COUPLING_TOL`).  Below the F_min threshold the mean
+rate is 0 and nothing is requested; a device held on a bound by an outward rate (SET at
+g_min, RESET at g_max) cannot move and requests nothing either (measured: a RESET sitting
+at g_max behind 100 Ohm cost 65 000 points before this rule, 433 after); the random term
+(if on) is white noise on a fixed grid that no step resolves better, and enters no
+request.
+
+What is written back: the zero-bias conductance G0 = I0 exp(-g/g0) / V0 in S (the external
+source carries G0 / G_scale, see devices_rram) and the filament temperature of the model's
+own law (eq. 5) at the accepted point's voltage, in K.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import carray, cfunc, from_dtype, types
+from numba.extending import intrinsic
+
+from ..kernels._jit import jit
+from ..kernels.rram import PARAMS, STATE, advance, current, field_factor, rate, temperature
+from ._abi import f64_ptr, i64_ptr
+from .callbacks import GROUP_KERNEL_SIG, request_step
+from .devices import (B_FSTATE, B_G, B_INDEX, B_N, B_NDEV, B_P, B_SCRATCH, B_TEMP, B_V0, B_V1,
+                      BLOCK_SLOTS)
+
+
+
+def _record_pointer(dtype):
+    """An intrinsic ``int64 address -> CPointer(Record)`` for a numpy structured dtype.
+
+    (``_abi``'s scalar pointers take the element's *value* type, which for a record is
+    already a pointer to its bytes; the pointer type here is the one ``carray`` expects.)
+    """
+    rec = from_dtype(dtype)
+
+    @intrinsic
+    def as_ptr(typingctx, addr):
+        sig = types.CPointer(rec)(types.int64)
+
+        def codegen(context, builder, signature, args):
+            return builder.inttoptr(args[0], context.get_value_type(signature.return_type))
+
+        return sig, codegen
+
+    return as_ptr
+
+
+#: Typed pointers to the model's records (B_FSTATE: STATE[n], B_P: PARAMS[n]).
+state_ptr = _record_pointer(STATE)
+params_ptr = _record_pointer(PARAMS)
+
+# scratch slots (float64[16])
+S_OVERRUNS = 0  # device-intervals whose sub-step budget ran out (bounded, inaccurate)
+S_TOL = 1  # coupling tolerance c of the step request (dimensionless)
+S_MIN_REQUEST = 2  # smallest step requested in the run, s (inf: none)
+#: Smallest step an RRAM device requests, s (a guard against a request of 0).
+H_REQUEST_MIN = 1e-15
+
+
+@jit
+def dlnrate_dv(v, g, p):
+    """|d ln|dg/dt| / d|v|| at fixed gap, in 1/V (0 where the mean rate is 0).
+
+    ln r = ln nu0 - E_a/(k T) + ln sinh(u), u = gamma |v| field_k / T, T = T0 + |v I| R_th:
+    d ln r/d|v| = (E_a/k) T'/T^2 + u coth(u) (1/|v| - T'/T),  T' = R_th d|v I|/d|v|.
+    """
+    a = abs(v)
+    if a == 0.0 or field_factor(v, g, p) <= 0.0:
+        return 0.0
+    gam = field_factor(v, g, p)
+    t = temperature(v, g, p)
+    pre = p.i0 * np.exp(-g / p.g0)
+    x = a / p.v0
+    dpow = pre * (np.sinh(x) + x * np.cosh(x))  # d|v I|/d|v|, W/V
+    dt = p.r_th * dpow
+    u = gam * a * p.field_k / t
+    ucoth = 1.0 if u < 1e-8 else u / np.tanh(u)
+    return abs(p.ea_k * dt / (t * t) + ucoth * (1.0 / a - dt / t))
+
+
+@jit
+def sensitivity(v, g, p):
+    """S = |d ln|dg/dt|/dv| |dv/dg|_I in 1/m (see the module docstring); 0 at v = 0."""
+    if v == 0.0:
+        return 0.0
+    return dlnrate_dv(v, g, p) * p.v0 * np.tanh(abs(v) / p.v0) / p.g0
+
+
+@jit
+def step_request(ga, g, va, vb, used, p, c):
+    """The next step (s) a device asks for after moving from ``ga`` to ``g`` (m) over
+    ``used`` s with its voltage from ``va`` to ``vb`` (V); inf: no request."""
+    hr = np.inf
+    r = rate(vb, g, p)
+    if (g <= p.g_min and r <= 0.0) or (g >= p.g_max and r >= 0.0):
+        return hr  # held on a bound by an outward rate: the gap cannot move, no feedback
+    r1 = abs(r)
+    if r1 > 0.0 and np.isfinite(g):
+        sens = sensitivity(vb, g, p)
+        if sens > 0.0:
+            hr = c / (r1 * sens)
+        # after the fact: a step in which the gap moved further than the criterion allows
+        dg = abs(g - ga)
+        s_max = max(sens, sensitivity(va, ga, p))
+        if dg * s_max > c and used > 0.0:
+            hr = min(hr, c * used / (dg * s_max))
+    return hr
+
+
+@cfunc(GROUP_KERNEL_SIG, cache=True)
+def rram_group(block, t0, t1):
+    """Advance RRAM devices from t0 to t1 (s); write G0 (S) and the temperature (K)."""
+    b = carray(i64_ptr(block), (BLOCK_SLOTS,))
+    n = b[B_N]
+    ndev = b[B_NDEV]
+    index = carray(i64_ptr(b[B_INDEX]), (n,))
+    v0 = carray(f64_ptr(b[B_V0]), (ndev,))
+    v1 = carray(f64_ptr(b[B_V1]), (ndev,))
+    gout = carray(f64_ptr(b[B_G]), (ndev,))
+    temp = carray(f64_ptr(b[B_TEMP]), (ndev,))
+    devs = carray(state_ptr(b[B_FSTATE]), (n,))
+    prm = carray(params_ptr(b[B_P]), (n,))
+    scr = carray(f64_ptr(b[B_SCRATCH]), (16,))
+    dt = t1 - t0
+    c = scr[S_TOL]
+    for j in range(n):
+        gi = index[j]
+        dev = devs[j]
+        p = prm[j]
+        ga = dev.g
+        g, chi, t_left, h, steps = advance(ga, dev.chi, dev.t_left, dev.rng, v0[gi], v1[gi], dt,
+                                           p, dev.h)
+        if steps < 0:
+            scr[S_OVERRUNS] += 1.0
+        dev.g = g
+        dev.chi = chi
+        dev.t_left = t_left
+        dev.h = h
+        hr = step_request(ga, g, v0[gi], v1[gi], dt, p, c)
+        if hr < np.inf:
+            hr = max(hr, H_REQUEST_MIN)
+            request_step(hr)
+            if hr < scr[S_MIN_REQUEST]:
+                scr[S_MIN_REQUEST] = hr
+        gout[gi] = p.i0 * np.exp(-g / p.g0) / p.v0
+        temp[gi] = temperature(v1[gi], g, p)
+        if not (np.isfinite(g) and np.isfinite(current(v1[gi], g, p))):
+            return gi + 1
+    return 0
