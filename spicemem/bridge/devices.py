@@ -316,6 +316,12 @@ def _drift_type() -> DeviceType:
     )
 
 
+def _rram_type() -> DeviceType:
+    from . import devices_rram  # an import cycle like drift's, until the device-type interface
+
+    return devices_rram.device_type()
+
+
 @lru_cache(maxsize=1)
 def _registry() -> dict:
     return {
@@ -331,7 +337,7 @@ def _registry() -> dict:
             kernel=_diffusive_kernel,
         ),
         "drift": _drift_type(),
-        "rram": __import__(f"{__package__}.devices_rram", fromlist=["device_type"]).device_type(),
+        "rram": _rram_type(),
     }
 
 
