@@ -257,3 +257,39 @@ def test_bad_inputs_are_rejected():
         simulate_drift(TAOX, [0.0, 1.0], [0.0, 0.0], x0=0.0, series_resistance=-1.0)
     with pytest.raises(ValueError, match="non-decreasing"):
         simulate_drift(TAOX, [1.0, 0.0], [0.0, 0.0], x0=0.0)
+
+
+# -- validity range: the physical ceiling on the switching rate (issue 20) -----------------
+def test_rate_never_exceeds_the_ceiling():
+    # the fitted law at 1.5 V from x = 0 is ~1e56 1/s; the model holds it at rate_max
+    p = TAOX.kernel_vector()
+    for v, x in ((1.5, 0.0), (2.5, 0.3), (-1.0, 0.4), (-3.0, 0.9)):
+        assert k.log_rate(v, x, p) > math.log(TAOX.rate_max), (v, x)  # the fitted law is beyond it
+        assert abs(k.rate(v, x, p)) == pytest.approx(TAOX.rate_max, rel=1e-12), (v, x)
+    assert k.rate(0.5, 0.1, p) == pytest.approx(math.exp(k.log_rate(0.5, 0.1, p)), rel=1e-12)
+
+
+def test_no_switch_faster_than_the_floor(capfd):
+    # 2.5 V directly on the device: the fitted SET would cross [0, 1] in far below 1e-50 s.
+    # With the ceiling |dx/dt| <= rate_max, x(t) <= rate_max t exactly (x0 = 0), and the
+    # device is flagged once, with one stderr line.
+    t = np.array([0.0, 1e-13, 1e-9])
+    v = np.array([0.0, 2.5, 2.5])
+    t_out = np.linspace(0.0, 1e-9, 201)
+    r = simulate_drift(TAOX, t, v, x0=[0.0], t_out=t_out)
+    floor = TAOX.switching_time_floor()
+    assert floor == pytest.approx(1e-10)
+    # the integrator's relative tolerance 1e-6 bounds the excess over the exact envelope
+    assert np.all(r.x[0] <= TAOX.rate_max * t_out * (1 + 1e-6) + 1e-12), r.x[0][:30]
+    assert r.x[0, -1] == 1.0  # and it does get there (at the ceiling) well within 1 ns
+    assert r.beyond_ceiling.tolist() == [True]
+    err = capfd.readouterr().err
+    assert err.count("rate_max") == 1, err
+
+
+def test_inside_the_valid_range_nothing_is_flagged(capfd):
+    t, v = pulse_train(0.5, 2e-3, 0.0, 1, rise=1e-6)
+    r = simulate_drift(TAOX, t, v, x0=[0.1], n_out=101)
+    assert r.beyond_ceiling.tolist() == [False]
+    assert r.x[0, -1] > 0.2  # a real SET happened, below the ceiling
+    assert capfd.readouterr().err == ""

@@ -255,7 +255,8 @@ def _sweep(label, points, make_netlist, timing, *, seed, n, progress, probe):
             per.append(w)
             probed.append(probe(r, tm, g))
             diag.append({"accepted_steps": r.steps["accepted"], "run_time_s": r.extra.get("run_time_s"),
-                         "drift_time_dropped_s": r.extra.get("drift_time_dropped_s", 0.0)})
+                         "drift_time_dropped_s": r.extra.get("drift_time_dropped_s", 0.0),
+                         "drift_beyond_ceiling": r.extra.get("drift_beyond_ceiling", [])})
             bar.update()
     return mean, err, per, probed, diag
 
