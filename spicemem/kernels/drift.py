@@ -268,9 +268,11 @@ def _stage(c, gh, vs, p, xtol):
     ga = _residual(a, c, gh, vs, p)
     if ga >= 0.0:
         return a
-    # First probe: the explicit-Euler increment from a, but at least the solve tolerance,
-    # so every probe moves (an increment below one ulp of a would stall the march).
-    d = max(-ga, xtol)
+    # First probe: the explicit-Euler increment from a, but at least the solve tolerance
+    # and a few ulps of a, so every probe moves (an increment below one ulp of a would
+    # stall the march: b = a, d = 0, and after 2100 probes the state jumped to 1 -- seen
+    # with atol = 1e-20, where xtol = 1e-23 is below the ulp of x ~ 0.4).
+    d = max(-ga, max(xtol, 4.0e-16 * cc))
     for _ in range(2100):  # 2^2100 * xtol > 1 for any xtol > 1e-600: reaches x = 1
         b = min(a + 2.0 * d, 1.0)
         gb = _residual(b, c, gh, vs, p)
