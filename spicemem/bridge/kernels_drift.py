@@ -131,7 +131,13 @@ def advance_coupled(xa, va, vb, dt, p, hint, c, cmax):
     # the request is for the next step, which starts at the voltage vb (after a truncated
     # step the device skips to the end of the step)
     hr = np.inf
-    r1 = abs(rate(vb, x, p))
+    r1 = rate(vb, x, p)
+    # on a face of [0, 1] with the rate pushing outwards, x cannot move: no feedback, no
+    # request (without this, a SET held at x = 1 by a large voltage requested steps of
+    # c / (rate_max S) ~ 1e-12 s for as long as the pulse lasted)
+    if (x >= 1.0 and r1 > 0.0) or (x <= 0.0 and r1 < 0.0):
+        r1 = 0.0
+    r1 = abs(r1)
     if r1 > 0.0 and np.isfinite(x):
         sens = sensitivity(vb, x, p)
         if sens > 0.0:
