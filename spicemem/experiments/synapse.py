@@ -391,7 +391,7 @@ def plot_srdp(result: dict, path) -> None:
     e = np.asarray(result["weight_change_stderr"]) * 100
     plt, fig, ax = _figure(tz, result)
     ax.errorbar(tz, w, yerr=e, fmt="o-", color="C0", capsize=3,
-                label=f"mean +- s.e. over {len(result.get('seeds', [0]))} seeds x {result['realizations']} synapses")
+                label=f"mean +- s.e. ({len(result.get('seeds', [0]))} seeds x {result['realizations']} synapses)")
     ax.set_xscale("log")
     ax.set_ylim(bottom=-2.0)  # SRDP only potentiates (from the HRS)
     ax.set_xlabel("t_zero (ms)")
@@ -415,8 +415,8 @@ def plot_stdp(result: dict, path) -> None:
     ax.axvline(0.0, color="k", lw=0.5)
     ax.set_xlabel("Delta t (ms)   (< 0: post before pre)")
     ax.set_ylabel("drift weight change (%)")
-    ax.set_title(f"STDP (cf. Wang et al. 2017, Fig. 6d), {len(result.get('seeds', [0]))} seeds x "
-                 f"{result['realizations']} synapses per point")
+    ax.set_title(f"STDP (cf. Wang et al. 2017, Fig. 6d): {len(result.get('seeds', [0]))} x "
+                 f"{result['realizations']} synapses", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
     _save(plt, fig, path)
 
