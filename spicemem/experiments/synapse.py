@@ -246,10 +246,12 @@ def _point_seed(seed: int, k: int) -> int:
 
 
 def group_seeds(seed: int, groups: int) -> list:
-    """The independent seeds of the ``groups`` repetitions of an experiment (the first is
-    ``seed`` itself, so a one-group run is the run of that seed)."""
-    rest = np.random.SeedSequence([int(seed), 0x6E5D]).generate_state(max(groups - 1, 1), np.uint64)
-    return [int(seed)] + [int(x >> 2) for x in rest[: groups - 1]]
+    """The independent seeds of the ``groups`` repetitions of an experiment: the first is
+    ``seed`` itself (so a one-group run is the run of that seed), group g >= 1 gets the
+    project's one derived seed, :func:`spicemem.sweep.seeding.task_seed` (seed, 0, g)."""
+    from ..sweep.seeding import task_seed
+
+    return [int(seed)] + [task_seed(int(seed), 0, g) for g in range(1, groups)]
 
 
 def _summary(w: np.ndarray) -> tuple[float, float]:
