@@ -5,11 +5,12 @@ computing", Nat. Mater. 16, 101 (2017): Fig. 6b (SRDP: the weight change of the 
 memristor after 15 pulses of 2.5 V and 40 us, against the interval t_zero) and Fig. 6c,d
 (STDP: the weight change after a pre- and a post-spike, against their separation Delta t).
 Both run the synapse netlists (netlists/synapse_srdp.cir, synapse_stdp.cir, one per point,
-16 synapses each) in ngspice through the spicemem bridge; devices and protocol choices in
-docs/synapse.md.
+16 synapses each, repeated for 5 independent seeds) in ngspice through the spicemem bridge;
+devices and protocol choices in docs/synapse.md.
 
-Writes OUT/srdp.{png,json} and OUT/stdp.{png,json}.  Full size takes about two minutes on
-two cores; --quick runs the reduced size the tests use.
+Writes OUT/srdp.{png,json} and OUT/stdp.{png,json}.  Full size takes several minutes on
+two cores (docs/synapse.md gives the measured times); --quick runs the reduced size the
+tests use (one seed, 8 synapses).
 
     python examples/wang2017_fig6.py --out out [--seed 1] [--quick]
 """

@@ -152,3 +152,23 @@ def test_a_noisy_neighbour_neither_stalls_the_run_nor_spoils_the_drift_device():
     assert _state(r, 2)[-1] == pytest.approx(ref, rel=0.02)
     assert r.steps["accepted"] < 20000, r.steps
     assert r.extra["drift_time_dropped_s"] < 1e-6
+
+
+@pytest.mark.ngspice
+def test_devices_beyond_the_rate_ceiling_are_reported_once(capfd):
+    """Two drift devices on one 1.5 V / 1 us pulse: N1 directly (the fitted SET would take
+    1e-56 s; it reaches the ceiling), N2 behind 100 kOhm (a few mV on it, far inside the
+    valid range).  The run lists N1 only, in extra["drift_beyond_ceiling"], and writes one
+    stderr line for it; N1 still ends at x = 1 (the ceiling bounds the speed, not the end
+    state) no sooner than 1/rate_max after the pulse starts."""
+    text = "\n".join(["* drift devices beyond / inside the validity range", ".model tao drift (preset=TaOx)",
+                      "V1 in 0 pulse(0 1.5 1u 1n 1n 1u 10u)", "N1 in 0 tao x0=0",
+                      "R2 in b 100k", "N2 b 0 tao x0=0", ".tran 10n 3u", ".end"])
+    r = run_netlist(text, seed=1)
+    assert r.extra["drift_beyond_ceiling"] == ["N1"], r.extra
+    err = capfd.readouterr().err
+    assert err.count("rate_max") == 1 and "N1" in err, err
+    x = _state(r)
+    assert x[-1] == pytest.approx(1.0, abs=1e-9)
+    t_set = r.time[np.argmax(x >= 0.999)]
+    assert t_set >= 1e-6 + P.switching_time_floor() * 0.999, t_set

@@ -1,10 +1,11 @@
 """The diffusive + drift synapse (Wang et al. 2017, Fig. 6): netlists, SRDP and STDP.
 
-The quick experiments run 8 synapses per protocol point through ngspice.  The outcomes are
-close to all-or-nothing per synapse (the drift SET behind the switched diffusive device is
-compliance-limited, x = 0.15-0.17, i.e. a weight change of ~+100x from the HRS; or nothing),
-so the tolerances are set on the extremes of each curve, where the measured fractions are
-8/8 and 0/8, with margins of several realizations.
+The quick experiments run 8 synapses per protocol point (one seed) through ngspice.  The
+drift device starts in its HRS as a RESET leaves it (x0 = 0.13, 305 Ohm); a SET behind the
+switched diffusive device lands on a state set by the diffusive resistance (R >= R_min =
+1 kOhm), which bounds a synapse's potentiation (15 SRDP pulses: <= +49 %; one 4 V STDP
+pulse: <= +128 %) and depression (>= -60 %).  The tolerances below are set from these
+bounds and from the measured values, with the reason beside each.
 """
 
 from pathlib import Path
@@ -14,7 +15,8 @@ import pytest
 
 from spicemem.bridge import run_netlist
 from spicemem.bridge.netlist import read_netlist
-from spicemem.devices.drift import DriftParams, conductance
+from spicemem.devices.drift import DriftParams, conductance, simulate_drift
+from spicemem.devices.waveforms import pulse_train
 from spicemem.experiments import load
 from spicemem.experiments import synapse as syn
 
@@ -52,17 +54,17 @@ def test_experiments_are_registered():
 @pytest.mark.ngspice
 def test_srdp_netlist_runs_and_reads_the_drift_device():
     """The committed SRDP netlist (t_zero = 100 us, one synapse) runs; the first read is the
-    drift device's HRS at 0.1 V (31 kOhm)."""
+    drift device's RESET-made HRS at 0.1 V (x0 = 0.13, 305 Ohm; tolerance ngspice's reltol)."""
     r = run_netlist(NETLISTS / "synapse_srdp.cir", seed=1)
     g = syn.drift_reads(r, syn.srdp_timing(100e-6)["second_read"])
-    assert g[0, 0] == pytest.approx(conductance(TAOX, 0.0, 0.1), rel=2e-3)
+    assert g[0, 0] == pytest.approx(conductance(TAOX, syn.SRDP_X0, 0.1), rel=2e-3)
     assert g[0, 1] >= g[0, 0] * (1 - 2e-3)  # SRDP pulses only SET
 
 
 @pytest.mark.ngspice
 def test_stdp_netlist_runs_and_reads_the_drift_device():
     """The committed STDP netlist (Delta t = +1 ms, one synapse) runs; the first read is the
-    drift device's conductance at its initial state x0 = 0.15 at 0.1 V (3.78 mS; the read
+    drift device's conductance at its initial state x0 = 0.13 at 0.1 V (3.28 mS; the read
     switch and the diffusive device in parallel do not enter, tolerance ngspice's reltol)."""
     r = run_netlist(NETLISTS / "synapse_stdp.cir", seed=1)
     g = syn.drift_reads(r, syn.stdp_timing(1e-3)["second_read"])
@@ -71,36 +73,85 @@ def test_stdp_netlist_runs_and_reads_the_drift_device():
     assert np.isfinite(g[0, 1]) and g[0, 1] > 0
 
 
+def test_start_state_is_what_a_reset_leaves():
+    """X0_HRS is the state the stated RESET (-0.45 V, 1 ms, from x = 1) leaves on the isolated
+    drift device (measured 0.1299; the integrator's error is ~1e-8, the rounding 1e-4)."""
+    t, v = pulse_train(syn.HRS_RESET["amplitude"], syn.HRS_RESET["width"], 10e-6, 1, rise=1e-6)
+    x = simulate_drift(TAOX, t, v, x0=1.0, n_out=2).x[0, -1]
+    assert x == pytest.approx(syn.X0_HRS, abs=5e-4)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_long_pulse_alone_is_harmless_with_a_margin(sign):
+    """The STDP long pulse through the ON diffusive device (R >= R_min = 1 kOhm) leaves the
+    weight unchanged, and still does if the ON resistance were 10 % lower (< 1 %; measured
+    +0.3 % / -0.1 % at 900 Ohm, +3.2 % / -1.3 % at 800 Ohm, so the edge is ~20 % below
+    R_min, not at it as with the former 1.8 V pulse)."""
+    s = syn.STDP
+    t, v = pulse_train(sign * s["v_low"], s["w_low"], 10e-6, 1, rise=syn.EDGE)
+    for r_on, bound in ((1000.0, 1e-3), (900.0, 1e-2)):
+        x = simulate_drift(TAOX, t, v, x0=s["x0"], series_resistance=r_on, n_out=2).x[0, -1]
+        dw = conductance(TAOX, x) / conductance(TAOX, s["x0"]) - 1.0
+        assert abs(dw) < bound, (r_on, dw)
+
+
 @pytest.mark.ngspice
-def test_quick_srdp_weight_change_falls_with_t_zero():
-    """t_zero = 10 us: the diffusive device switches within a few pulses (measured with this
-    seed: 7 of 8 synapses, mean +77x); 300 us: 4 of 8, +26x; 30 ms: it relaxes between
-    pulses and never switches (0 of 8, 0.0).  Asserted: mean > +20x at 10 us (fails only if
-    at most 2 of 8 switch), < 5 % of that at 30 ms, and non-increasing through 300 us."""
+def test_quick_srdp_weight_change_is_graded_and_falls_with_t_zero():
+    """t_zero = 10 us: the diffusive device switches within a few pulses in every synapse
+    and the drift SET lands behind it (measured with this seed: +23 ... +35 %, mean +30 %);
+    100 us: +19 ... +33 %, mean +25 %; 3 ms: it relaxes between pulses and never switches
+    (every synapse |change| < 1e-3).  Asserted: every synapse at 10 us between +10 % and
+    +49 % (the landing behind R_min after 15 pulses bounds it; a x100 all-or-nothing write
+    or a lost SET both fail), the mean non-increasing with t_zero, and nothing at 3 ms."""
     res = syn.run_srdp(seed=2017, quick=True)
     w = np.asarray(res["weight_change"])
+    per = [np.asarray(x) for x in res["weight_change_realizations"]]
     assert res["t_zero"] == list(syn.SRDP_T_ZERO_QUICK)
     assert len(res["weight_change_stderr"]) == len(w) and res["realizations"] == 8
-    assert w[0] > 20, w
-    assert w[-1] < 0.05 * w[0], w
+    assert res["seeds"] == [2017]
+    assert np.all((per[0] > 0.10) & (per[0] < 0.49)), per[0]
     assert w[0] >= w[1] >= w[-1], w
-    # every synapse started from the HRS (31 kOhm at 0.1 V)
+    assert np.all(np.abs(per[-1]) < 1e-3), per[-1]
+    # every synapse started from the RESET-made HRS (305 Ohm at 0.1 V)
     g0 = np.concatenate(res["g_read_before_s"])
-    np.testing.assert_allclose(g0, conductance(TAOX, 0.0, 0.1), rtol=2e-3)
+    np.testing.assert_allclose(g0, conductance(TAOX, syn.SRDP_X0, 0.1), rtol=2e-3)
 
 
 @pytest.mark.ngspice
 def test_quick_stdp_potentiates_pre_post_depresses_post_pre_and_fades_with_delta_t():
-    """Delta t = +0.1 ms: the post-spike's short pulse meets a conducting diffusive device and
-    SETs the drift device (measured with this seed: 7 of 8 synapses, +32 ... +164 %, mean
-    +113 %); -0.1 ms: the pre-spike's short pulse RESETs it (5 of 8, about -67 %, mean
-    -42 %); +-50 ms: the diffusive device has relaxed (0 of 8, 0.0).  The assertions hold
-    unless about half of the synapses change their outcome."""
+    """Delta t = -0.1 ms: the pre-spike's short pulse meets a conducting diffusive device
+    and RESETs the drift device (measured with this seed: 8 of 8, -54 ... -59 %, mean -58 %;
+    bounded by -60 %, the RESET behind R_min); +0.1 ms: the post-spike's short pulse SETs it
+    where the diffusive device still conducts (4 of 8, +55 ... +92 %, mean +37 %; bounded by
+    +128 % behind R_min); +-50 ms: it has relaxed and a spike alone changes nothing (every
+    synapse |change| < 1e-4, measured 6e-5).  The bounds fail on a x100 write, on a lost
+    sign, and on a single spike that writes."""
     res = syn.run_stdp(seed=2017, quick=True)
     dt = np.asarray(res["delta_t"])
     w = dict(zip(dt.round(6), res["weight_change"]))
+    per = dict(zip(dt.round(6), (np.asarray(x) for x in res["weight_change_realizations"])))
     assert list(dt) == [-50e-3, -0.1e-3, 0.1e-3, 50e-3]
-    assert w[0.0001] > 0.3, w
-    assert w[-0.0001] < -0.15, w
-    assert abs(w[0.05]) < 0.3 * w[0.0001], w
-    assert abs(w[-0.05]) < 0.3 * abs(w[-0.0001]), w
+    assert -0.60 < w[-0.0001] < -0.3, w
+    assert 0.15 < w[0.0001] < 1.28, w
+    assert np.all(per[0.0001] > -1e-3) and np.all(per[-0.0001] < 1e-3), per
+    for far in (0.05, -0.05):
+        assert np.all(np.abs(per[far]) < 1e-4), per[far]
+
+
+@pytest.mark.ngspice
+def test_statistics_over_seeds():
+    """Two seeds x 2 synapses (the smallest run that has a spread over seeds): the quoted
+    standard error is the spread of the seeds' means / sqrt(2), every synapse is kept, and
+    the first seed's synapses are the one-seed run's (same streams)."""
+    one = syn.run_stdp(seed=5, quick=True, realizations=2, seeds=1)
+    two = syn.run_stdp(seed=5, quick=True, realizations=2, seeds=2)
+    assert two["seeds"][0] == 5 and len(set(two["seeds"])) == 2
+    for k in range(len(two["delta_t"])):
+        per = np.asarray(two["weight_change_realizations"][k])
+        means = np.asarray(two["weight_change_seed_means"][k])
+        assert per.shape == (4,)
+        np.testing.assert_allclose(per[:2], one["weight_change_realizations"][k], rtol=0, atol=0)
+        np.testing.assert_allclose(means, [per[:2].mean(), per[2:].mean()], rtol=1e-12)
+        assert two["weight_change"][k] == pytest.approx(per.mean(), rel=1e-12)
+        assert two["weight_change_stderr"][k] == pytest.approx(np.std(means, ddof=1) / np.sqrt(2),
+                                                               rel=1e-12, abs=1e-15)

@@ -165,7 +165,9 @@ def allocate(specs: list) -> list:
     from ..kernels.drift import N_PARAMS
     from .devices import (B_FSTATE, B_INDEX, B_KSCALE, B_N, B_NF, B_NP, B_P, B_SCRATCH,
                           BLOCK_SLOTS, Group)
-    from .kernels_drift import F_H, F_X, N_FSTATE, S_DROPPED, S_TOL, S_TOL_MAX, S_TRUNCATED
+    from ..devices.drift import warn_beyond_ceiling
+    from .kernels_drift import (F_BEYOND, F_H, F_X, N_FSTATE, S_DROPPED, S_TOL, S_TOL_MAX,
+                                S_TRUNCATED)
 
     n = len(specs)
     fstate = np.zeros((n, N_FSTATE))
@@ -191,9 +193,17 @@ def allocate(specs: list) -> list:
     block[B_SCRATCH] = scratch.ctypes.data
     bf[B_KSCALE] = REPORTED_TEMPERATURE
 
+    names = [s.name for s in specs]
+
     def report():
+        # validity: one stderr line per device whose fitted rate reached the ceiling
+        beyond = [names[j] for j in range(n) if fstate[j, F_BEYOND] != 0.0]
+        for j in range(n):
+            if fstate[j, F_BEYOND] != 0.0:
+                warn_beyond_ceiling(f"drift device {names[j]}", specs[j].params)
         return {"drift_time_dropped_s": float(scratch[S_DROPPED]),
-                "drift_truncated_steps": int(scratch[S_TRUNCATED])}
+                "drift_truncated_steps": int(scratch[S_TRUNCATED]),
+                "drift_beyond_ceiling": beyond}
 
     return [Group("drift", index, block, kernel(), g0, temp0,
                   {"fstate": fstate, "p": pvec, "index": index, "scratch": scratch,

@@ -43,7 +43,7 @@ import numpy as np
 from numba import carray, cfunc
 
 from ..kernels.drift import (P_A, P_B, P_BETA, P_GM, P_SIG_OFF, P_SIG_ON, P_SIG_P, advance,
-                             rate)
+                             beyond_ceiling, rate)
 from ._abi import f64_ptr, i64_ptr
 from ..kernels._jit import jit
 from .callbacks import GROUP_KERNEL_SIG, request_step
@@ -53,7 +53,8 @@ from .devices import (B_FSTATE, B_G, B_INDEX, B_KSCALE, B_N, B_NDEV, B_NF, B_NP,
 # float state columns of a drift device
 F_X = 0  # state x in [0, 1]
 F_H = 1  # the integrator's step hint, s
-N_FSTATE = 2
+F_BEYOND = 2  # 1 once the fitted rate has exceeded the ceiling rate_max (validity warning)
+N_FSTATE = 3
 # scratch slots
 S_OVERRUNS = 0  # device-intervals whose sub-step budget ran out (bounded, inaccurate)
 S_TOL = 1  # coupling tolerance c of the step request (dimensionless)
@@ -130,7 +131,13 @@ def advance_coupled(xa, va, vb, dt, p, hint, c, cmax):
     # the request is for the next step, which starts at the voltage vb (after a truncated
     # step the device skips to the end of the step)
     hr = np.inf
-    r1 = abs(rate(vb, x, p))
+    r1 = rate(vb, x, p)
+    # on a face of [0, 1] with the rate pushing outwards, x cannot move: no feedback, no
+    # request (without this, a SET held at x = 1 by a large voltage requested steps of
+    # c / (rate_max S) ~ 1e-12 s for as long as the pulse lasted)
+    if (x >= 1.0 and r1 > 0.0) or (x <= 0.0 and r1 < 0.0):
+        r1 = 0.0
+    r1 = abs(r1)
     if r1 > 0.0 and np.isfinite(x):
         sens = sensitivity(vb, x, p)
         if sens > 0.0:
@@ -165,8 +172,11 @@ def drift_group(block, t0, t1):
     cmax = scr[S_TOL_MAX]
     for j in range(n):
         gi = index[j]
-        x, h, steps, used, hr = advance_coupled(fs[j, F_X], v0[gi], v1[gi], dt, p[j], fs[j, F_H],
+        xa = fs[j, F_X]
+        x, h, steps, used, hr = advance_coupled(xa, v0[gi], v1[gi], dt, p[j], fs[j, F_H],
                                                 c, cmax)
+        if fs[j, F_BEYOND] == 0.0 and beyond_ceiling(v0[gi], v1[gi], xa, x, p[j]):
+            fs[j, F_BEYOND] = 1.0
         if steps < 0:
             scr[S_OVERRUNS] += 1.0
         if used < dt:

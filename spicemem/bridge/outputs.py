@@ -69,6 +69,7 @@ def summary(result, netlist_path: str) -> dict:
         "points": int(result.time.size),
         "t_end_s": float(result.time[-1]) if result.time.size else None,
         "step_control": result.step_control,
+        "diagnostics": {k: v for k, v in result.extra.items() if k != "run_time_s"},
         "wall_time_s": result.wall_time,
         "ngspice_version": result.ngspice_version,
         "columns": {"time": "s", "v(...)": "V", "i(...)": "A", "g(...)": "S (as used by ngspice)",

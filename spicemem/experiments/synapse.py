@@ -9,13 +9,17 @@ bridge (:func:`spicemem.bridge.run_netlist`); one netlist holds R independent co
 the synapse (subcircuit instances X1..XR: each device has its own random stream), all
 driven by the same ideal sources.
 
-* SRDP (Fig. 6b, Methods): drift device in its HRS (x = 0), 15 pulses of 2.5 V and 40 us
+* SRDP (Fig. 6b, Methods): drift device in its HRS as a RESET leaves it (x0 = 0.13), 15 pulses of 2.5 V and 40 us
   across the series pair with t_zero between them, a 0.1 V read of the drift device before
   and after.  Weight change = G_after / G_before - 1.
 * STDP (Fig. 6c,d): a pre-spike on the pre terminal and a post-spike on the post terminal,
   each a short high pulse followed by a long low pulse; across the synapse they have equal
   magnitude and opposite polarity.  Delta t: from the end of the first spike to the start
   of the second, positive when the pre-spike comes first.
+
+A full run repeats every point with FULL_SEEDS independent seeds of FULL_REALIZATIONS
+synapses each; the quoted standard error is over the seeds' means, and every synapse's
+value is in the result.
 
 The devices and why each number was chosen: ``docs/synapse.md``.  The netlists in
 ``netlists/`` are this module's :func:`srdp_netlist` and :func:`stdp_netlist` at their
@@ -48,23 +52,40 @@ LEAD = 20e-6  # s from t = 0 (first read) to the first pulse
 GAP_READ = 20e-6  # s from the end of the programming to the second read
 EDGE = 0.4e-6  # s, rise and fall of every pulse
 
+#: Start state of the drift device in both protocols: its high-resistance state as a RESET
+#: leaves it (Methods: "first initialized to its high-resistance state").  A -0.45 V, 1 ms
+#: RESET from the LRS (x = 1) ends at x = 0.1299 (305 Ohm at 0.1 V; tests/test_synapse.py);
+#: the model's bound x = 0 (31 kOhm) is not reached by any RESET (the OFF window
+#: exp(-(x_off/x)^2) vanishes there), and from it every SET is a x100 change
+#: (docs/synapse.md).
+X0_HRS = 0.13
+#: The RESET that prepares X0_HRS (V, s), from x = 1, on the isolated drift device.
+HRS_RESET = dict(amplitude=-0.45, width=1e-3)
+
 #: SRDP (Methods): 15 pulses of 2.5 V and 40 us across the series pair.
 SRDP = dict(amplitude=2.5, width=40e-6, count=15)
+#: SRDP start state of the drift device.
+SRDP_X0 = X0_HRS
 #: t_zero values (s): full run and --quick.
-SRDP_T_ZERO = (10e-6, 30e-6, 100e-6, 300e-6, 1e-3, 3e-3, 10e-3, 30e-3, 100e-3)
-SRDP_T_ZERO_QUICK = (10e-6, 300e-6, 30e-3)
+SRDP_T_ZERO = (10e-6, 30e-6, 60e-6, 100e-6, 200e-6, 300e-6, 1e-3, 3e-3, 10e-3)
+SRDP_T_ZERO_QUICK = (10e-6, 100e-6, 3e-3)
 
-#: STDP spike (each): short high pulse, then long low pulse (V, s).  The long pulse (3 V_th
-#: for 1/kappa) turns the diffusive device ON; the short one (10 V_th for 2 us =
-#: 0.0025/kappa) is far shorter than its delay; the drift device starts at x0 (see
-#: docs/synapse.md for the thresholds behind each number).
-STDP = dict(v_high=6.0, w_high=2e-6, v_low=1.8, w_low=0.8e-3, x0=0.15)
+#: STDP spike (each): short high pulse, then long low pulse (V, s).  The long pulse
+#: (2.67 V_th for 1/kappa) turns the diffusive device ON and, through it, leaves the drift
+#: device unchanged with a margin; the short one (6.7 V_th for 2 us = 0.0025/kappa) is far
+#: shorter than the diffusive device's delay and writes the drift device only while the
+#: diffusive device still conducts (see docs/synapse.md for the numbers behind each value).
+STDP = dict(v_high=4.0, w_high=2e-6, v_low=1.6, w_low=0.8e-3, x0=X0_HRS)
 #: Delta t values (s): full run and --quick (both signs of each).
 STDP_DELTA_T = (0.1e-3, 0.3e-3, 1e-3, 3e-3, 10e-3, 30e-3, 100e-3)
 STDP_DELTA_T_QUICK = (0.1e-3, 50e-3)
 
 FULL_REALIZATIONS = 16
 QUICK_REALIZATIONS = 8
+#: Independent seeds of a full run (each a netlist of FULL_REALIZATIONS synapses per point);
+#: the quoted standard error is over their means.  The quick run (tests) uses one.
+FULL_SEEDS = 5
+QUICK_SEEDS = 1
 
 
 # -- netlists ------------------------------------------------------------------------------
@@ -112,7 +133,7 @@ def srdp_netlist(t_zero: float = 100e-6, copies: int = 1) -> str:
     w = SRDP["width"]
     lines = [
         f"* Diffusive + drift synapse, SRDP (Wang et al. 2017, Fig. 6b): t_zero = {t_zero * 1e6:g} us",
-        "* 15 pulses of 2.5 V and 40 us across the series pair, drift device from its HRS;",
+        f"* 15 pulses of 2.5 V and 40 us across the series pair, drift device from its HRS (x0 = {_num(SRDP_X0)});",
         "* the drift device is read at 0.1 V (switch S1 to node mid) before and after.",
         "* Devices and the reasons for every number: docs/synapse.md",
         f".model ag diffusive ({DIFFUSIVE_MODEL})",
@@ -120,7 +141,7 @@ def srdp_netlist(t_zero: float = 100e-6, copies: int = 1) -> str:
         f".model sread sw ({SWITCH_MODEL})",
         ".subckt synapse in rd ctl",
         "N1 in mid ag",
-        "N2 mid 0 tao state=hrs",
+        f"N2 mid 0 tao x0={_num(SRDP_X0)}",
         "S1 rd mid ctl 0 sread",
         ".ends",
         f"Vp in 0 pulse(0 {_num(SRDP['amplitude'])} {_num(LEAD)} {_num(EDGE)} {_num(EDGE)} "
@@ -224,6 +245,15 @@ def _point_seed(seed: int, k: int) -> int:
     return int(np.random.SeedSequence([int(seed), 0x5E1A, int(k)]).generate_state(1, np.uint64)[0] >> 2)
 
 
+def group_seeds(seed: int, groups: int) -> list:
+    """The independent seeds of the ``groups`` repetitions of an experiment: the first is
+    ``seed`` itself (so a one-group run is the run of that seed), group g >= 1 gets the
+    project's one derived seed, :func:`spicemem.sweep.seeding.task_seed` (seed, 0, g)."""
+    from ..sweep.seeding import task_seed
+
+    return [int(seed)] + [task_seed(int(seed), 0, g) for g in range(1, groups)]
+
+
 def _summary(w: np.ndarray) -> tuple[float, float]:
     n = w.size
     return float(w.mean()), float(w.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
@@ -233,75 +263,105 @@ def _realizations(realizations, quick: bool) -> int:
     return int(realizations) if realizations else (QUICK_REALIZATIONS if quick else FULL_REALIZATIONS)
 
 
-def _sweep(label, points, make_netlist, timing, *, seed, n, progress, probe):
-    """One netlist of ``n`` synapses per point, run through ngspice with the bridge.
+def _sweep(label, points, make_netlist, timing, *, seed, n, groups, progress, probe):
+    """``groups`` independent seeds x one netlist of ``n`` synapses per point, through ngspice.
 
-    Returns per point: the mean weight change of the drift devices and its standard error,
-    the per-synapse changes, ``probe(result, timing)`` and the run's diagnostics.
+    Returns a dict of per-point lists: the mean weight change over all synapses, its
+    standard error over the seed groups (the spread of the group means; over the synapses
+    if there is one group), the per-synapse changes (all groups), ``probe(result, timing,
+    g)`` per group, the per-group means, and the runs' diagnostics.
     """
     from ..bridge import run_netlist
     from ..progress import Progress
 
-    mean, err, per, probed, diag = [], [], [], [], []
-    with Progress(len(points), label, enabled=progress) as bar:
-        for k, x in enumerate(points):
-            tm = timing(x)
-            r = run_netlist(make_netlist(x, n), seed=_point_seed(seed, k), name=f"{label} {x:g}")
-            g = drift_reads(r, tm["second_read"])
-            w = g[:, 1] / g[:, 0] - 1.0
-            m, e = _summary(w)
-            mean.append(m)
-            err.append(e)
-            per.append(w)
-            probed.append(probe(r, tm, g))
-            diag.append({"accepted_steps": r.steps["accepted"], "run_time_s": r.extra.get("run_time_s"),
-                         "drift_time_dropped_s": r.extra.get("drift_time_dropped_s", 0.0)})
-            bar.update()
-    return mean, err, per, probed, diag
+    seeds = group_seeds(seed, groups)
+    per = [[] for _ in points]
+    probed = [[] for _ in points]
+    means = [[] for _ in points]
+    diag = [[] for _ in points]
+    with Progress(len(points) * groups, label, enabled=progress) as bar:
+        for sg in seeds:
+            for k, x in enumerate(points):
+                tm = timing(x)
+                r = run_netlist(make_netlist(x, n), seed=_point_seed(sg, k), name=f"{label} {x:g}")
+                g = drift_reads(r, tm["second_read"])
+                w = g[:, 1] / g[:, 0] - 1.0
+                per[k].append(w)
+                means[k].append(float(w.mean()))
+                probed[k].append(probe(r, tm, g))
+                diag[k].append({"seed": sg, "accepted_steps": r.steps["accepted"],
+                                "run_time_s": r.extra.get("run_time_s"),
+                                "drift_time_dropped_s": r.extra.get("drift_time_dropped_s", 0.0),
+                                "drift_beyond_ceiling": r.extra.get("drift_beyond_ceiling", [])})
+                bar.update()
+    out = {"mean": [], "stderr": [], "stderr_synapses": [], "synapses": [], "group_means": means,
+           "probe": [], "diag": diag, "seeds": seeds}
+    for k in range(len(points)):
+        w = np.concatenate(per[k])
+        m, e_syn = _summary(w)
+        e = float(np.std(means[k], ddof=1) / np.sqrt(groups)) if groups > 1 else e_syn
+        out["mean"].append(m)
+        out["stderr"].append(e)
+        out["stderr_synapses"].append(e_syn)
+        out["synapses"].append(w)
+        out["probe"].append(np.concatenate(probed[k]))
+    return out
 
 
-def run_srdp(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None) -> dict:
-    """SRDP: drift-device weight change against t_zero (see the module docstring)."""
-    n = _realizations(realizations, quick)
-    t_zero = SRDP_T_ZERO_QUICK if quick else SRDP_T_ZERO
-    mean, err, per, g_before, diag = _sweep("srdp t_zero", t_zero, srdp_netlist, srdp_timing, seed=seed, n=n,
-                                            progress=progress, probe=lambda r, tm, g: g[:, 0])
+def _groups(seeds, quick: bool) -> int:
+    if seeds is not None:
+        return int(seeds)
+    return QUICK_SEEDS if quick else FULL_SEEDS
+
+
+def _result(key, points, sw, n, extra_key, protocol) -> dict:
     return {
-        "t_zero": list(t_zero),
-        "weight_change": mean,
-        "weight_change_stderr": err,
-        "weight_change_realizations": per,
-        "g_read_before_s": g_before,
+        key: list(points),
+        "weight_change": sw["mean"],
+        "weight_change_stderr": sw["stderr"],
+        "weight_change_stderr_synapses": sw["stderr_synapses"],
+        "weight_change_realizations": sw["synapses"],
+        "weight_change_seed_means": sw["group_means"],
+        extra_key: sw["probe"],
         "realizations": n,
-        "protocol": {**SRDP, "edge_s": EDGE, "v_read": V_READ, "diffusive_model": DIFFUSIVE_MODEL,
-                     "drift_model": DRIFT_MODEL, "drift_start": "hrs (x = 0)",
-                     "weight_change": "G_read_after / G_read_before - 1 of the drift device, read at 0.1 V"},
-        "runs": diag,
+        "seeds": sw["seeds"],
+        "statistics": ("mean over all synapses (realizations per seed x seeds); standard error "
+                       "over the seeds' means (weight_change_stderr) and over the synapses "
+                       "(weight_change_stderr_synapses); weight_change_realizations holds every "
+                       "synapse, seed after seed"),
+        "protocol": protocol,
+        "runs": sw["diag"],
     }
 
 
-def run_stdp(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None) -> dict:
+def run_srdp(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None,
+             seeds: int | None = None) -> dict:
+    """SRDP: drift-device weight change against t_zero (see the module docstring)."""
+    n = _realizations(realizations, quick)
+    t_zero = SRDP_T_ZERO_QUICK if quick else SRDP_T_ZERO
+    sw = _sweep("srdp t_zero", t_zero, srdp_netlist, srdp_timing, seed=seed, n=n,
+                groups=_groups(seeds, quick), progress=progress, probe=lambda r, tm, g: g[:, 0])
+    protocol = {**SRDP, "edge_s": EDGE, "v_read": V_READ, "diffusive_model": DIFFUSIVE_MODEL,
+                "drift_model": DRIFT_MODEL, "drift_start": f"x0 = {SRDP_X0:g}",
+                "weight_change": "G_read_after / G_read_before - 1 of the drift device, read at 0.1 V"}
+    return _result("t_zero", t_zero, sw, n, "g_read_before_s", protocol)
+
+
+def run_stdp(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None,
+             seeds: int | None = None) -> dict:
     """STDP: drift-device weight change against Delta t, both orders."""
     n = _realizations(realizations, quick)
     mags = STDP_DELTA_T_QUICK if quick else STDP_DELTA_T
     delta_t = sorted([-m for m in mags] + list(mags))
     # the probe: the diffusive device's conductance when the second spike arrives (what gates it)
-    mean, err, per, g_diff, diag = _sweep(
-        "stdp dt", delta_t, stdp_netlist, stdp_timing, seed=seed, n=n, progress=progress,
-        probe=lambda r, tm, g: diffusive_conductance_at(r, tm["second_start"]))
-    return {
-        "delta_t": delta_t,
-        "weight_change": mean,
-        "weight_change_stderr": err,
-        "weight_change_realizations": per,
-        "diffusive_g_at_second_spike_s": g_diff,
-        "realizations": n,
-        "protocol": {**STDP, "edge_s": EDGE, "v_read": V_READ, "diffusive_model": DIFFUSIVE_MODEL,
-                     "drift_model": DRIFT_MODEL,
-                     "delta_t": "end of the first spike to start of the second, s; > 0: pre first",
-                     "weight_change": "G_read_after / G_read_before - 1 of the drift device, read at 0.1 V"},
-        "runs": diag,
-    }
+    sw = _sweep("stdp dt", delta_t, stdp_netlist, stdp_timing, seed=seed, n=n,
+                groups=_groups(seeds, quick), progress=progress,
+                probe=lambda r, tm, g: diffusive_conductance_at(r, tm["second_start"]))
+    protocol = {**STDP, "edge_s": EDGE, "v_read": V_READ, "diffusive_model": DIFFUSIVE_MODEL,
+                "drift_model": DRIFT_MODEL,
+                "delta_t": "end of the first spike to start of the second, s; > 0: pre first",
+                "weight_change": "G_read_after / G_read_before - 1 of the drift device, read at 0.1 V"}
+    return _result("delta_t", delta_t, sw, n, "diffusive_g_at_second_spike_s", protocol)
 
 
 # -- plots -------------------------------------------------------------------------------------
@@ -333,10 +393,8 @@ def plot_srdp(result: dict, path) -> None:
     e = np.asarray(result["weight_change_stderr"]) * 100
     plt, fig, ax = _figure(tz, result)
     ax.errorbar(tz, w, yerr=e, fmt="o-", color="C0", capsize=3,
-                label=f"mean +- s.e. ({result['realizations']} synapses)")
+                label=f"mean +- s.e. ({len(result.get('seeds', [0]))} seeds x {result['realizations']} synapses)")
     ax.set_xscale("log")
-    # weight changes span 1 % ... 10^4 %: linear below 10 %, logarithmic above
-    ax.set_yscale("symlog", linthresh=10.0)
     ax.set_ylim(bottom=-2.0)  # SRDP only potentiates (from the HRS)
     ax.set_xlabel("t_zero (ms)")
     ax.set_ylabel("drift weight change (%)")
@@ -359,7 +417,8 @@ def plot_stdp(result: dict, path) -> None:
     ax.axvline(0.0, color="k", lw=0.5)
     ax.set_xlabel("Delta t (ms)   (< 0: post before pre)")
     ax.set_ylabel("drift weight change (%)")
-    ax.set_title(f"STDP (cf. Wang et al. 2017, Fig. 6d), {result['realizations']} synapses per point")
+    ax.set_title(f"STDP (cf. Wang et al. 2017, Fig. 6d): {len(result.get('seeds', [0]))} x "
+                 f"{result['realizations']} synapses", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
     _save(plt, fig, path)
 

@@ -53,10 +53,11 @@ P_RTOL = 12  # relative local error tolerance on x
 P_ATOL = 13  # absolute local error tolerance on x
 P_HMIN = 14  # step below which a step is accepted without error control, s
 P_HMAX = 15  # largest sub-step, s (0: no limit)
-N_PARAMS = 16
+P_LOG_RATE_MAX = 16  # ln of the physical ceiling on |dx/dt| (rate_max in 1/s)
+N_PARAMS = 17
 
-#: exp(690) ~ 1e299 1/s: a rate that moves x across [0, 1] in < 1e-299 s.  Capping the
-#: log-rate there changes no observable and keeps every product finite.
+#: exp(690) ~ 1e299 1/s: a numerical guard only (keeps every product finite).  The physical
+#: ceiling is the model parameter rate_max (p[P_LOG_RATE_MAX], far below this guard).
 LOG_RATE_CAP = 690.0
 #: SDIRK2 (Alexander): gamma = 1 - 1/sqrt(2) makes the method L-stable.
 GAMMA = 1.0 - 1.0 / np.sqrt(2.0)
@@ -87,24 +88,59 @@ def _log_sinh(u):
 
 
 @jit
-def rate(v, x, p):
-    """dx/dt in 1/s at device voltage ``v`` (V) and state ``x`` (clamped to [0, 1])."""
+def log_rate(v, x, p):
+    """ln |dx/dt| of the fitted law *without* the physical ceiling (-inf where it is 0).
+
+    Compared with p[P_LOG_RATE_MAX] to tell whether a run has left the range in which the
+    fitted kinetics are used (see :func:`beyond_ceiling`).
+    """
     if v == 0.0:
-        return 0.0
+        return -np.inf
     if x < 0.0:
         x = 0.0
     elif x > 1.0:
         x = 1.0
     pw = v * current(v, x, p)  # >= 0: i has the sign of v
     if v > 0.0:
-        lg = (np.log(p[P_RATE_ON]) + _log_sinh(v / p[P_SIG_ON]) - (x / p[P_X_ON]) ** 2
-              + pw / p[P_SIG_P])
-        return np.exp(min(lg, LOG_RATE_CAP))
+        return (np.log(p[P_RATE_ON]) + _log_sinh(v / p[P_SIG_ON]) - (x / p[P_X_ON]) ** 2
+                + pw / p[P_SIG_P])
     if x <= 0.0:
-        return 0.0  # the OFF window exp(-(x_off/x)^2) vanishes at x = 0
-    lg = (np.log(p[P_RATE_OFF]) + _log_sinh(-v / p[P_SIG_OFF]) - (p[P_X_OFF] / x) ** 2
-          + 1.0 / (1.0 + p[P_BETA] * pw))
-    return -np.exp(min(lg, LOG_RATE_CAP))
+        return -np.inf  # the OFF window exp(-(x_off/x)^2) vanishes at x = 0
+    return (np.log(p[P_RATE_OFF]) + _log_sinh(-v / p[P_SIG_OFF]) - (p[P_X_OFF] / x) ** 2
+            + 1.0 / (1.0 + p[P_BETA] * pw))
+
+
+@jit
+def rate(v, x, p):
+    """dx/dt in 1/s at device voltage ``v`` (V) and state ``x`` (clamped to [0, 1]).
+
+    |dx/dt| never exceeds the physical ceiling rate_max = exp(p[P_LOG_RATE_MAX]): the
+    fitted law grows super-exponentially beyond the voltages it was measured at (SET from
+    x = 0 at 1.5 V would take 1e-56 s), while no measured TaOx switching is faster than
+    ~100 ps (docs/drift_model.md, "Validity range").
+    """
+    lg = log_rate(v, x, p)
+    if lg == -np.inf:
+        return 0.0
+    lg = min(min(lg, p[P_LOG_RATE_MAX]), LOG_RATE_CAP)
+    if v > 0.0:
+        return np.exp(lg)
+    return -np.exp(lg)
+
+
+@jit
+def beyond_ceiling(va, vb, xa, xb, p):
+    """True if the fitted rate exceeds the ceiling at either end of an interval.
+
+    Checked at the four corners (start/end voltage x start/end state): the log-rate grows
+    monotonically with |v| at fixed x, and the voltage is linear inside the interval, so
+    a crossing of the ceiling at constant sign of v is seen at an end point unless the
+    state moved through a maximum of the rate inside the interval (then the next
+    interval sees it).
+    """
+    cap = p[P_LOG_RATE_MAX]
+    return (log_rate(va, xa, p) > cap or log_rate(vb, xb, p) > cap
+            or log_rate(va, xb, p) > cap or log_rate(vb, xa, p) > cap)
 
 
 @jit
@@ -232,9 +268,11 @@ def _stage(c, gh, vs, p, xtol):
     ga = _residual(a, c, gh, vs, p)
     if ga >= 0.0:
         return a
-    # First probe: the explicit-Euler increment from a, but at least the solve tolerance,
-    # so every probe moves (an increment below one ulp of a would stall the march).
-    d = max(-ga, xtol)
+    # First probe: the explicit-Euler increment from a, but at least the solve tolerance
+    # and a few ulps of a, so every probe moves (an increment below one ulp of a would
+    # stall the march: b = a, d = 0, and after 2100 probes the state jumped to 1 -- seen
+    # with atol = 1e-20, where xtol = 1e-23 is below the ulp of x ~ 0.4).
+    d = max(-ga, max(xtol, 4.0e-16 * cc))
     for _ in range(2100):  # 2^2100 * xtol > 1 for any xtol > 1e-600: reaches x = 1
         b = min(a + 2.0 * d, 1.0)
         gb = _residual(b, c, gh, vs, p)
@@ -407,3 +445,16 @@ def run_waveform(x, tg, vg, p, h, x_out, vd_out, i_out):
         x[d] = xd
         h[d] = hd
     return failed
+
+
+@jit
+def ceiling_flags(x_out, vd_out, p, flags):
+    """flags[d] = 1 where device d's fitted rate exceeded the ceiling between any two
+    recorded points (states ``x_out`` and device voltages ``vd_out``, both (D, K))."""
+    n_dev, k_pts = x_out.shape
+    for d in range(n_dev):
+        flags[d] = 0
+        for k in range(1, k_pts):
+            if beyond_ceiling(vd_out[d, k - 1], vd_out[d, k], x_out[d, k - 1], x_out[d, k], p):
+                flags[d] = 1
+                break
