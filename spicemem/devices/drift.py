@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import SimulationError
 from . import params as _v
 from . import presets as _presets
+from .waveforms import integration_grid
 
 _PRESET_FILE = "drift_presets.toml"
 
@@ -283,28 +284,8 @@ def simulate_drift(params: DriftParams, t, v, *, x0, series_resistance: float = 
     x0 = _check_state("x0", x0)
     rs = _v.check_nonnegative("series_resistance", series_resistance)
     n_out = _v.check_int_at_least("n_out", n_out, 2)
-    t = np.asarray(t, dtype=float)
-    v = np.asarray(v, dtype=float)
-    if t.ndim != 1 or t.shape != v.shape or t.size < 2:
-        raise ValueError(f"waveform: t and v must be 1-D of equal length >= 2, got {t.shape} and {v.shape}")
-    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(v))):
-        raise ValueError("waveform: t and v must be finite")
-    if np.any(np.diff(t) < 0) or t[-1] <= t[0]:
-        raise ValueError("waveform: t must be non-decreasing and span a positive time")
-    if t_out is None:
-        t_out = np.linspace(t[0], t[-1], n_out)
-    t_out = np.atleast_1d(np.asarray(t_out, dtype=float))
-    if t_out.ndim != 1 or np.any(np.diff(t_out) < 0) or t_out[0] < t[0] or t_out[-1] > t[-1]:
-        raise ValueError(f"t_out must be non-decreasing inside [{t[0]}, {t[-1]}] s")
-
-    # Integration grid: the breakpoints (kept in order, so vertical jumps survive) merged
-    # with the output times; the source is linear between neighbours of this grid.
-    tg = np.concatenate([t, t_out])
-    vg = np.concatenate([v, np.interp(t_out, t, v)])
-    is_out = np.concatenate([np.zeros(t.size, bool), np.ones(t_out.size, bool)])
-    order = np.argsort(tg, kind="stable")
-    tg, vg, is_out = tg[order], vg[order], is_out[order]
-    cols = np.flatnonzero(is_out)
+    # the breakpoints merged with the output times; the source is linear between them
+    tg, vg, cols = integration_grid(t, v, t_out, n_out)
 
     n_dev = x0.size
     k_pts = tg.size

@@ -367,31 +367,28 @@ def run_stdp(*, seed: int, realizations: int | None = None, quick: bool = False,
 # -- plots -------------------------------------------------------------------------------------
 def _figure(x, result):
     """A figure with the per-synapse weight changes at positions ``x`` drawn in grey."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    fig = Figure(figsize=(6.0, 4.2))
+    ax = fig.subplots()
     for k, ws in enumerate(result.get("weight_change_realizations", [])):
         ax.plot(np.full(len(ws), x[k]), np.asarray(ws) * 100, ".", color="0.7", ms=4,
                 label="realizations" if k == 0 else None)
-    return plt, fig, ax
+    return fig, ax
 
 
-def _save(plt, fig, path) -> None:
+def _save(fig, path) -> None:
     from ..io import atomic_savefig
 
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
-    plt.close(fig)
 
 
 def plot_srdp(result: dict, path) -> None:
     tz = np.asarray(result["t_zero"]) * 1e3
     w = np.asarray(result["weight_change"]) * 100
     e = np.asarray(result["weight_change_stderr"]) * 100
-    plt, fig, ax = _figure(tz, result)
+    fig, ax = _figure(tz, result)
     ax.errorbar(tz, w, yerr=e, fmt="o-", color="C0", capsize=3,
                 label=f"mean +- s.e. ({len(result.get('seeds', [0]))} seeds x {result['realizations']} synapses)")
     ax.set_xscale("log")
@@ -401,14 +398,14 @@ def plot_srdp(result: dict, path) -> None:
     ax.set_title("SRDP: 15 x 2.5 V / 40 us (cf. Wang et al. 2017, Fig. 6b)")
     ax.axhline(0.0, color="k", lw=0.5)
     ax.legend(loc="upper right", fontsize=8)
-    _save(plt, fig, path)
+    _save(fig, path)
 
 
 def plot_stdp(result: dict, path) -> None:
     dt = np.asarray(result["delta_t"]) * 1e3
     w = np.asarray(result["weight_change"]) * 100
     e = np.asarray(result["weight_change_stderr"]) * 100
-    plt, fig, ax = _figure(dt, result)
+    fig, ax = _figure(dt, result)
     for side, colour, label in ((dt < 0, "C3", "post before pre"), (dt > 0, "C0", "pre before post")):
         ax.errorbar(dt[side], w[side], yerr=e[side], fmt="o-", color=colour, capsize=3,
                     label=f"{label}: mean +- s.e.")
@@ -420,7 +417,7 @@ def plot_stdp(result: dict, path) -> None:
     ax.set_title(f"STDP (cf. Wang et al. 2017, Fig. 6d): {len(result.get('seeds', [0]))} x "
                  f"{result['realizations']} synapses", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
-    _save(plt, fig, path)
+    _save(fig, path)
 
 
 # -- the committed netlists ---------------------------------------------------------------------
