@@ -73,7 +73,7 @@ A_NV = 3  # hop-table dimensions: voltages, temperatures, basins, quadrature poi
 A_NT = 4
 A_KMAX = 5
 A_NG = 6
-A_TABLES = 8  # 14 addresses: the hop-table tuple in the order of spicemem.kernels.hopping.T_*
+A_TABLES = 8  # 16 addresses: the hop-table tuple in the order of spicemem.kernels.hopping.T_*
 AUX_SLOTS = 24
 
 

@@ -298,13 +298,14 @@ class CoreModel:
 #: Hopping tables: device voltages |v| <= HOP_V_MAX V_th every HOP_DV (the residual tilt
 #: is corrected to first order; the second-order error, (a dv)^2/(8 U'' theta), is < 1e-4);
 #: temperatures k_B T/w_p from HOP_THETA_MIN to HOP_THETA_MAX, HOP_N_THETA points uniform in
-#: 1/theta; wells shallower than HOP_MERGE w_p merged; HOP_GRID quadrature points on [-L, L].
+#: 1/theta; HOP_GRID quadrature points on [-L, L].  Every well is its own basin (no
+#: merging: issue 14); where hopping holds is decided per run by the margins of
+#: spicemem.kernels.hopping.basin_rates, not by the table's extent.
 HOP_V_MAX = 2.5
 HOP_DV = 0.02
 HOP_THETA_MIN = 0.03
 HOP_THETA_MAX = 0.5
 HOP_N_THETA = 32
-HOP_MERGE = 0.15
 HOP_GRID = 2001
 HOP_KMAX = 40
 #: A particle counts as sitting in its well within HOP_LOCAL k_B T of the well's minimum
@@ -334,14 +335,16 @@ def _hop_tables_for(w_i, r_1, x_c, r_p, a, eta) -> tuple:
     arrays2 = [np.zeros((nv, km)) for _ in range(7)]  # min_x curv slope bar_r bar_l sad_r sad_l
     log_t_r = np.zeros((nv, nt, km))
     log_t_l = np.zeros((nv, nt, km))
+    log_x_r = np.zeros((nv, nt, km))
+    log_x_l = np.zeros((nv, nt, km))
     hk.build_tables(w_i, r_1, x_c, r_p, a, eta, v_grid, inv_theta,
-                    HOP_GRID, HOP_MERGE, km, n_basins, edge_x, *arrays2, log_t_r, log_t_l)
+                    HOP_GRID, km, n_basins, edge_x, *arrays2, log_t_r, log_t_l, log_x_r, log_x_l)
     if np.any(n_basins < 0):
         raise ValueError(f"the landscape has more than {km} wells (pin_period_ratio "
                          f"{r_p!r} too small for the hopping tables)")
     xg = np.linspace(-1.0, 1.0, HOP_GRID)
     u_base = hk.potential(xg, w_i, r_1, x_c, r_p)
-    out = (v_grid, inv_theta, n_basins, edge_x, *arrays2, log_t_r, log_t_l, u_base)
+    out = (v_grid, inv_theta, n_basins, edge_x, *arrays2, log_t_r, log_t_l, u_base, log_x_r, log_x_l)
     for arr in out:
         arr.flags.writeable = False  # shared between parameter sets
     return out
