@@ -24,6 +24,7 @@ from ..io import atomic_write_json, ensure_dir
 EXPERIMENTS: dict[str, str] = {
     "single-pulse": ".single_pulse",
     "hybrid-validation": ".hybrid_validation",
+    "hybrid-map": ".hybrid_map",
     "crossbar-sneak": ".crossbar_sneak",
     "fig4a": ".fig4a",
     "fig4a-tau": ".fig4a_tau",
