@@ -37,6 +37,7 @@ def summary(result, netlist_path: str) -> dict:
         "step_control": result.step_control,
         "wall_time_s": result.wall_time,
         "ngspice_version": result.ngspice_version,
+        "validity": result.extra.get("validity", []),
         "columns": {"time": "s", "v(...)": "V", "i(...)": "A", "g(...)": "S (as used by ngspice)",
                     "temp(...)": "K"},
     }
