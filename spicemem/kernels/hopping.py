@@ -34,15 +34,18 @@ corrected to first order in the residual tilt dv: a tilt lowers the right barrie
 a dv (s_R - m) (Bell's correction), which is exact to first order and leaves an error of
 O((a dv r_p)^2 / theta^2) ~ 1e-4 for dv <= 0.005.
 
-Wells separated by less than ``merge_barrier`` (in w_p) are merged into one basin: inside a
-basin the particle equilibrates much faster than it leaves it, and the MFPT integral over
-the whole basin is still exact.
+Every local minimum is its own basin (no merging: issue 14).  Beside each hop the tables
+hold its transit time, the mean time from the saddle down to the next minimum with the
+saddle reflecting: the part of the hop during which a Langevin particle is between wells.
 
 Hybrid
 ------
 A device runs Langevin dynamics (:func:`spicemem.kernels.diffusive.advance`) while hot or
-strongly biased, and hops when the lowest barrier out of any occupied basin is at least
-``enter`` k_B T (leaving again below ``exit`` k_B T: hysteresis, so it does not chatter).
+strongly biased, and hops while every occupied basin's margin (:func:`basin_rates`: the
+lowest barrier over k_B T, and -log of the fraction of time in transit) is at least
+``enter`` (leaving again below ``exit``: hysteresis, so it does not chatter).  A hop that
+lands in a basin whose margin is below ``exit`` stops the chain: that particle continues by
+Langevin dynamics from the minimum it reached.
 Positions map to basins by the saddle positions; back, they are drawn from the harmonic
 (Boltzmann) distribution of each basin around its minimum.  The temperature (eq. 5) runs
 in both regimes; in the hopping regime rates use the temperature at the middle of each
