@@ -75,8 +75,11 @@ class DiffusiveParams:
         device is cold (see :mod:`spicemem.kernels.hopping`) and runs Langevin dynamics
         otherwise; "langevin" forces pure Langevin dynamics (for validation).
     hop_enter, hop_exit : float
-        The hybrid hops while the lowest barrier out of any occupied well is at least
-        ``hop_enter`` k_B T, and returns to Langevin below ``hop_exit`` k_B T.
+        The hybrid hops while every occupied well's margin is at least ``hop_enter`` and
+        returns to Langevin below ``hop_exit``; the margin is the smaller of the lowest
+        barrier out of the well over k_B T and -log of the fraction of time a particle of
+        that well spends in transit between wells (:func:`spicemem.kernels.hopping.basin_rates`).
+        A hop into a well whose margin is below ``hop_exit`` hands the device to Langevin.
     feedback_time : float, optional
         The fastest time, in s, over which the device and the circuit feed back on each
         other under bias (a Joule-heated switching burst behind a compliance).  The ngspice
