@@ -18,7 +18,8 @@ from spicemem.cli import main
 KEYS = {
     "fig4a": ["t", "g_mean", "temperature_mean", "delay", "relaxation_time", "g_peak",
               "relaxation_time_median"],
-    "fig4a-tau": ["temperatures", "tau", "tau_stderr", "A", "B", "tau_mean_curve"],
+    "fig4a-tau": ["temperatures", "tau", "tau_stderr", "A", "B", "tau_mean_curve", "A_bootstrap_se",
+                  "B_bootstrap_se"],
     "fig4b": ["g_after_pulse", "peak_pulse", "g_peak", "g_final", "left_cluster_fraction_after_pulse"],
     "ppd-low-frequency": ["g_after_pulse"],
 }
@@ -83,6 +84,20 @@ def test_fig4a_tau_arrhenius(quick):
     # error is 0.25-0.4 (quick seeds 1-4: B = 0.61-1.22).  "Positive and of order 1":
     # 0.2 < B < 3 is more than 2 standard errors either side.
     assert 0.2 < d["B"] < 3.0, (d["A"], d["B"], d["B_stderr"])
+
+
+def test_fig4a_tau_keeps_every_realization_on_independent_streams(quick):
+    d, _ = quick("fig4a-tau")
+    rows = d["per_temperature"]
+    # Per-realization relaxation times are stored (issue 14), one per realization.
+    assert all(len(r["tau_per_realization"]) == d["realizations"] for r in rows)
+    # Each temperature has its own stream block: no two temperatures give the same times
+    # (with one shared stream, neighbouring temperatures had near-identical realizations).
+    taus = [tuple(r["tau_per_realization"]) for r in rows]
+    assert len(set(taus)) == len(taus)
+    # The bootstrap error of B exists and is of the size the quick run allows (0.25-0.4
+    # from the weights; a bootstrap over 10 realizations gives the same order).
+    assert 0.05 < d["B_bootstrap_se"] < 1.5, d["B_bootstrap_se"]
 
 
 def test_fig4b_rise_peak_decline(quick):

@@ -46,6 +46,13 @@ def test_netlist_pieces():
     assert fit["activation_energy_ev"] == pytest.approx(0.27, rel=1e-9)
 
 
+#: The measured-device protocols drive SiOxNy_Ag bursts past k_B T = w_i (3760 K): measured
+#: peaks 4.7e3-5.7e3 K in one of 1-3 devices (issue 14).  The run records it in its JSON;
+#: the warning is expected here, not an error of the code.
+HOT_OK = pytest.mark.filterwarnings("ignore::spicemem.devices.validity.ValidityWarning")
+
+
+@HOT_OK
 def test_delay_and_relaxation():
     """Fig. 3a: the 0.75 V, 5 ms pulse switches each device after a delay, and the read
     pulses see it relax within tens of ms."""
@@ -59,6 +66,7 @@ def test_delay_and_relaxation():
     assert 1e-3 < r["relaxation_s"] < 0.08, r["relaxation_s"]  # the median of 3: two relaxed
 
 
+@HOT_OK
 def test_arrhenius_reduced():
     """Fig. 3b at 3 events x 2 temperatures: the relaxation speeds up with temperature and
     the activation energy is positive and within a loose band around 0.27 eV (with 3 events
@@ -96,6 +104,7 @@ def test_paired_pulse_facilitation_reduced():
     assert diff.mean() > 2 * se_diff, f"no less facilitation at 160 ms: {diff.mean():.2f} +- {se_diff:.2f}"
 
 
+@HOT_OK
 def test_iv_loop_threshold_switching():
     """Fig. 1b, one positive loop of SiOxNy:Ag: an OFF branch, a threshold below the top of
     the sweep, compliance in the ON state, and a resistance ratio of several decades."""

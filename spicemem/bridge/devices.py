@@ -75,7 +75,7 @@ A_NV = 3  # hop-table dimensions: voltages, temperatures, basins, quadrature poi
 A_NT = 4
 A_KMAX = 5
 A_NG = 6
-A_TABLES = 8  # 14 addresses: the hop-table tuple in the order of spicemem.kernels.hopping.T_*
+A_TABLES = 8  # 16 addresses: the hop-table tuple in the order of spicemem.kernels.hopping.T_*
 AUX_SLOTS = 24
 
 
@@ -125,6 +125,9 @@ class DeviceType:
     available: bool = True
     expression: Callable[..., str] | None = None
     current: Callable[..., Any] | None = None
+    # (params, temperature (D, K) in K, names) -> records of devices that left the model's
+    # stated validity range (and one ValidityWarning if any)
+    validity: Callable[..., list] | None = None
 
 
 # -- diffusive ----------------------------------------------------------------------------------
@@ -286,6 +289,12 @@ def _hybrid_aux(core, n: int, fstate: np.ndarray, block: np.ndarray) -> dict:
     return {"fstate": fs, "counts": counts, "modes": modes, "hc": hc, "aux": aux, "tables": tables}
 
 
+def _diffusive_validity(params, temperature_k, names) -> list:
+    from ..devices.validity import check_diffusive
+
+    return check_diffusive(params, temperature_k, names, what="device")
+
+
 def _diffusive_hybrid_kernel() -> int:
     from .kernels import diffusive_hybrid_group
 
@@ -335,6 +344,7 @@ def _registry() -> dict:
             v_scale=lambda p: p.v_threshold,
             allocate=_diffusive_allocate,
             kernel=_diffusive_kernel,
+            validity=_diffusive_validity,
         ),
         "drift": _drift_type(),
         "rram": _rram_type(),

@@ -110,7 +110,8 @@ def diffusive_hybrid_group(block, t0, t1):
            carray(f64_ptr(aux[q + 6]), (nv, km)), carray(f64_ptr(aux[q + 7]), (nv, km)),
            carray(f64_ptr(aux[q + 8]), (nv, km)), carray(f64_ptr(aux[q + 9]), (nv, km)),
            carray(f64_ptr(aux[q + 10]), (nv, km)), carray(f64_ptr(aux[q + 11]), (nv, nt, km)),
-           carray(f64_ptr(aux[q + 12]), (nv, nt, km)), carray(f64_ptr(aux[q + 13]), (ng,)))
+           carray(f64_ptr(aux[q + 12]), (nv, nt, km)), carray(f64_ptr(aux[q + 13]), (ng,)),
+           carray(f64_ptr(aux[q + 14]), (nv, nt, km)), carray(f64_ptr(aux[q + 15]), (nv, nt, km)))
     u1 = t1 / ts
     tw = scr[0:2]
     vw = scr[2:4]

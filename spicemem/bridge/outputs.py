@@ -72,6 +72,7 @@ def summary(result, netlist_path: str) -> dict:
         "diagnostics": {k: v for k, v in result.extra.items() if k != "run_time_s"},
         "wall_time_s": result.wall_time,
         "ngspice_version": result.ngspice_version,
+        "validity": result.extra.get("validity", []),
         "columns": {"time": "s", "v(...)": "V", "i(...)": "A", "g(...)": "S (as used by ngspice)",
                     "temp(...)": "K"},
     }

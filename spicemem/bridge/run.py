@@ -204,6 +204,7 @@ class _Session:
         self.engine = engine
         self.net = net
         self.info = device_info
+        self.specs_by_type = specs_by_type
         self.step = step
         self.frozen = frozen
         reg = _devices.registry()
@@ -390,6 +391,9 @@ class _Session:
                         f"before TSTOP = {tran['tstop']:.6g} s")
         return None
 
+    def _validity(self, temp) -> list:
+        return _validity_of(_devices.registry(), self.specs_by_type, self.info, temp)
+
     def _collect(self, seed, cap, tol, floor, wall, c, cf) -> BridgeResult:
         eng = self.engine
         cb = eng._cb
@@ -444,7 +448,7 @@ class _Session:
             vectors = {k: v[keep] for k, v in vectors.items()}
             g_used, g_dev, temp, volt = (a[:, keep] for a in (g_used, g_dev, temp, volt))
         nonlinear = {k: law(params, volt[k], g_used[k]) for k, (law, params) in self.current_laws.items()}
-        extra = {"run_time_s": self.run_time}
+        extra = {"run_time_s": self.run_time, "validity": self._validity(temp)}
         for grp in self.groups:  # per-type diagnostics (e.g. the drift kernel's dropped time)
             if "report" in grp.arrays:
                 extra.update(grp.arrays["report"]())
@@ -470,3 +474,18 @@ class _Session:
             extra=extra,
             nonlinear_current=nonlinear,
         )
+
+
+def _validity_of(reg, specs_by_type, info, temp) -> list:
+    """Devices that left their model's stated validity range (one warning per model)."""
+    out = []
+    for tname, specs in specs_by_type.items():
+        check = reg[tname].validity
+        if check is None or temp.shape[1] == 0:
+            continue
+        by_params: dict = {}
+        for s in specs:
+            by_params.setdefault(s.params, []).append(s.index)
+        for params, idx in by_params.items():
+            out += check(params, temp[idx], [info[i]["name"] for i in idx])
+    return out

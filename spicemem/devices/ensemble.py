@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .diffusive import DiffusiveParams
 from .params import check_int_at_least, check_nonnegative
+from .validity import check_diffusive
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class DiffusiveResult:
     seed : int
     dt : float                         Langevin step, s
     params : DiffusiveParams
+    validity : list[dict]              realizations that left the stated validity range
+                                       (:mod:`spicemem.devices.validity`; also warned)
     """
 
     t: np.ndarray
@@ -42,6 +45,7 @@ class DiffusiveResult:
     seed: int
     dt: float
     params: DiffusiveParams
+    validity: list = field(default_factory=list)
 
     @property
     def g_norm(self) -> np.ndarray:
@@ -158,6 +162,7 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
         if not np.all(np.isfinite(t0k)) or np.any(t0k <= 0):
             raise ValueError(f"temperature0 must be finite and > 0 K, got {temperature0!r}")
         theta[:] = sc.theta(t0k)
+    theta_start = sc.kelvin(theta.copy())
     k_out = out_steps.size
     g = np.zeros((realizations, k_out))
     th = np.zeros((realizations, k_out))
@@ -180,17 +185,21 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
     t_rec = t[0] + out_steps * dt * sc.time
     conductance = g * sc.conductance
     voltage = vd * sc.voltage
+    temperature = sc.kelvin(th)
+    validity = check_diffusive(params, np.concatenate([theta_start[:, None], temperature], axis=1),
+                               what="realization")
     return DiffusiveResult(
         t=t_rec,
         source_voltage=np.interp(t_rec, t, v),
         conductance=conductance,
         voltage=voltage,
         current=conductance * voltage,
-        temperature=sc.kelvin(th),
+        temperature=temperature,
         g_max=params.g_max,
         snapshot_times=t[0] + snap_steps * dt * sc.time,
         snapshots=snaps * sc.length,
         seed=seed,
         dt=dt * sc.time,
         params=params,
+        validity=validity,
     )

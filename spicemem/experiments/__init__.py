@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import importlib
 import time
+import warnings
 from pathlib import Path
 
+from ..devices.validity import ValidityWarning
 from ..errors import SpicememError
 from ..io import atomic_write_json, ensure_dir
 
@@ -24,6 +26,7 @@ from ..io import atomic_write_json, ensure_dir
 EXPERIMENTS: dict[str, str] = {
     "single-pulse": ".single_pulse",
     "hybrid-validation": ".hybrid_validation",
+    "hybrid-map": ".hybrid_map",
     "crossbar-sneak": ".crossbar_sneak",
     "fig4a": ".fig4a",
     "fig4a-tau": ".fig4a_tau",
@@ -61,8 +64,17 @@ def run_experiment(name: str, out, *, seed: int, realizations: int | None = None
     module = load(name)
     out = ensure_dir(out)
     t0 = time.perf_counter()
-    result = module.run(seed=seed, realizations=realizations, quick=quick, progress=progress)
+    # Runs that leave a model's validity range warn; collect them into the JSON and say so
+    # once on stderr for the whole experiment (not once per ensemble run).
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ValidityWarning)
+        result = module.run(seed=seed, realizations=realizations, quick=quick, progress=progress)
     result = dict(result)
+    left = [str(w.message) for w in caught if issubclass(w.category, ValidityWarning)]
+    for w in caught:
+        if not issubclass(w.category, ValidityWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    result["validity_warnings"] = left
     result.setdefault("experiment", name)
     result["seed"] = seed
     result["quick"] = quick
@@ -70,4 +82,7 @@ def run_experiment(name: str, out, *, seed: int, realizations: int | None = None
     png = out / f"{name}.png"
     module.plot(result, png)
     js = atomic_write_json(out / f"{name}.json", result)
+    if left:
+        warnings.warn(f"{name}: {len(left)} of its runs left a model's validity range (listed in "
+                      f"{name}.json, 'validity_warnings'; first: {left[0]})", ValidityWarning, stacklevel=2)
     return js, png

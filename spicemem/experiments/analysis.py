@@ -21,7 +21,8 @@ SWITCH_LEVEL = 0.1
 CLUSTER_EDGE = 0.6
 
 
-def two_cluster_start(params, realizations: int, seed: int, *, theta: float | None = None):
+def two_cluster_start(params, realizations: int, seed: int, *, theta: float | None = None,
+                      first_stream: int = 0):
     """Initial positions (R, N) in m: N/2 particles in each terminal cluster.
 
     Each half is drawn from the Boltzmann law exp(-U/k_B T0) restricted to that half of
@@ -36,7 +37,7 @@ def two_cluster_start(params, realizations: int, seed: int, *, theta: float | No
     left cluster at k_B T0/w_p = 0.30.  The barrier between the clusters is 4.7 w_p
     (16 k_B T0), so the two-cluster state is metastable for the whole of every run.
 
-    Realization r depends only on (seed, r), like the Langevin streams.
+    Realization r depends only on (seed, first_stream + r), like the Langevin streams.
     """
     core = params.core
     theta = params.theta_ambient if theta is None else float(theta)
@@ -46,7 +47,7 @@ def two_cluster_start(params, realizations: int, seed: int, *, theta: float | No
     n_left = n // 2
     x = np.empty((realizations, n))
     for r in range(realizations):
-        rng = np.random.default_rng([int(seed), r, 0x4C52])  # 'LR': a stream of its own
+        rng = np.random.default_rng([int(seed), int(first_stream) + r, 0x4C52])  # 'LR': a stream of its own
         u = np.concatenate([rng.uniform(0.0, c_mid, n_left), rng.uniform(c_mid, 1.0, n - n_left)])
         x[r] = np.interp(u, cdf, grid)
     return x * params.half_length

@@ -79,7 +79,7 @@ def drive(p, t, v, *, realizations: int, seed: int, t_out, snapshot_times=(), x0
     """Run the ensemble; everything in and out in the paper's units.
 
     ``t``, ``v``: waveform (1/kappa, V_th); ``t_out``, ``snapshot_times`` in 1/kappa;
-    ``x0`` (R, N) in L (default: :func:`two_cluster_start`); ``theta0``: initial k_B T/w_p;
+    ``x0`` (R, N) in L (default: :func:`two_cluster_start` on the same streams); ``theta0``: initial k_B T/w_p;
     ``load``: series resistance in units of R_min (0: the bare device).
 
     Returns a dict with ``t`` (K,), ``g`` (R, K) in G_max, ``theta`` (R, K), ``v_source``
@@ -89,7 +89,7 @@ def drive(p, t, v, *, realizations: int, seed: int, t_out, snapshot_times=(), x0
 
     sc = p.scales
     if x0 is None:
-        x0_l = two_cluster_start_l(p, realizations, seed)
+        x0_l = two_cluster_start_l(p, realizations, seed, first_stream)
     else:  # positions carried over from a previous run; clip the last-bit rounding at the walls
         x0_l = np.clip(np.asarray(x0, dtype=float), -1.0, 1.0)
     temperature0 = None if theta0 is None else sc.kelvin(theta0)
@@ -110,9 +110,9 @@ def drive(p, t, v, *, realizations: int, seed: int, t_out, snapshot_times=(), x0
     }
 
 
-def two_cluster_start_l(p, realizations: int, seed: int) -> np.ndarray:
+def two_cluster_start_l(p, realizations: int, seed: int, first_stream: int = 0) -> np.ndarray:
     """:func:`.analysis.two_cluster_start` in units of L (what :func:`drive` starts from)."""
-    return two_cluster_start(p, realizations, seed) / p.half_length
+    return two_cluster_start(p, realizations, seed, first_stream=first_stream) / p.half_length
 
 
 def time_grid(t_end: float, step: float, extra=()) -> np.ndarray:

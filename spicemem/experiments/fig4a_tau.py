@@ -15,8 +15,12 @@ Two estimates of tau per temperature:
   time; at k_B T0/w_p = 0.45 thermal excursions out of the clusters lift the equilibrium
   mean itself to ~0.02 G_max.  It is reported, and fitted, for comparison only.
 
-All temperatures share the seed (common random numbers), so the differences between them,
-which set B, are less noisy than the values.
+Each temperature draws its realizations from its own block of random streams (start and
+Langevin), so the temperatures are independent samples and the fit's error is honest
+(issue 14: with one shared stream the seed-to-seed spread of B, 0.12, exceeded the quoted
+error).  The error of A and B is a bootstrap over realizations: each temperature's
+realizations are resampled, the medians recomputed and the fit redone (B_BOOT times).
+Per-realization relaxation times are stored in each temperature's row.
 
 The run also measures V_th the way the paper defines it: the voltage at which the
 ensemble-mean conductance reaches 0.1 G_max on a ramp at the highest temperature, 0.45.
@@ -34,6 +38,7 @@ DESCRIPTION = "Fig. 4a inset: relaxation time vs temperature, Arrhenius fit ln(k
 
 TEMPERATURES = tuple(np.round(np.linspace(0.30, 0.45, 16), 4))
 TEMPERATURES_QUICK = (0.30, 0.35, 0.40, 0.45)
+B_BOOT = 400
 TAIL = 100.0
 TAIL_QUICK = 50.0
 STEP = 0.05
@@ -55,12 +60,13 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
     t_on, t_off = float(t_on[0]), float(t_off[0])
     t_out = fig4.time_grid(float(t[-1]), STEP, [t_on, t_off])
     rows = []
+    taus = []
     loads = (("load", fig4.COMPLIANCE_LOAD),) if quick else (("load", fig4.COMPLIANCE_LOAD), ("bare", 0.0))
     with Progress(len(temps) + len(loads), "fig4a-tau", enabled=progress) as bar:
-        for theta in temps:
+        for i, theta in enumerate(temps):
             p = fig4.params(theta_ambient=float(theta))
             d = fig4.drive(p, t, v, realizations=n_real, seed=seed, t_out=t_out,
-                           load=fig4.COMPLIANCE_LOAD)
+                           load=fig4.COMPLIANCE_LOAD, first_stream=i * n_real)
             tt, g = d["t"], d["g"]
             g_mean = g.mean(axis=0)
             tau = an.relaxation_times(tt, g, t_off)
@@ -76,11 +82,13 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
                 "g_at_pulse_end": float(g_mean[min(int(np.searchsorted(tt, t_off)), tt.size - 1)]),
                 "theta_max": float(d["theta"].mean(axis=0).max()),
                 "g_mean_tail": float(g_mean[tt > tt[-1] - 10.0].mean()),
+                "tau_per_realization": [None if np.isnan(x) else x for x in tau],
             })
+            taus.append(tau)
             bar.update()
         vth = {}
-        for name, load in loads:
-            vth[name] = _threshold_ramp(n_real, seed, load)
+        for q, (name, load) in enumerate(loads):
+            vth[name] = _threshold_ramp(n_real, seed, load, first_stream=(len(temps) + q) * n_real)
             bar.update()
 
     theta = np.array([r["theta"] for r in rows])
@@ -89,6 +97,7 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
     tau_mc = np.array([r["tau_mean_curve"] for r in rows])
     a, b, sa, sb = an.fit_arrhenius(theta, tau, se)
     a2, b2, sa2, sb2 = an.fit_arrhenius(theta, tau_mc)
+    boot = _bootstrap_fit(theta, taus, se, seed)
     p0 = fig4.params()
     return {
         "params": fig4.params_record(p0, load=fig4.COMPLIANCE_LOAD, **PULSE, tail=tail,
@@ -105,20 +114,42 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
         "B_stderr": fig4.none_if_nan(sb),
         "A_mean_curve": fig4.none_if_nan(a2),
         "B_mean_curve": fig4.none_if_nan(b2),
-        "fit_uses": "tau = per-realization median (switched realizations), weighted by 1/stderr^2",
+        "A_bootstrap_se": fig4.none_if_nan(boot[0]),
+        "B_bootstrap_se": fig4.none_if_nan(boot[1]),
+        "fit_uses": "tau = per-realization median (switched realizations), weighted by 1/stderr^2; "
+                    f"errors: A_stderr/B_stderr from the weights, *_bootstrap_se from {B_BOOT} "
+                    "resamples of the realizations of every temperature (independent streams)",
         "per_temperature": [{k: (fig4.none_if_nan(x) if isinstance(x, float) else x) for k, x in r.items()}
                             for r in rows],
         "v_th_measured": vth,
     }
 
 
-def _threshold_ramp(n_real: int, seed: int, load: float) -> dict:
+def _bootstrap_fit(theta, taus, weights_se, seed: int):
+    """Standard errors of (A, B): resample each temperature's realizations, refit (with the
+    weights of the full sample)."""
+    rng = np.random.default_rng([int(seed), 0xB007])
+    kept = [tau[~np.isnan(tau)] for tau in taus]
+    fits = []
+    for _ in range(B_BOOT):
+        med = np.array([an.censored_median(rng.choice(tau, tau.size, replace=True)) if tau.size >= 3
+                        else np.nan for tau in kept])
+        a, b, _, _ = an.fit_arrhenius(theta, med, weights_se)
+        if np.isfinite(b):
+            fits.append((a, b))
+    if len(fits) < 3:
+        return float("nan"), float("nan")
+    sd = np.std(np.array(fits), axis=0, ddof=1)
+    return float(sd[0]), float(sd[1])
+
+
+def _threshold_ramp(n_real: int, seed: int, load: float, first_stream: int = 0) -> dict:
     """Ramp 0 -> RAMP_TOP V_th in RAMP_TIME/kappa at k_B T0/w_p = 0.45: the source and
     device voltages at which the ensemble-mean G first reaches 0.1 G_max."""
     p = fig4.params(theta_ambient=RAMP_THETA)
     t = np.array([0.0, RAMP_TIME])
     v = np.array([0.0, RAMP_TOP])
-    d = fig4.drive(p, t, v, realizations=n_real, seed=seed, load=load,
+    d = fig4.drive(p, t, v, realizations=n_real, seed=seed, load=load, first_stream=first_stream,
                    t_out=fig4.time_grid(RAMP_TIME, RAMP_TIME / 600, ()))
     g_mean = d["g"].mean(axis=0)
     tc = an.first_crossing(d["t"], g_mean, an.SWITCH_LEVEL, start=0.0, rising=True)

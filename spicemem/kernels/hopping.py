@@ -34,15 +34,18 @@ corrected to first order in the residual tilt dv: a tilt lowers the right barrie
 a dv (s_R - m) (Bell's correction), which is exact to first order and leaves an error of
 O((a dv r_p)^2 / theta^2) ~ 1e-4 for dv <= 0.005.
 
-Wells separated by less than ``merge_barrier`` (in w_p) are merged into one basin: inside a
-basin the particle equilibrates much faster than it leaves it, and the MFPT integral over
-the whole basin is still exact.
+Every local minimum is its own basin (no merging: issue 14).  Beside each hop the tables
+hold its transit time, the mean time from the saddle down to the next minimum with the
+saddle reflecting: the part of the hop during which a Langevin particle is between wells.
 
 Hybrid
 ------
 A device runs Langevin dynamics (:func:`spicemem.kernels.diffusive.advance`) while hot or
-strongly biased, and hops when the lowest barrier out of any occupied basin is at least
-``enter`` k_B T (leaving again below ``exit`` k_B T: hysteresis, so it does not chatter).
+strongly biased, and hops while every occupied basin's margin (:func:`basin_rates`: the
+lowest barrier over k_B T, and -log of the fraction of time in transit) is at least
+``enter`` (leaving again below ``exit``: hysteresis, so it does not chatter).  A hop that
+lands in a basin whose margin is below ``exit`` stops the chain: that particle continues by
+Langevin dynamics from the minimum it reached.
 Positions map to basins by the saddle positions; back, they are drawn from the harmonic
 (Boltzmann) distribution of each basin around its minimum.  The temperature (eq. 5) runs
 in both regimes; in the hopping regime rates use the temperature at the middle of each
@@ -87,6 +90,8 @@ T_SAD_L = 10  # left saddle position
 T_LT_R = 11  # log MFPT of a right hop (nv, nt, kmax), in log(1/kappa)
 T_LT_L = 12  # log MFPT of a left hop
 T_U = 13  # U(x) at zero bias on the quadrature grid
+T_LX_R = 14  # log mean transit time from the right saddle down to the next minimum (nv, nt, kmax)
+T_LX_L = 15  # the same to the left
 
 
 # --------------------------------------------------------------------------------------
@@ -153,11 +158,13 @@ def _logaddexp(p, q):
 
 
 @jit
-def _basins(u, merge_barrier, kmax):
+def _basins(u, kmax):
     """Basin edges (grid indices, walls included) and minima of the landscape ``u``.
 
-    Interior local maxima are the candidate saddles; the one whose lower side barrier is
-    the smallest is removed while that barrier is below ``merge_barrier``.
+    Every interior local maximum is a saddle: each basin holds exactly one well, however
+    shallow (issue 14: merging shallow wells made long sloped basins across which a hop
+    skipped the transit).  Whether a well is deep enough to hop from is decided at run
+    time, per temperature (:func:`basin_rates`).
     Returns (n_basins, edges[kmax+1], minima[kmax]).
     """
     m = u.shape[0]
@@ -167,24 +174,6 @@ def _basins(u, merge_barrier, kmax):
         if u[i] > u[i - 1] and u[i] >= u[i + 1]:
             sad[ns] = i
             ns += 1
-    while True:
-        # edges: 0, saddles..., m-1
-        worst = -1
-        worst_b = np.inf
-        for q in range(ns):
-            lo = 0 if q == 0 else sad[q - 1]
-            hi = m - 1 if q == ns - 1 else sad[q + 1]
-            umin_l = u[lo:sad[q] + 1].min()
-            umin_r = u[sad[q]:hi + 1].min()
-            b = u[sad[q]] - max(umin_l, umin_r)
-            if b < worst_b:
-                worst_b = b
-                worst = q
-        if worst < 0 or worst_b >= merge_barrier:
-            break
-        for q in range(worst, ns - 1):
-            sad[q] = sad[q + 1]
-        ns -= 1
     nb = ns + 1
     if nb > kmax:
         nb = -nb  # caller raises: table too small
@@ -206,15 +195,16 @@ def _basins(u, merge_barrier, kmax):
 
 
 @jit(parallel=True)
-def build_tables(w_i, r_1, x_c, r_p, a, eta, v_grid, inv_theta_grid, n_grid, merge_barrier, kmax,
-                 n_basins, edge_x, min_x, curv, slope, bar_r, bar_l, sad_r, sad_l, log_t_r, log_t_l):
+def build_tables(w_i, r_1, x_c, r_p, a, eta, v_grid, inv_theta_grid, n_grid, kmax,
+                 n_basins, edge_x, min_x, curv, slope, bar_r, bar_l, sad_r, sad_l, log_t_r, log_t_l,
+                 log_x_r, log_x_l):
     """Fill the hop tables for every voltage of ``v_grid`` (dimensionless; in parallel)."""
     xg = np.linspace(-1.0, 1.0, n_grid)
     h = xg[1] - xg[0]
     base = potential(xg, w_i, r_1, x_c, r_p)
     for j in prange(v_grid.shape[0]):
         u = base - a * v_grid[j] * xg
-        nb, edges, mins = _basins(u, merge_barrier, kmax)
+        nb, edges, mins = _basins(u, kmax)
         n_basins[j] = nb
         if nb < 0:
             continue
@@ -238,9 +228,11 @@ def build_tables(w_i, r_1, x_c, r_p, a, eta, v_grid, inv_theta_grid, n_grid, mer
                         best = q
                 bar_r[j, k] = u[best] - u[i]
                 sad_r[j, k] = xg[best]
+                i_sad_r = best
             else:
                 bar_r[j, k] = np.inf
                 sad_r[j, k] = 1.0
+                i_sad_r = n_grid - 1
             if k > 0:
                 lo, hi = mins[k - 1], i
                 best = hi
@@ -249,12 +241,23 @@ def build_tables(w_i, r_1, x_c, r_p, a, eta, v_grid, inv_theta_grid, n_grid, mer
                         best = q
                 bar_l[j, k] = u[best] - u[i]
                 sad_l[j, k] = xg[best]
+                i_sad_l = best
             else:
                 bar_l[j, k] = np.inf
                 sad_l[j, k] = -1.0
+                i_sad_l = 0
             for it in range(inv_theta_grid.shape[0]):
                 b = inv_theta_grid[it]
                 pref = np.log(eta * b)  # 1/D = eta / theta
+                # Transit: mean time from the saddle down to the next minimum, the saddle
+                # reflecting (the part of a hop the chain does not show: the particle is
+                # between the wells meanwhile).
+                log_x_r[j, it, k] = -np.inf
+                log_x_l[j, it, k] = -np.inf
+                if k < nb - 1:
+                    log_x_r[j, it, k] = pref + _log_mfpt(u, i_sad_r, i_sad_r, mins[k + 1], b, h)
+                if k > 0:
+                    log_x_l[j, it, k] = pref + _log_mfpt(u, i_sad_l, i_sad_l, mins[k - 1], b, h)
                 if nb == 1:
                     log_t_r[j, it, k] = np.inf
                     log_t_l[j, it, k] = np.inf
@@ -296,23 +299,35 @@ def landscape_index(v, v0, inv_dv, nv):
 
 
 @jit
-def hop_rates(tab, j, dv, theta, a, k):
-    """(right, left) hop rates out of basin k of landscape j at temperature theta."""
-    inv_theta_grid, min_x, sad_r, sad_l = tab[T_ITH], tab[T_MIN], tab[T_SAD_R], tab[T_SAD_L]
-    log_t_r, log_t_l = tab[T_LT_R], tab[T_LT_L]
+def _theta_weights(inv_theta_grid, theta):
+    """Index i and weight w of linear interpolation in 1/theta (extrapolates a little)."""
     nth = inv_theta_grid.shape[0]
-    b = 1.0 / theta
-    b0 = inv_theta_grid[0]
-    step = inv_theta_grid[1] - inv_theta_grid[0]
-    f = (b - b0) / step
+    f = (1.0 / theta - inv_theta_grid[0]) / (inv_theta_grid[1] - inv_theta_grid[0])
     i = int(np.floor(f))
     if i < 0:
         i = 0
     elif i > nth - 2:
         i = nth - 2
-    w = f - i  # linear in 1/theta (extrapolates a little beyond the grid)
-    lt_r = log_t_r[j, i, k] + w * (log_t_r[j, i + 1, k] - log_t_r[j, i, k])
-    lt_l = log_t_l[j, i, k] + w * (log_t_l[j, i + 1, k] - log_t_l[j, i, k])
+    return i, f - i
+
+
+@jit
+def _interp(arr, j, i, w, k):
+    a0 = arr[j, i, k]
+    a1 = arr[j, i + 1, k]
+    if not (np.isfinite(a0) and np.isfinite(a1)):
+        return a0  # +-inf marks a missing exit: the same at every temperature
+    return a0 + w * (a1 - a0)
+
+
+@jit
+def hop_rates(tab, j, dv, theta, a, k):
+    """(right, left) hop rates out of basin k of landscape j at temperature theta."""
+    min_x, sad_r, sad_l = tab[T_MIN], tab[T_SAD_R], tab[T_SAD_L]
+    i, w = _theta_weights(tab[T_ITH], theta)
+    b = 1.0 / theta
+    lt_r = _interp(tab[T_LT_R], j, i, w, k)
+    lt_l = _interp(tab[T_LT_L], j, i, w, k)
     m = min_x[j, k]
     r_r = 0.0
     r_l = 0.0
@@ -324,20 +339,51 @@ def hop_rates(tab, j, dv, theta, a, k):
 
 
 @jit
-def relevant_barrier(counts, tab, j, dv, a):
-    """Lowest barrier (in w_p) out of any occupied basin, corrected for the residual tilt."""
+def basin_rates(tab, j, dv, theta, a, rr, rl, margin):
+    """Hop rates out of every basin of landscape j, and how well each basin is described
+    by hopping.
+
+    ``margin[k]`` is the smaller of two logarithms, both of which must be large for the
+    Markov chain to stand for the Langevin dynamics of a particle in basin k:
+
+    * the lowest barrier out of the basin over k_B T (corrected for the residual tilt):
+      the particle equilibrates inside the well before it leaves, so its position is the
+      well's Boltzmann law and its exit a Poisson event;
+    * -log of the fraction of time the particle spends in transit, sum over exits of
+      rate * (mean time from the saddle down to the next minimum): the chain moves it
+      instantly, a Langevin particle is found between the wells meanwhile.  Under a strong
+      tilt the next minimum may lie across the whole gap (issue 14).
+
+    Both are compared with the same thresholds (``hop_enter``, ``hop_exit``): the second
+    criterion asks the transit to be as negligible as the first asks the in-well relaxation
+    to be (its time over the exit time ~ exp(-barrier / k_B T)).
+    """
     n_basins, bar_r, bar_l = tab[T_NB], tab[T_BAR_R], tab[T_BAR_L]
     sad_r, sad_l, min_x = tab[T_SAD_R], tab[T_SAD_L], tab[T_MIN]
-    low = np.inf
+    i, w = _theta_weights(tab[T_ITH], theta)
     for k in range(n_basins[j]):
-        if counts[k] > 0:
-            m = min_x[j, k]
-            br = bar_r[j, k] - a * dv * (sad_r[j, k] - m)
-            bl = bar_l[j, k] + a * dv * (m - sad_l[j, k])
-            if br < low:
-                low = br
-            if bl < low:
-                low = bl
+        rr[k], rl[k] = hop_rates(tab, j, dv, theta, a, k)
+        m = min_x[j, k]
+        br = bar_r[j, k] - a * dv * (sad_r[j, k] - m)
+        bl = bar_l[j, k] + a * dv * (m - sad_l[j, k])
+        low = min(br, bl) / theta
+        frac = 0.0
+        if rr[k] > 0.0:
+            frac += rr[k] * np.exp(_interp(tab[T_LX_R], j, i, w, k))
+        if rl[k] > 0.0:
+            frac += rl[k] * np.exp(_interp(tab[T_LX_L], j, i, w, k))
+        if frac > 0.0:
+            low = min(low, -np.log(frac))
+        margin[k] = low
+
+
+@jit
+def occupied_margin(counts, margin, nb):
+    """The smallest hopping margin (see :func:`basin_rates`) of any occupied basin."""
+    low = np.inf
+    for k in range(nb):
+        if counts[k] > 0 and margin[k] < low:
+            low = margin[k]
     return low
 
 
@@ -470,46 +516,50 @@ def draw_positions(x, counts, tab, j, theta, state, a, dv):
 
 
 @jit
-def gillespie(counts, tab, j, dv, theta, a, span, state, stop_on_hop):
-    """Advance occupations over ``span`` with frozen rates; returns the time used.
+def gillespie(counts, rr, rl, margin, exit_margin, nb, span, state, stop_on_hop):
+    """Advance occupations over ``span`` with frozen rates ``rr``, ``rl`` (per basin).
 
+    Returns (time used, landing basin).  The landing basin is -1 unless a hop lands in a
+    basin whose margin (:func:`basin_rates`) is below ``exit_margin``: the chain stops at
+    that hop, because the particle that just arrived must go on by Langevin dynamics from
+    the minimum it reached (the milestone whose first-passage time the rates give).
     With ``stop_on_hop`` it returns at the first hop (the caller refreshes what depends on
     the configuration, e.g. r_M for Joule heating); otherwise it runs to ``span``.
     """
-    nb = tab[T_NB][j]
-    rr = np.empty(nb)
-    rl = np.empty(nb)
-    for k in range(nb):
-        rr[k], rl[k] = hop_rates(tab, j, dv, theta, a, k)
     t = 0.0
     while True:
         total = 0.0
         for k in range(nb):
             total += counts[k] * (rr[k] + rl[k])
         if total <= 0.0:
-            return span
+            return span, -1
         tau = -np.log(uniform(state)) / total
         if t + tau >= span:
-            return span
+            return span, -1
         t += tau
         target = uniform(state) * total
         acc = 0.0
+        src = -1
+        dest = -1
         for k in range(nb):
             c = counts[k]
             if c == 0:
                 continue
             acc += c * rr[k]
             if target < acc:
-                counts[k] -= 1
-                counts[k + 1] += 1
+                src, dest = k, k + 1
                 break
             acc += c * rl[k]
             if target < acc:
-                counts[k] -= 1
-                counts[k - 1] += 1
+                src, dest = k, k - 1
                 break
+        if src >= 0:
+            counts[src] -= 1
+            counts[dest] += 1
+            if margin[dest] < exit_margin:
+                return t, dest
         if stop_on_hop:
-            return t
+            return t, -1
 
 
 # --------------------------------------------------------------------------------------
@@ -539,6 +589,10 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
     hybrid = hc[H_MODE] != 0.0
     check = max(int(hc[H_CHECK]), 1)
     scratch = np.empty_like(counts)
+    n_basins = tab[T_NB]
+    rr = np.empty(counts.shape[0])
+    rl = np.empty(counts.shape[0])
+    margin = np.empty(counts.shape[0])
     t = t_start
     jw = 0
     dvr = 0.0
@@ -564,7 +618,8 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
                 continue
             j, dvr = landscape_index(vd, v0, inv_dv, nv)
             assign_basins(x, tab, j, counts)
-            if (relevant_barrier(counts, tab, j, dvr, a) >= hc[H_ENTER] * theta
+            basin_rates(tab, j, dvr, theta, a, rr, rl, margin)
+            if (occupied_margin(counts, margin, n_basins[j]) >= hc[H_ENTER]
                     and settled(x, tab, j, dvr, a, theta, hc[H_LOCAL])):
                 mode[0] = MODE_HOPPING
                 mode[1] = j
@@ -590,7 +645,6 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
                     leave = True  # draw in the old wells; Langevin carries them on
             if not leave:
                 dvr = dvr_new
-                leave = relevant_barrier(counts, tab, j, dvr, a) < hc[H_EXIT] * theta
         if leave:
             draw_positions(x, counts, tab, mode[1], theta, state, a, dvr)
             mode[0] = MODE_LANGEVIN
@@ -623,9 +677,25 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
         if h < 1e-12:
             h = 1e-12
         th_mid = th_eq + (theta - th_eq) * np.exp(-0.5 * h)
-        used = gillespie(counts, tab, mode[1], dvr, th_mid, a, h, state, vd != 0.0)
+        nb = n_basins[mode[1]]
+        basin_rates(tab, mode[1], dvr, th_mid, a, rr, rl, margin)
+        if occupied_margin(counts, margin, nb) < hc[H_EXIT]:
+            draw_positions(x, counts, tab, mode[1], theta, state, a, dvr)
+            mode[0] = MODE_LANGEVIN
+            continue
+        used, landed = gillespie(counts, rr, rl, margin, hc[H_EXIT], nb, h, state, vd != 0.0)
         theta = th_eq + (theta - th_eq) * np.exp(-used)
         t += used
+        if landed >= 0:
+            # The particle that arrived sits at the minimum it reached; the others in
+            # their wells' Boltzmann laws; Langevin dynamics takes over.
+            counts[landed] -= 1
+            n = x.shape[0]
+            draw_positions(x[:n - 1], counts, tab, mode[1], theta, state, a, dvr)
+            x[n - 1] = tab[T_MIN][mode[1], landed]
+            counts[landed] += 1
+            mode[0] = MODE_LANGEVIN
+            continue
         if used < h:
             r_m = -1.0  # configuration changed under bias: redraw r_M next step
     return theta
