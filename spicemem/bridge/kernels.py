@@ -126,10 +126,10 @@ def diffusive_hybrid_group(block, t0, t1):
         vw[1] = v1[gi] / vs
         x = fs[j, :npart]
         order = ist[j, :npart]
-        th = advance_hybrid(x, order, counts[j], modes[j], fs[j, npart], rng[j], tabf, inv_dx, p[j],
-                            hc, tab, tw, vw, clock, u1, dt)
+        th, reached = advance_hybrid(x, order, counts[j], modes[j], fs[j, npart], rng[j], tabf,
+                                     inv_dx, p[j], hc, tab, tw, vw, clock, u1, dt)
         fs[j, npart] = th
-        fs[j, npart + 1] = u1
+        fs[j, npart + 1] = reached  # within dt/2 of t1: the remainder carries over
         materialize(x, counts[j], modes[j], th, rng[j], tab, p[j, P_FIELD], vw[1])
         r = resistance(x, order, p[j, P_LAM])
         g[gi] = gs / r

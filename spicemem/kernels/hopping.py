@@ -572,7 +572,14 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
 
     ``mode`` is an int64[2] array: [regime, landscape index of ``counts``].  In the
     hopping regime ``counts`` holds the basin occupations and ``x`` is stale until
-    :func:`materialize` draws positions.  Returns theta at t_end.
+    :func:`materialize` draws positions.  Returns (theta, t): the time reached.  In the
+    Langevin regime the device takes the nearest whole number of steps dt, so t may end up
+    to dt/2 before or after t_end; the caller keeps t as the device's clock, so the
+    difference is carried into the next call instead of being dropped.  (Dropping it made a
+    device stand still under ngspice steps shorter than dt/2: measured, SRDP through the
+    bridge fell from +29 % to +6 % as the drift coupling tolerance, and so the step, shrank,
+    while pure Langevin gave +29 % at both.)  Cumulated over calls the step count is the
+    one pure Langevin dynamics takes, so a hybrid that never hops is pure Langevin.
     """
     a = p[P_FIELD]
     c = p[P_HEAT]
@@ -599,14 +606,15 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
     r_m = -1.0  # r_M of the present hopping configuration (< 0: draw it when needed)
     while t_end - t > 1e-12 * max(1.0, abs(t_end)):
         if mode[0] == MODE_LANGEVIN:
-            n = int((t_end - t) / dt + 0.5)
+            n = int((t_end - t) / dt + 0.5)  # the nearest whole number of steps
             if hybrid and n > check:
                 n = check
             if n == 0:
-                t = t_end
-                break
+                break  # less than half a step left: it is carried into the next call
             theta = advance(x, order, theta, state, tab_f, inv_dx, p, tw, vw, t, n, dt)
             t += n * dt
+            if abs(t_end - t) < 1e-6 * dt:
+                t = t_end  # on the step grid up to rounding: no remainder to carry
             if not hybrid or theta > theta_hi:
                 continue
             vs, jw = source_voltage(tw, vw, t, jw)
@@ -698,7 +706,7 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
             continue
         if used < h:
             r_m = -1.0  # configuration changed under bias: redraw r_M next step
-    return theta
+    return theta, t
 
 
 @jit
@@ -731,8 +739,8 @@ def run_ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p
         for k in range(rec_times.shape[0]):
             tk = rec_times[k]
             if tk > cur:
-                th = advance_hybrid(xr, orr, cr, md, th, st, tab_f, inv_dx, p, hc, tab, tw, vw, cur, tk, dt)
-                cur = tk
+                th, cur = advance_hybrid(xr, orr, cr, md, th, st, tab_f, inv_dx, p, hc, tab, tw, vw,
+                                         cur, tk, dt)
             vs, _ = source_voltage(tw, vw, cur, 0)
             if rec_out[k] >= 0 or rec_snap[k] >= 0:
                 # The device voltage needs r_M: use the divider of the last configuration
