@@ -741,7 +741,9 @@ def run_ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p
             if tk > cur:
                 th, cur = advance_hybrid(xr, orr, cr, md, th, st, tab_f, inv_dx, p, hc, tab, tw, vw,
                                          cur, tk, dt)
-            vs, _ = source_voltage(tw, vw, cur, 0)
+            # the record is at tk (the state within dt/2 of it, as pure Langevin records
+            # at the nearest step): the source at tk, so the divider holds exactly
+            vs, _ = source_voltage(tw, vw, tk, 0)
             if rec_out[k] >= 0 or rec_snap[k] >= 0:
                 # The device voltage needs r_M: use the divider of the last configuration
                 # (exact at zero bias or without series resistance).
