@@ -116,21 +116,14 @@ class DriftParams:
     @classmethod
     def from_preset(cls, name: str, **overrides) -> "DriftParams":
         """The named preset (see :func:`preset_names`) with ``overrides`` applied."""
-        table = _load_presets()
-        if name not in table:
-            raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(table))}")
-        data = {k: v for k, v in table[name].items() if k != "description"}
+        data = _presets.values(_PRESET_FILE, name)
         data.update(overrides)
         return cls.from_mapping(data)
 
     @classmethod
     def from_mapping(cls, data: dict) -> "DriftParams":
         """Build from a mapping of field names; fields not given keep their defaults."""
-        fields = {f.name for f in dataclasses.fields(cls)}
-        extra = set(data) - fields
-        if extra:
-            bad = sorted(extra)[0]
-            raise ValueError(f"unknown parameter {bad!r} for a drift memristor")
+        _presets.check_fields(cls, data, "a drift memristor")
         return cls(**dict(data))
 
     def replace(self, **changes) -> "DriftParams":
@@ -317,10 +310,6 @@ def warn_beyond_ceiling(who: str, params: DriftParams) -> None:
           f"rate_max = {params.rate_max:.3g} 1/s (a full switch in {params.switching_time_floor():.3g} s); "
           "the fitted kinetics are outside their valid range there (docs/drift_model.md)",
           file=sys.stderr)
-
-
-def _load_presets() -> dict:
-    return _presets.load(_PRESET_FILE)
 
 
 def preset_names() -> list[str]:

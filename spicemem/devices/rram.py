@@ -195,20 +195,14 @@ class RRAMParams:
     @classmethod
     def from_preset(cls, name: str, **overrides) -> "RRAMParams":
         """The named preset (see :func:`preset_names`) with ``overrides`` applied."""
-        table = _presets.load(_PRESET_FILE)
-        if name not in table:
-            raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(table))}")
-        data = {k: v for k, v in table[name].items() if k != "description"}
+        data = _presets.values(_PRESET_FILE, name)
         data.update(overrides)
         return cls.from_mapping(data)
 
     @classmethod
     def from_mapping(cls, data: dict) -> "RRAMParams":
         """Build from a mapping of field names; fields not given keep their defaults."""
-        fields = {f.name for f in dataclasses.fields(cls)}
-        extra = set(data) - fields
-        if extra:
-            raise ValueError(f"unknown parameter {sorted(extra)[0]!r} for an RRAM device")
+        _presets.check_fields(cls, data, "an RRAM device")
         return cls(**dict(data))
 
     def replace(self, **changes) -> "RRAMParams":
