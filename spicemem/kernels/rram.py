@@ -421,16 +421,21 @@ def advance_ensemble(devs, v0, v1, dt, p):
     """
     failed = 0
     for d in range(devs.shape[0]):
-        dev = devs[d]
-        g, chi, t_left, h, n = advance(dev.g, dev.chi, dev.t_left, dev.rng, v0[d], v1[d], dt,
-                                       p, dev.h)
-        dev.g = g
-        dev.chi = chi
-        dev.t_left = t_left
-        dev.h = h
-        if n < 0:
+        if _advance_record(devs[d], v0[d], v1[d], dt, p) < 0:
             failed += 1
     return failed
+
+
+@jit
+def _advance_record(dev, v0, v1, dt, p):
+    """:func:`advance` one STATE record in place; returns advance's step count (< 0: the
+    sub-step budget ran out)."""
+    g, chi, t_left, h, n = advance(dev.g, dev.chi, dev.t_left, dev.rng, v0, v1, dt, p, dev.h)
+    dev.g = g
+    dev.chi = chi
+    dev.t_left = t_left
+    dev.h = h
+    return n
 
 
 @jit
@@ -448,15 +453,8 @@ def run_waveform(devs, tg, vg, p, g_out, vd_out, i_out, temp_out):
     for d in range(n_dev):
         dev = devs[d]
         for k in range(k_pts):
-            if k > 0:
-                g, chi, t_left, h, n = advance(dev.g, dev.chi, dev.t_left, dev.rng, vg[k - 1],
-                                               vg[k], tg[k] - tg[k - 1], p, dev.h)
-                dev.g = g
-                dev.chi = chi
-                dev.t_left = t_left
-                dev.h = h
-                if n < 0:
-                    failed += 1
+            if k > 0 and _advance_record(dev, vg[k - 1], vg[k], tg[k] - tg[k - 1], p) < 0:
+                failed += 1
             vd = device_voltage(vg[k], dev.g, p)
             g_out[d, k] = dev.g
             vd_out[d, k] = vd
