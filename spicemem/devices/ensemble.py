@@ -78,6 +78,26 @@ def initial_state(params: DiffusiveParams, realizations: int, seed: int, *, firs
     return x, states
 
 
+#: Particle-steps per compiled call of an ensemble: about a tenth of a second here.  Between
+#: calls Python sees Ctrl-C (compiled code cannot be interrupted).
+PIECE_PARTICLE_STEPS = 20_000_000
+
+
+def _pieces(rec_steps, particles: int):
+    """Consecutive record ranges [a, b) of about PIECE_PARTICLE_STEPS particle-steps each.
+    Pieces end at records only, so the devices take exactly the calls of one whole run and
+    the numbers are the same; a single interval longer than a piece stays one call."""
+    budget = max(1, PIECE_PARTICLE_STEPS // max(particles, 1))
+    n = rec_steps.shape[0]
+    a = 0
+    while a < n:
+        start = int(rec_steps[a - 1]) if a > 0 else 0
+        b = int(np.searchsorted(rec_steps, start + budget, side="right"))
+        b = min(max(b, a + 1), n)
+        yield a, b
+        a = b
+
+
 def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int = 0,
              series_resistance: float = 0.0, t_out=None, n_out: int = 1001,
              snapshot_times=None, x0=None, temperature0=None,
@@ -175,12 +195,17 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
         counts = np.zeros((realizations, tab[4].shape[1]), dtype=np.int64)
         modes = np.zeros((realizations, 2), dtype=np.int64)
         modes[:, 0] = MODE_LANGEVIN
-        run_ensemble_hybrid(x, perm, counts, modes, theta, states, core.table, core.inv_dx, p,
-                            core.hybrid_control, tab, tw, vw, 0.0, dt, rec_steps * dt, rec_out,
-                            rec_snap, g, th, vd, snaps)
+        clock = np.zeros(realizations)
+        rec_times = rec_steps * dt
+        for a, b in _pieces(rec_steps, realizations * params.n_particles):
+            run_ensemble_hybrid(x, perm, counts, modes, theta, states, core.table, core.inv_dx, p,
+                                core.hybrid_control, tab, tw, vw, clock, dt, rec_times[a:b],
+                                rec_out[a:b], rec_snap[a:b], g, th, vd, snaps)
     else:
-        run_ensemble(x, perm, theta, states, core.table, core.inv_dx, p, tw, vw, 0.0, dt,
-                     rec_steps, rec_out, rec_snap, g, th, vd, snaps)
+        for a, b in _pieces(rec_steps, realizations * params.n_particles):
+            run_ensemble(x, perm, theta, states, core.table, core.inv_dx, p, tw, vw, 0.0, dt,
+                         rec_steps[a:b], rec_out[a:b], rec_snap[a:b], g, th, vd, snaps,
+                         int(rec_steps[a - 1]) if a > 0 else 0)
 
     t_rec = t[0] + out_steps * dt * sc.time
     conductance = g * sc.conductance

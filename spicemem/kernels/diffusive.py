@@ -286,11 +286,13 @@ def sample_from_cdf(x, state, grid, cdf):
 
 @jit(parallel=True)
 def run_ensemble(x, order, theta, states, tab, inv_dx, p, tw, vw, t0, dt,
-                 rec_steps, rec_out, rec_snap, g_out, th_out, vd_out, snaps):
+                 rec_steps, rec_out, rec_snap, g_out, th_out, vd_out, snaps, cur0):
     """Drive R independent devices through one waveform and record them.
 
     ``rec_steps`` (ascending step indices) are the record points; ``rec_out[k]`` is the
     output column for record k (or -1) and ``rec_snap[k]`` the snapshot slot (or -1).
+    The devices start at step ``cur0`` (0, or the last record of a previous call: the
+    caller runs long ensembles in pieces of records, so that Ctrl-C lands between them).
     Realizations run in parallel; each owns its random stream, so the numbers do not
     depend on the thread count.
     """
@@ -302,7 +304,7 @@ def run_ensemble(x, order, theta, states, tab, inv_dx, p, tw, vw, t0, dt,
         orr = order[r]
         st = states[r]
         th = theta[r]
-        cur = 0
+        cur = cur0
         for k in range(rec_steps.shape[0]):
             step = rec_steps[k]
             if step > cur:

@@ -723,9 +723,11 @@ def materialize(x, counts, mode, theta, state, tab, a, v):
 
 @jit(parallel=True)
 def run_ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, hc, tab,
-                        tw, vw, t0, dt, rec_times, rec_out, rec_snap, g_out, th_out, vd_out, snaps):
+                        tw, vw, clock, dt, rec_times, rec_out, rec_snap, g_out, th_out, vd_out, snaps):
     """Hybrid counterpart of :func:`spicemem.kernels.diffusive.run_ensemble` (record times
-    are continuous here, not step indices)."""
+    are continuous here, not step indices).  ``clock`` (R,) holds each device's time, in
+    and out (:func:`advance_hybrid` may stop within dt/2 of a record), so that a long
+    ensemble runs in pieces of records with the same numbers as in one call."""
     lam = p[P_LAM]
     rs = p[P_RSERIES]
     for r in prange(x.shape[0]):
@@ -735,7 +737,7 @@ def run_ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p
         cr = counts[r]
         md = modes[r]
         th = theta[r]
-        cur = t0
+        cur = clock[r]
         for k in range(rec_times.shape[0]):
             tk = rec_times[k]
             if tk > cur:
@@ -762,3 +764,4 @@ def run_ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p
             if sl >= 0:
                 snaps[r, sl, :] = xr
         theta[r] = th
+        clock[r] = cur
