@@ -38,6 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import NetlistError
+from . import variability as _variability
 from .spicenum import spice_number
 
 # -- block layout (int64 slots; float slots share the memory) ---------------------------------------
@@ -356,11 +357,44 @@ def registry() -> dict:
     return _registry()
 
 
+#: Device types whose ``.model`` parameters may vary per instance (variability.py).
+VARIABLE_TYPES = frozenset({"diffusive"})
+
+
 @lru_cache(maxsize=256)
 def _model_params_cached(type_name: str, items: tuple, where: str):
     return registry()[type_name].make_params(dict(items), where)
 
 
 def model_params(card):
-    """The SI parameter object of a memristor ``.model`` card (cached per card text)."""
-    return _model_params_cached(card.type, tuple(sorted(card.params.items())), card.line.where)
+    """The SI parameter object of a memristor ``.model`` card (cached per card text), with
+    every random parameter at its nominal value (:mod:`spicemem.bridge.variability`)."""
+    nominal, _ = _variability.split(card.params, card.line.where)
+    return _model_params_cached(card.type, tuple(sorted(nominal.items())), card.line.where)
+
+
+def model_spreads(card) -> dict:
+    """The random parameters of a ``.model`` card, {key: Spread} (empty without any)."""
+    _, spreads = _variability.split(card.params, card.line.where)
+    if spreads and card.type not in VARIABLE_TYPES:
+        raise NetlistError(f"{card.line.where}: model {card.name!r}: random parameters "
+                           f"({', '.join(sorted(spreads))}) are supported for "
+                           f"{', '.join(sorted(VARIABLE_TYPES))} devices (a {card.type} device's "
+                           f"current law is written into the netlist, which its instances share)")
+    return spreads
+
+
+def drawn_params(card, drawn: dict, where: str):
+    """(the parameter object of a card with one device's drawn values in place of its random
+    parameters, the values applied: integer parameters rounded); NetlistError naming the
+    device's values."""
+    nominal, _ = _variability.split(card.params, card.line.where)
+    base = model_params(card)
+    applied = {k: float(round(v)) if isinstance(getattr(base, k, None), int) else v
+               for k, v in drawn.items()}
+    raw = {**nominal, **{k: repr(v) for k, v in applied.items()}}
+    try:
+        return registry()[card.type].make_params(raw, card.line.where), applied
+    except NetlistError as exc:
+        values = ", ".join(f"{k}={v:.6g}" for k, v in applied.items())
+        raise NetlistError(f"{where}: drawn {values}: {exc}") from None

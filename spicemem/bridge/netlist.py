@@ -45,6 +45,7 @@ from . import devices as _devices
 from .allowlist import check_text
 from .reader import Line, read_source
 from .spicenum import spice_number
+from .variability import protect
 
 __all__ = ["Device", "Instance", "Line", "ModelCard", "Netlist", "read_netlist", "spice_number"]
 
@@ -115,8 +116,9 @@ class Netlist:
 
 
 def _kv_tokens(text: str):
-    """Tokens with 'key = value' normalised to 'key=value' and parentheses removed."""
-    text = re.sub(r"\s*=\s*", "=", re.sub(r"[(),]", " ", text))
+    """Tokens with 'key = value' normalised to 'key=value' and parentheses removed (a random
+    function such as ``agauss(40, 4, 1)`` is kept as one token: spicemem.bridge.variability)."""
+    text = re.sub(r"\s*=\s*", "=", re.sub(r"[(),]", " ", protect(text)))
     return text.split()
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import NetlistError, SimulationError
 from . import devices as _devices
+from . import variability as _variability
 from ._abi import fnv1a64
 from .messages import first_error, load_error
 from .netlist import GUARD_SOURCE, Netlist, read_netlist
@@ -171,7 +172,8 @@ def _device_specs(net: Netlist, seed: int):
                                f"(also at {seen[dev.key]})")
         seen[dev.key] = dev.instance.line.where
         dtype = reg[dev.model.type]
-        params = _devices.model_params(dev.model)
+        nominal = _devices.model_params(dev.model)
+        spreads = _devices.model_spreads(dev.model)
         raw = dict(dev.instance.params)
         dseed = seed
         if "seed" in raw:
@@ -184,15 +186,20 @@ def _device_specs(net: Netlist, seed: int):
             if not 0 <= dseed < 2**63:
                 raise NetlistError(f"{dev.instance.line.where}: parameter 'seed' must be in "
                                    f"[0, 2**63), found {text!r}")
-        params, init = dtype.instance_params(params, raw, dev.instance.line.where)
         stream = stream_index(dev.key)
+        params, drawn = nominal, {}
+        if spreads:
+            params, drawn = _devices.drawn_params(dev.model, _variability.draw(spreads, dseed, stream),
+                                                  f"{dev.instance.line.where}: memristor {dev.name}")
+        params, init = dtype.instance_params(params, raw, dev.instance.line.where)
         spec = _devices.DeviceSpec(dev.index, dev.name, params, dseed, stream, init)
         specs_by_type.setdefault(dev.model.type, []).append(spec)
         scales.append(dtype.time_scale(params))
         info.append({"name": dev.name, "type": dev.model.type, "model": dev.model.name,
                      "nodes": [dev.node_plus or "0", dev.node_minus or "0"], "seed": dseed,
                      "stream": stream, "init": init, "source": dev.source,
-                     "g_scale": float(dtype.g_scale(params)),
+                     # the netlist's B-source multiplies by the card's nominal G_scale
+                     "g_scale": float(dtype.g_scale(nominal)), "drawn": drawn,
                      "v_scale": float(dtype.v_scale(params)), "where": dev.instance.line.where})
     return specs_by_type, info, scales
 
