@@ -83,10 +83,10 @@ def _figure(size):
 
     fig = Figure(figsize=size)
     ax = fig.subplots()
-    return plt, fig, ax
+    return fig, ax
 
 
-def _save(plt, fig, path):
+def _save(fig, path):
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=120)
 
@@ -128,7 +128,7 @@ def scan_5c(seed, devices, resistances):
 
 
 def plot_5c(rows, path):
-    plt, fig, ax = _figure((7, 4))
+    fig, ax = _figure((7, 4))
     for r in rows:
         g = np.asarray(r["geometric_mean_conductance_s"])
         ax.semilogy(np.arange(1, g.size + 1), g, ".-", ms=3, lw=0.8, label=f"{r['series_resistance_ohm']:.0e} Ohm")
@@ -139,11 +139,11 @@ def plot_5c(rows, path):
     ax.set_ylabel("geometric-mean conductance (S)")
     ax.legend(title="series resistor", fontsize=7)
     ax.set_title("SiOxNy_Ag, 2.8 V/100 us pulses (cf. Wang et al. 2017, Fig. 5c)", fontsize=9)
-    _save(plt, fig, path)
+    _save(fig, path)
 
 
 def plot(rows, path):
-    plt, fig, ax = _figure((6, 4))
+    fig, ax = _figure((6, 4))
     for r_s in sorted({r["series_resistance_ohm"] for r in rows}):
         sel = [r for r in rows if r["series_resistance_ohm"] == r_s]
         tz = np.array([r["t_zero_s"] for r in sel]) * 1e3
@@ -157,7 +157,7 @@ def plot(rows, path):
     ax.set_ylabel("weight change, pulses 5-8 (%) +- 2 SE")
     ax.legend(title="series resistor", fontsize=8)
     ax.set_title("SiOxNy_Ag, 3 V/1 ms pulses (cf. Wang et al. 2017, Fig. 5b)", fontsize=9)
-    _save(plt, fig, path)
+    _save(fig, path)
 
 
 def main(argv=None):

@@ -3,7 +3,9 @@
 
     python examples/fig4_heating_scan.py 20 1 2 3 4 5      # c = 20, seeds 1-5
 """
-import sys, json, warnings, numpy as np
+import json
+import sys
+import warnings
 from spicemem.experiments import fig4, fig4a_tau, fig4b
 c = float(sys.argv[1]); seeds = [int(s) for s in sys.argv[2:]]
 orig = fig4.params

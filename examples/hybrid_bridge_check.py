@@ -6,7 +6,9 @@ Prints the means +- SE, their difference in SE and the delay KS p.
 
     python examples/hybrid_bridge_check.py      # from the repository root
 """
-import sys, numpy as np, warnings
+import warnings
+
+import numpy as np
 from scipy import stats
 from spicemem.bridge import run_netlist
 from spicemem.devices.diffusive import DiffusiveParams

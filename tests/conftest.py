@@ -24,3 +24,33 @@ def stream(seed=0):
     from spicemem.kernels.rng import seed_streams
 
     return seed_streams(np.uint64(seed), 0, 1)[0].copy()
+
+
+@pytest.fixture
+def ctrl_c_when():
+    """``ctrl_c_when(condition)`` starts a thread that sends this process SIGINT (a Ctrl-C) as
+    soon as ``condition()`` holds (polled every 10 ms, for at most 60 s); the fixture waits
+    for the thread at the end of the test."""
+    import os
+    import signal
+    import threading
+    import time
+
+    threads = []
+
+    def start(condition):
+        def watch():
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 60:
+                if condition():
+                    os.kill(os.getpid(), signal.SIGINT)
+                    return
+                time.sleep(0.01)
+
+        th = threading.Thread(target=watch, daemon=True)
+        th.start()
+        threads.append(th)
+
+    yield start
+    for th in threads:
+        th.join()

@@ -3,11 +3,8 @@
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -130,25 +127,15 @@ def test_non_convergence_names_time_and_node_and_keeps_results(engine, tmp_path,
     assert meta["status"] == "stopped"
 
 
-def test_ctrl_c_stops_the_run_and_keeps_results(engine, tmp_path, capsys):
+def test_ctrl_c_stops_the_run_and_keeps_results(engine, tmp_path, capsys, ctrl_c_when):
     from spicemem.bridge import callbacks as cb
 
     devs = [f"N{k} in 0 ag" for k in range(4)]
     p = write(tmp_path, "long.cir", MODEL, "V1 in 0 pulse(0 2.5 1u 0.5u 0.5u 8u 20u)", *devs,
               ".tran 0.5u 5000u")
 
-    def interrupt_when_running():
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 60:
-            if cb.CTX[cb.ACTIVE] and cb.CTX[cb.N_ACCEPTED] > 50:
-                os.kill(os.getpid(), signal.SIGINT)
-                return
-            time.sleep(0.01)
-
-    th = threading.Thread(target=interrupt_when_running, daemon=True)
-    th.start()
+    ctrl_c_when(lambda: cb.CTX[cb.ACTIVE] and cb.CTX[cb.N_ACCEPTED] > 50)
     rc, err = run_cli(capsys, p, "--out", tmp_path / "out", "--seed", "1")
-    th.join()
     assert rc == 2 and len(err) == 1, err
     assert "long.cir" in err[0] and "interrupted" in err[0]
     rows = (tmp_path / "out" / "long.csv").read_text().splitlines()

@@ -15,7 +15,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -86,7 +85,7 @@ def test_every_lib_spelling_is_expanded_and_checked(payload, capsys, card):
 
 @pytest.mark.ngspice
 @pytest.mark.parametrize("lines", [
-    [".include", f"+ PAYLOAD"],
+    [".include", "+ PAYLOAD"],
     [".lib EVIL", "* a comment between", "+ sec"],
     [".lib", "+ EVIL", "+ sec"],
 ], ids=["include-name-on-continuation", "lib-section-after-comment", "lib-all-continued"])
@@ -287,26 +286,16 @@ def test_a_second_ctrl_c_while_writing_says_what_is_on_disk(tmp_path, monkeypatc
 
 
 @pytest.mark.ngspice
-def test_a_netlist_without_memristors_can_be_interrupted(tmp_path, capsys):
+def test_a_netlist_without_memristors_can_be_interrupted(tmp_path, capsys, ctrl_c_when):
     from spicemem.bridge import callbacks as cb
 
     get_engine()
     p = write(tmp_path, "rc.cir", ["* t", "V1 a 0 sin(0 1 1meg)", "R1 a b 1k", "C1 b 0 1n",
                                    ".tran 1n 100m", ".end"])
 
-    def interrupt_when_running():
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 60:
-            if cb.CTX[cb.ACTIVE] and cb.CTX[cb.N_VSRC_CALLS] > 2000:
-                os.kill(os.getpid(), signal.SIGINT)
-                return
-            time.sleep(0.01)
-
-    th = threading.Thread(target=interrupt_when_running, daemon=True)
-    th.start()
+    ctrl_c_when(lambda: cb.CTX[cb.ACTIVE] and cb.CTX[cb.N_VSRC_CALLS] > 2000)
     t0 = time.monotonic()
     rc, err = run_cli(capsys, p, tmp_path / "out")
-    th.join()
     assert time.monotonic() - t0 < 60
     assert rc == 2 and len(err) == 1 and "interrupted" in err[0], err
     meta = json.loads((tmp_path / "out" / "rc.json").read_text())

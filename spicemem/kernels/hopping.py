@@ -58,9 +58,9 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit
-from .diffusive import (P_ETA, P_FIELD, P_HEAT, P_LAM, P_RSERIES, P_THETA0, advance, invert_cdf,
+from .diffusive import (P_FIELD, P_HEAT, P_LAM, P_RSERIES, P_THETA0, advance, invert_cdf,
                         potential, resistance, source_voltage)
-from .rng import next_u64, u64_to_unit, uniform
+from .rng import uniform
 
 # Hybrid control vector (float64), built by spicemem.devices.diffusive.
 H_ENTER = 0  # enter hopping when the lowest relevant barrier >= H_ENTER * theta
