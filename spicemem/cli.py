@@ -52,9 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("netlist", help="netlist file (.cir) with memristor lines")
     rn.add_argument("--out", default="out", help="output directory (default: ./out)")
     rn.add_argument("--seed", type=_seed, help="base seed (default: random, printed)")
-    rn.add_argument("--format", choices=("csv", "raw"), default="csv",
-                    help="waveform file: csv (default) or raw (ngspice binary raw file, for "
-                         "waveform viewers); the JSON summary and the PNG are always written")
+    rn.add_argument("--format", choices=("csv", "raw", "parquet"), default="csv",
+                    help="waveform file: csv (default), raw (ngspice binary raw file, for "
+                         "waveform viewers) or parquet (needs pandas + pyarrow); the JSON "
+                         "summary and the PNG are always written")
     rn.set_defaults(func=_cmd_run)
 
     cb = sub.add_parser("crossbar", help="write a crossbar netlist (1R/1S1R, line resistance, bias scheme)",

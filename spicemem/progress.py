@@ -1,13 +1,36 @@
-"""A minimal progress bar, shown only on a terminal (stderr is a TTY)."""
+"""Progress bars for long commands, drawn by ``tqdm`` and shown only on a terminal.
+
+Two bars:
+
+* :class:`Progress` counts tasks (realizations, sweep rows, experiment points):
+  ``with Progress(total, "fig4b") as bar: bar.update(1)``.
+* :class:`TimeProgress` follows one transient run in simulated time (``spicemem run``):
+  simulated time / stop time, accepted steps, device count and the ETA from the rate so far.
+
+Both are silent unless ``enabled`` is true, or ``enabled`` is None and the stream is a
+terminal, so pipes, CI logs and tests see no control characters.  This module imports nothing
+from spicemem (a leaf): the bridge, experiments and sweeps all use it.
+"""
 
 from __future__ import annotations
 
 import sys
-import time
+
+from tqdm import tqdm
+
+
+def _enabled(stream, enabled) -> bool:
+    if enabled is not None:
+        return bool(enabled)
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
 class Progress:
-    """``with Progress(total, "fig4b") as bar: bar.update(1)``; silent when not a TTY."""
+    """A count of finished tasks, with failures and ETA; silent when not on a terminal."""
 
     def __init__(self, total: int, label: str = "", *, stream=None, enabled=None):
         self.total = max(int(total), 1)
@@ -15,30 +38,71 @@ class Progress:
         self.done = 0
         self.failed = 0
         self.stream = sys.stderr if stream is None else stream
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self._t0 = time.monotonic()
+        self.enabled = _enabled(self.stream, enabled)
+        self._bar = None
 
     def __enter__(self):
-        self._draw()
+        if self.enabled:
+            self._bar = tqdm(total=self.total, desc=self.label, file=self.stream, unit="task",
+                             dynamic_ncols=True, leave=True, mininterval=0.2)
         return self
 
     def __exit__(self, *exc):
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
     def update(self, n: int = 1, *, failed: int = 0):
         self.done += n
         self.failed += failed
-        self._draw()
+        if self._bar is not None:
+            if self.failed:
+                self._bar.set_postfix_str(f"failed {self.failed}", refresh=False)
+            self._bar.update(n)
 
-    def _draw(self):
-        if not self.enabled:
+
+class TimeProgress:
+    """A transient run followed in simulated time: ``t / t_stop``, steps, devices, ETA.
+
+    ``update(t, steps)`` may be called as often as wanted (tqdm redraws at most every 0.2 s);
+    the ETA is the remaining simulated time at the average rate so far.
+    """
+
+    _FORMAT = "{desc}{percentage:3.0f}%|{bar}| t = {postfix[0]} [{elapsed}<{remaining}]"
+
+    def __init__(self, t_stop: float, label: str = "", *, devices: int = 0, stream=None,
+                 enabled=None):
+        self.t_stop = float(t_stop)
+        self.label = label
+        self.devices = int(devices)
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = _enabled(self.stream, enabled) and self.t_stop > 0
+        self.t = 0.0
+        self.steps = 0
+        self._bar = None
+
+    def __enter__(self):
+        if self.enabled:
+            self._bar = tqdm(total=self.t_stop, desc=(self.label + " ") if self.label else "",
+                             file=self.stream, bar_format=self._FORMAT, dynamic_ncols=True,
+                             leave=True, mininterval=0.2, postfix=[self._text()])
+        return self
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.postfix[0] = self._text()
+            self._bar.close()
+            self._bar = None
+
+    def _text(self) -> str:
+        dev = f", {self.devices} devices" if self.devices else ""
+        return f"{self.t:.4g} / {self.t_stop:.4g} s, {self.steps} steps{dev}"
+
+    def update(self, t: float, steps: int):
+        t = min(max(float(t), 0.0), self.t_stop)
+        self.steps = int(steps)
+        if self._bar is None or not t >= self.t:
             return
-        frac = min(self.done / self.total, 1.0)
-        elapsed = time.monotonic() - self._t0
-        eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
-        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
-        fail = f" failed {self.failed}" if self.failed else ""
-        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total}{fail} eta {eta:5.0f}s")
-        self.stream.flush()
+        delta, self.t = t - self.t, t
+        self._bar.postfix[0] = self._text()
+        self._bar.update(delta)

@@ -194,12 +194,17 @@ class Engine:
         self._lib.ngSpice_Circ(arr)
         return list(self.shared._stdout), list(self.shared._stderr)
 
-    def run(self, on_init=None):
-        """Run the loaded circuit's analyses in this thread (``run``, blocking).
+    def run(self, on_init=None, poll=None, interval: float = 0.2):
+        """Run the loaded circuit's analyses (``run``, blocking until they end).
 
         ``on_init(vecinfoall)`` is called (in Python) when an analysis starts.  Ctrl-C during
         the run sets the context's interrupt flag (a C-level handler); the callbacks then abort
         the analysis and the caller raises KeyboardInterrupt.  Returns (stdout, stderr).
+
+        ``poll()``, if given, is called every ``interval`` seconds while ngspice runs (and
+        once at the end): ngspice then runs in a worker thread (cffi releases the GIL during
+        the call) and this thread only waits and polls, e.g. to draw progress from the
+        callbacks' context.  Nothing else changes: the same library call, the same callbacks.
         """
         libc = ctypes.CDLL(None)
         libc.signal.restype = ctypes.c_void_p
@@ -208,10 +213,30 @@ class Engine:
         self.init_error = None
         old = libc.signal(signal.SIGINT, self._cb.sigint_handler.address)
         try:
-            return self.command("run")
+            if poll is None:
+                return self.command("run")
+            return self._run_polled(poll, interval)
         finally:
             libc.signal(signal.SIGINT, old)
             self._init_handler = None
+
+    def _run_polled(self, poll, interval):
+        box = {}
+
+        def work():
+            try:
+                box["out"] = self.command("run")
+            except BaseException as exc:  # handed to the calling thread below
+                box["exc"] = exc
+
+        worker = threading.Thread(target=work, name="spicemem-ngspice-run", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(interval)
+            poll()
+        if "exc" in box:
+            raise box["exc"]
+        return box["out"]
 
     def current_plot(self) -> str:
         return self._ffi.string(self._lib.ngSpice_CurPlot()).decode()

@@ -57,6 +57,31 @@ def write_raw(result, path) -> Path:
     return atomic_write_bytes(path, payload)
 
 
+def write_parquet(result, path) -> Path:
+    """The waveforms as an Apache Parquet table (the columns of the CSV, float64; the units,
+    seed and netlist in the table's metadata, where pandas' ``read_parquet`` puts them back
+    into ``df.attrs``), atomically.  Needs pandas and pyarrow (``spicemem[data]``)."""
+    _require(path, "parquet")
+    df = result.to_dataframe()
+    df.attrs = {k: df.attrs[k] for k in ("units", "seed", "netlist", "analysis")}
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def _require(where, fmt: str) -> None:
+    """One line naming what is missing when ``fmt`` cannot be written here."""
+    import importlib.util
+
+    if fmt == "parquet" and any(importlib.util.find_spec(m) is None for m in ("pandas", "pyarrow")):
+        raise SimulationError(f"{where}: --format parquet needs pandas and pyarrow: "
+                              f"pip install 'spicemem[data]' (or use --format csv or raw)")
+
+
+#: Waveform writers by ``--format``.
+WRITERS = {"csv": write_csv, "raw": write_raw, "parquet": write_parquet}
+
+
 def summary(result, netlist_path: str) -> dict:
     return {
         "netlist": str(netlist_path),
@@ -161,15 +186,17 @@ class ResultsInterrupted(SimulationError):
 
 
 def write_results(result, out_dir, stem: str, netlist_path: str = "", fmt: str = "csv") -> list:
-    """Write DIR/<stem>.json, the waveforms (``fmt``: ``csv`` or ``raw``, an ngspice binary
-    raw file) and .png, each atomically; return their paths.
+    """Write DIR/<stem>.json, the waveforms (``fmt``: ``csv``, ``raw`` (an ngspice binary
+    raw file) or ``parquet``) and .png, each atomically; return their paths.
 
     The small summary comes first.  A Ctrl-C while writing stops at once: the file being
     written is not left half-written, and ResultsInterrupted names the files already on disk.
     """
+    if fmt not in WRITERS:
+        raise ValueError(f"unknown result format {fmt!r}: choose one of {', '.join(WRITERS)}")
     out = ensure_dir(out_dir)
     jobs = ((f"{stem}.json", lambda p: atomic_write_json(p, summary(result, netlist_path or result.netlist))),
-            (f"{stem}.{fmt}", lambda p: (write_raw if fmt == "raw" else write_csv)(result, p)),
+            (f"{stem}.{fmt}", lambda p: WRITERS[fmt](result, p)),
             (f"{stem}.png", lambda p: write_png(result, p, title=Path(netlist_path or stem).name)))
     paths = []
     for fname, write in jobs:
@@ -182,18 +209,22 @@ def write_results(result, out_dir, stem: str, netlist_path: str = "", fmt: str =
     return paths
 
 
-def run_to_files(netlist, out_dir, seed: int, fmt: str = "csv") -> list:
+def run_to_files(netlist, out_dir, seed: int, fmt: str = "csv", progress=None) -> list:
     """The ``spicemem run`` command: run ``netlist`` and write its result files.
 
     A run that stops early (non-convergence, Ctrl-C) still writes what it computed, then
-    raises SimulationError naming the netlist and what happened.
+    raises SimulationError naming the netlist and what happened.  ``progress``: as in
+    :func:`~spicemem.bridge.run.run_netlist` (None: a bar on stderr when it is a terminal).
     """
     from .run import BridgeInterrupted, BridgeRunError, run_netlist
 
     stem = Path(str(netlist)).stem or "netlist"
     ensure_dir(out_dir)  # fail on an unwritable directory before running anything
+    if fmt not in WRITERS:
+        raise ValueError(f"unknown result format {fmt!r}: choose one of {', '.join(WRITERS)}")
+    _require(out_dir, fmt)
     try:
-        result = run_netlist(netlist, seed=seed)
+        result = run_netlist(netlist, seed=seed, progress=progress)
     except (BridgeRunError, BridgeInterrupted) as exc:
         if exc.result is None:
             raise SimulationError(f"{exc}; nothing was written") from None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import NetlistError, SimulationError
+from ..progress import TimeProgress
 from . import devices as _devices
 from . import variability as _variability
 from ._abi import fnv1a64
@@ -94,6 +95,34 @@ class BridgeResult:
         return cols
 
 
+    def units(self) -> dict:
+        """The SI unit of every column of :meth:`columns` ('s', 'V', 'A', 'S', 'K')."""
+        out = {}
+        for name in self.columns():
+            out[name] = ("s" if name == "time" else "V" if name.startswith("v(") else
+                         "A" if name.startswith("i(") else "S" if name.startswith("g(") else
+                         "K" if name.startswith("temp(") else "")
+        return out
+
+    def to_dataframe(self):
+        """The waveforms as a ``pandas.DataFrame``: one row per point, the columns of
+        :meth:`columns` (``time`` in s, ``v(node)`` in V, ``i(source)`` in A, ``g(NAME)`` in S,
+        ``temp(NAME)`` in K); ``df.attrs`` holds the units, the seed, the netlist and the
+        devices.  Needs pandas (``pip install 'spicemem[data]'``)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("BridgeResult.to_dataframe needs pandas: "
+                              "pip install 'spicemem[data]' (or pandas)") from None
+        df = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in self.columns().items()})
+        df.attrs.update(units=self.units(), seed=self.seed, netlist=str(self.netlist),
+                        analysis=self.analysis, devices=[dict(d) for d in self.devices],
+                        error=self.error)
+        return df
+
+    to_pandas = to_dataframe
+
+
 class BridgeRunError(SimulationError):
     """A run that stopped early; ``result`` holds what was computed until then."""
 
@@ -111,7 +140,7 @@ class BridgeInterrupted(KeyboardInterrupt):
 
 
 def run_netlist(path_or_text, *, seed: int = 0, step: StepControl | None = None,
-                frozen: bool = False, name: str | None = None) -> BridgeResult:
+                frozen: bool = False, name: str | None = None, progress=False) -> BridgeResult:
     """Run a netlist's analyses in ngspice with its memristors co-simulated.
 
     Parameters
@@ -127,6 +156,10 @@ def run_netlist(path_or_text, *, seed: int = 0, step: StepControl | None = None,
         Keep every device at its initial state (measures the bridge's own overhead).
     name : str, optional
         Name of a netlist given as text, for messages.
+    progress : bool, None or text stream
+        A progress bar on stderr (simulated time / stop time, accepted steps, devices, ETA):
+        False (default) none, True always, None only when stderr is a terminal; a stream
+        draws on that stream.  Only a transient analysis has a bar.
 
     Returns
     -------
@@ -157,7 +190,7 @@ def run_netlist(path_or_text, *, seed: int = 0, step: StepControl | None = None,
 
     engine = get_engine()
     session = _Session(engine, net, specs_by_type, device_info, step, frozen)
-    return session.run(seed, scales)
+    return session.run(seed, scales, progress)
 
 
 def _device_specs(net: Netlist, seed: int):
@@ -330,7 +363,15 @@ class _Session:
         c[cb.LIVE] = 1 if live else 0
 
     # -- the run ---------------------------------------------------------------------------------
-    def run(self, seed, scales) -> BridgeResult:
+    def _progress(self, progress) -> TimeProgress:
+        stream = None if progress is None or isinstance(progress, bool) else progress
+        enabled = None if progress is None or stream is not None else bool(progress)
+        if stream is not None:
+            enabled = True
+        t_stop = self.net.tran["tstop"] if self.net.tran else 0.0
+        return TimeProgress(t_stop, self.net.source, devices=self.n, stream=stream, enabled=enabled)
+
+    def run(self, seed, scales, progress=False) -> BridgeResult:
         eng = self.engine
         cb = eng._cb
         cap, tol, floor = self.step.resolve(scales)
@@ -343,7 +384,10 @@ class _Session:
             if problem is not None:
                 raise NetlistError(problem)
             t_run = _time.perf_counter()
-            out, err = eng.run(self._on_init)
+            with self._progress(progress) as bar:
+                def poll():
+                    bar.update(cb.CTX_F[cb.T_PREV], int(cb.CTX[cb.N_ACCEPTED]))
+                out, err = eng.run(self._on_init, poll=poll if bar.enabled else None)
             self.run_time = _time.perf_counter() - t_run
             wall = _time.perf_counter() - t_start
             c = cb.CTX.copy()

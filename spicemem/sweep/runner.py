@@ -180,6 +180,9 @@ def run_sweep(spec, out, *, workers: int | None = None, scheduler: str | None = 
             atomic_write_json(out / SUMMARY, asdict(summary))
         log(f"sweep: {summary.computed} rows computed ({summary.ok} ok, {summary.failed} failed), "
             f"{summary.resumed} kept from before, in {summary.wall_time_s:.1f} s")
+        parquet = _table.write_parquet(table.path)
+        if parquet is not None:
+            log(f"sweep: the table also as {parquet}")
         return summary
 
 

@@ -20,7 +20,7 @@ import math
 import os
 from pathlib import Path
 
-from ..io import atomic_write_json, atomic_write_text
+from ..io import atomic_write_bytes, atomic_write_json, atomic_write_text
 
 TABLE_NAME = "results.csv"
 POINTS_DIR = "points"
@@ -125,6 +125,26 @@ class ResultsTable:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+PARQUET_NAME = "results.parquet"
+
+
+def write_parquet(table_path) -> Path | None:
+    """``DIR/results.parquet`` beside the finished ``results.csv`` (the same rows and columns,
+    types as ``pandas.read_csv`` infers them), written atomically; None when pandas or pyarrow
+    is missing (the CSV is the table of record; Parquet is a convenience for large sweeps)."""
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) is None for m in ("pandas", "pyarrow")):
+        return None
+    import pandas as pd
+
+    table_path = Path(table_path)
+    df = pd.read_csv(table_path)
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return atomic_write_bytes(table_path.with_name(PARQUET_NAME), buf.getvalue())
 
 
 def point_path(out: Path, point: int) -> Path:
