@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="waveform file: csv (default), raw (ngspice binary raw file, for "
                          "waveform viewers) or parquet (needs pandas + pyarrow); the JSON "
                          "summary and the PNG are always written")
+    rn.add_argument("--plot", metavar="VECTORS",
+                    help="comma-separated columns to draw in the PNG, e.g. 'v(mid),i(vr),g(X1.N2)' "
+                         "(default: a preview of node voltages and device conductances)")
     rn.set_defaults(func=_cmd_run)
 
     cb = sub.add_parser("crossbar", help="write a crossbar netlist (1R/1S1R, line resistance, bias scheme)",
@@ -141,7 +144,8 @@ def _cmd_run(args) -> int:
     from .bridge.outputs import run_to_files
 
     seed = _resolve_seed(args)
-    for path in run_to_files(args.netlist, args.out, seed, args.format):
+    plot = [n for n in (args.plot or "").split(",") if n.strip()] or None
+    for path in run_to_files(args.netlist, args.out, seed, args.format, plot=plot):
         print(f"wrote {path}")
     return 0
 

@@ -190,3 +190,19 @@ def test_ctrl_c_during_a_run_with_progress_keeps_the_partial_result(engine, tmp_
         run_netlist(p, seed=1, progress=io.StringIO())
     res = info.value.result
     assert res is not None and res.time.size > 50 and res.time[-1] < 5000e-6
+
+
+# -- plots ------------------------------------------------------------------------------------
+def test_plot_option_draws_the_named_vectors_and_names_a_missing_one(engine, tmp_path, capsys):
+    p = write(tmp_path, "pair.cir", MODEL, "V1 in 0 pulse(0 2.5 1u 0.5u 0.5u 3u 10u)",
+              "R1 in mid 1k", "N1 mid 0 ag seed=3", ".tran 0.5u 8u")
+    out = tmp_path / "o"
+    assert main(["run", str(p), "--out", str(out), "--seed", "1", "--plot", "V(mid), i(v1),g(n1)"]) == 0
+    assert (out / "pair.png").stat().st_size > 10_000
+    capsys.readouterr()
+    bad = tmp_path / "b"
+    assert main(["run", str(p), "--out", str(bad), "--seed", "1", "--plot", "v(mid),v(nope)"]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if not ln.startswith("spicemem: seed")]
+    assert len(err) == 1 and "'v(nope)'" in err[0] and "v(mid)" in err[0], err
+    assert (bad / "pair.csv").exists() and (bad / "pair.json").exists()  # the data is kept
+    assert not (bad / "pair.png").exists()

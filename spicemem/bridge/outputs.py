@@ -120,14 +120,60 @@ def _array_cells(names) -> dict | None:
     return cells if len(cells) >= 4 else None
 
 
-def write_png(result, path, title: str = "") -> Path:
-    """A preview of the run.  Top: the node voltages, or -- in a netlist with more than 8
+_UNIT_LABEL = {"V": "voltage (V)", "A": "current (A)", "S": "conductance (S)", "K": "temperature (K)"}
+
+
+def check_plot(result, names) -> list:
+    """The columns ``--plot`` names, case-insensitively, as the result spells them; a name the
+    run does not have is a one-line error listing a few that it has."""
+    cols = {c.lower(): c for c in result.columns() if c != "time"}
+    out = []
+    for name in names:
+        col = cols.get(name.strip().lower())
+        if col is None:
+            have = ", ".join(list(cols.values())[:12]) + (", ..." if len(cols) > 12 else "")
+            raise SimulationError(f"--plot: the run has no vector {name.strip()!r} (it has: {have})")
+        out.append(col)
+    return out
+
+
+def _write_named_png(result, path, title, names) -> Path:
+    """One panel per unit (V, A, S, K) with the named columns against time."""
+    from matplotlib.figure import Figure
+
+    units = result.units()
+    groups: dict = {}
+    for name in names:
+        groups.setdefault(units.get(name, ""), []).append(name)
+    fig = Figure(figsize=(8, 2.4 + 2.2 * len(groups)), constrained_layout=True)
+    axes = fig.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
+    t = result.time * 1e6
+    stride = max(1, t.size // PLOT_POINTS)
+    cols = result.columns()
+    for ax, (unit, members) in zip(axes, groups.items()):
+        log = unit == "S"
+        for name in members:
+            y = np.asarray(cols[name], dtype=float)[::stride]
+            (ax.semilogy if log else ax.plot)(t[::stride], np.maximum(y, 1e-300) if log else y,
+                                              label=name, lw=1)
+        ax.set_ylabel(_UNIT_LABEL.get(unit, unit))
+        ax.legend(fontsize=7, loc="best")
+    axes[-1].set_xlabel("time (us)")
+    fig.suptitle(title + (f"  [stopped: {result.error}]" if result.error else ""), fontsize=9)
+    return atomic_savefig(fig, path, dpi=110)
+
+
+def write_png(result, path, title: str = "", plot=None) -> Path:
+    """A preview of the run; ``plot`` (a list of column names, e.g. ``['v(mid)', 'g(X1.N2)']``)
+    draws exactly those, one panel per unit.  Otherwise:  Top: the node voltages, or -- in a netlist with more than 8
     nodes, e.g. a crossbar -- the currents of the 8 voltage sources that carry the most
     (a crossbar's sense and driver currents).  Bottom: the devices' conductances, or for a
     crossbar (devices named ``X<i>_<j>.N...`` by the generator) a map of every cell's
     conductance at the moment the devices conduct most."""
     from matplotlib.figure import Figure
 
+    if plot:
+        return _write_named_png(result, path, title, check_plot(result, plot))
     cells = _array_cells(result.device_names)
     fig = Figure(figsize=(8, 6) if cells is None else (11, 5), constrained_layout=True)
     if cells is None:
@@ -185,7 +231,8 @@ class ResultsInterrupted(SimulationError):
     """Ctrl-C while result files were being written; the message says which are on disk."""
 
 
-def write_results(result, out_dir, stem: str, netlist_path: str = "", fmt: str = "csv") -> list:
+def write_results(result, out_dir, stem: str, netlist_path: str = "", fmt: str = "csv",
+                  plot=None) -> list:
     """Write DIR/<stem>.json, the waveforms (``fmt``: ``csv``, ``raw`` (an ngspice binary
     raw file) or ``parquet``) and .png, each atomically; return their paths.
 
@@ -197,7 +244,8 @@ def write_results(result, out_dir, stem: str, netlist_path: str = "", fmt: str =
     out = ensure_dir(out_dir)
     jobs = ((f"{stem}.json", lambda p: atomic_write_json(p, summary(result, netlist_path or result.netlist))),
             (f"{stem}.{fmt}", lambda p: WRITERS[fmt](result, p)),
-            (f"{stem}.png", lambda p: write_png(result, p, title=Path(netlist_path or stem).name)))
+            (f"{stem}.png", lambda p: write_png(result, p, title=Path(netlist_path or stem).name,
+                                                plot=plot)))
     paths = []
     for fname, write in jobs:
         try:
@@ -209,7 +257,7 @@ def write_results(result, out_dir, stem: str, netlist_path: str = "", fmt: str =
     return paths
 
 
-def run_to_files(netlist, out_dir, seed: int, fmt: str = "csv", progress=None) -> list:
+def run_to_files(netlist, out_dir, seed: int, fmt: str = "csv", progress=None, plot=None) -> list:
     """The ``spicemem run`` command: run ``netlist`` and write its result files.
 
     A run that stops early (non-convergence, Ctrl-C) still writes what it computed, then
@@ -229,8 +277,8 @@ def run_to_files(netlist, out_dir, seed: int, fmt: str = "csv", progress=None) -
         if exc.result is None:
             raise SimulationError(f"{exc}; nothing was written") from None
         try:
-            write_results(exc.result, out_dir, stem, str(netlist), fmt)
+            write_results(exc.result, out_dir, stem, str(netlist), fmt, plot)
         except ResultsInterrupted as again:
             raise SimulationError(f"{exc}; then {again}") from None
         raise SimulationError(f"{exc}; results so far written to {out_dir}") from None
-    return write_results(result, out_dir, stem, str(netlist), fmt)
+    return write_results(result, out_dir, stem, str(netlist), fmt, plot)
