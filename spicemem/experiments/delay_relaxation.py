@@ -104,7 +104,7 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
     if realizations:
         size["devices"] = int(realizations)
     text = netlist(**size)
-    res = m.run(text, seed=seed, name="delay_relaxation.cir")
+    res = m.run(text, seed=seed, name="delay_relaxation.cir", progress=progress)
     params = m.preset(PRESET)
     pulses = [SWITCH] + read_pulses(SWITCH.end, size["t_stop"])
     out = analyse(res, params, pulses)

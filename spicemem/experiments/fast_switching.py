@@ -65,7 +65,7 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
     if realizations:
         size["devices"] = int(realizations)
     ps, switches, t_stop = pulses(size["cycles"])
-    res = m.run(netlist(**size), seed=seed, name="fast_switching.cir")
+    res = m.run(netlist(**size), seed=seed, name="fast_switching.cir", progress=progress)
     params = m.preset(PRESET, t_ambient=TEMPERATURE)
     level = m.relaxation_level(params)
     reads = [p for p in ps if p.amplitude == READ_V]

@@ -92,7 +92,7 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
     if realizations:
         size["devices"] = int(realizations)
     ps, labels = pulse_list(size["counts"])
-    res = m.run(netlist(**size), seed=seed, name="frequency_switching.cir")
+    res = m.run(netlist(**size), seed=seed, name="frequency_switching.cir", progress=progress)
     t = np.array([p.top_end - 0.5e-6 for p in ps])
     i = m.values_at(res.time, res.current, t)
     v = m.values_at(res.time, res.voltage, t)

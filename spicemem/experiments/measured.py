@@ -304,8 +304,9 @@ def mean_stderr(values) -> tuple[float, float]:
     return float(np.mean(v)), se
 
 
-def run(text: str, *, seed: int, name: str):
-    """Run a netlist through the bridge (the one entry point of the experiments)."""
+def run(text: str, *, seed: int, name: str, progress=False):
+    """Run a netlist through the bridge (the one entry point of the experiments); ``progress``
+    as in :func:`spicemem.bridge.run_netlist` (experiments of one long run pass theirs)."""
     from ..bridge import run_netlist
 
-    return run_netlist(text, seed=seed, name=name)
+    return run_netlist(text, seed=seed, name=name, progress=progress)
