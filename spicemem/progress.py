@@ -29,6 +29,19 @@ def _enabled(stream, enabled) -> bool:
         return False
 
 
+def _width(stream) -> dict:
+    """tqdm's width options: follow the terminal, or 100 columns when it reports none (a
+    pseudo-terminal without a size, e.g. under ``script`` or some CI runners, says 0, and
+    tqdm would then draw nothing: a bar below its screen height of 0 rows is hidden)."""
+    import os
+
+    try:
+        cols = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        cols = 0
+    return {"dynamic_ncols": True} if cols > 0 else {"ncols": 100, "nrows": 24}
+
+
 class Progress:
     """A count of finished tasks, with failures and ETA; silent when not on a terminal."""
 
@@ -44,7 +57,7 @@ class Progress:
     def __enter__(self):
         if self.enabled:
             self._bar = tqdm(total=self.total, desc=self.label, file=self.stream, unit="task",
-                             dynamic_ncols=True, leave=True, mininterval=0.2)
+                             leave=True, mininterval=0.2, **_width(self.stream))
         return self
 
     def __exit__(self, *exc):
@@ -84,8 +97,8 @@ class TimeProgress:
     def __enter__(self):
         if self.enabled:
             self._bar = tqdm(total=self.t_stop, desc=(self.label + " ") if self.label else "",
-                             file=self.stream, bar_format=self._FORMAT, dynamic_ncols=True,
-                             leave=True, mininterval=0.2, postfix=[self._text()])
+                             file=self.stream, bar_format=self._FORMAT, leave=True,
+                             mininterval=0.2, postfix=[self._text()], **_width(self.stream))
         return self
 
     def __exit__(self, *exc):
@@ -100,6 +113,8 @@ class TimeProgress:
 
     def update(self, t: float, steps: int):
         t = min(max(float(t), 0.0), self.t_stop)
+        if t >= self.t_stop * (1 - 1e-9):
+            t = self.t_stop  # the last accepted point is TSTOP up to rounding
         self.steps = int(steps)
         if self._bar is None or not t >= self.t:
             return

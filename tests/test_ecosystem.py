@@ -206,3 +206,35 @@ def test_plot_option_draws_the_named_vectors_and_names_a_missing_one(engine, tmp
     assert len(err) == 1 and "'v(nope)'" in err[0] and "v(mid)" in err[0], err
     assert (bad / "pair.csv").exists() and (bad / "pair.json").exists()  # the data is kept
     assert not (bad / "pair.png").exists()
+
+
+def test_spicemem_run_draws_progress_on_a_terminal(tmp_path):
+    """stderr on a pseudo-terminal (as in an interactive shell; this one reports 0 columns, as
+    under ``script`` or some CI runners): the bar is drawn and ends at the stop time."""
+    import os
+    import pty
+    import subprocess
+
+    p = write(tmp_path, "tty.cir", MODEL, "V1 in 0 pulse(0 2.5 1u 0.5u 0.5u 3u 10u)",
+              "R1 in mid 1k", "N1 mid 0 ag", ".tran 0.5u 20u")
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "spicemem", "run", str(p), "--seed", "1",
+                                 "--out", str(tmp_path / "o")], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=slave, cwd=ROOT)
+        os.close(slave)
+        chunks = []
+        while True:  # read while it runs: a full pty buffer would block the child
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child side is closed and everything was read
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=300)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert "tty.cir" in text and "100%" in text and "t = 2e-05 / 2e-05 s" in text, text

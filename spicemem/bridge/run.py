@@ -369,7 +369,8 @@ class _Session:
         if stream is not None:
             enabled = True
         t_stop = self.net.tran["tstop"] if self.net.tran else 0.0
-        return TimeProgress(t_stop, self.net.source, devices=self.n, stream=stream, enabled=enabled)
+        label = self.net.source.rsplit("/", 1)[-1]
+        return TimeProgress(t_stop, label, devices=self.n, stream=stream, enabled=enabled)
 
     def run(self, seed, scales, progress=False) -> BridgeResult:
         eng = self.engine
