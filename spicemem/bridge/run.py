@@ -197,7 +197,7 @@ def _device_specs(net: Netlist, seed: int):
         scales.append(dtype.time_scale(params))
         info.append({"name": dev.name, "type": dev.model.type, "model": dev.model.name,
                      "nodes": [dev.node_plus or "0", dev.node_minus or "0"], "seed": dseed,
-                     "stream": stream, "init": init, "source": dev.source,
+                     "stream": stream, "init": dtype.init_label(init), "source": dev.source,
                      # the netlist's B-source multiplies by the card's nominal G_scale
                      "g_scale": float(dtype.g_scale(nominal)), "drawn": drawn,
                      "v_scale": float(dtype.v_scale(params)), "where": dev.instance.line.where})
@@ -457,8 +457,8 @@ class _Session:
         nonlinear = {k: law(params, volt[k], g_used[k]) for k, (law, params) in self.current_laws.items()}
         extra = {"run_time_s": self.run_time, "validity": self._validity(temp)}
         for grp in self.groups:  # per-type diagnostics (e.g. the drift kernel's dropped time)
-            if "report" in grp.arrays:
-                extra.update(grp.arrays["report"]())
+            if grp.report is not None:
+                extra.update(grp.report())
         return BridgeResult(
             netlist=self.net.source,
             analysis=self.analysis,

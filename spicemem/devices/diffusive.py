@@ -414,7 +414,8 @@ def _hop_tables_for(w_i, r_1, x_c, r_p, a, eta) -> tuple:
                          f"{r_p!r} too small for the hopping tables)")
     xg = np.linspace(-1.0, 1.0, HOP_GRID)
     u_base = hk.potential(xg, w_i, r_1, x_c, r_p)
-    out = (v_grid, inv_theta, n_basins, edge_x, *arrays2, log_t_r, log_t_l, u_base, log_x_r, log_x_l)
+    out = hk.HopTables(v_grid, inv_theta, n_basins, edge_x, *arrays2, log_t_r, log_t_l, u_base,
+                       log_x_r, log_x_l)
     for arr in out:
         arr.flags.writeable = False  # shared between parameter sets
     return out
