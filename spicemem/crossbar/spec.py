@@ -62,7 +62,11 @@ def memories() -> tuple:
 
 @dataclass(frozen=True)
 class Pulse:
-    """A trapezoidal pulse on the selected cell (the unselected lines follow it scaled).
+    """A trapezoidal pulse: spicemem's one pulse description.
+
+    In a crossbar, the pulse on the selected cell (the unselected lines follow it scaled);
+    in a measurement protocol (:func:`spicemem.experiments.measured.pulse`), one pulse of
+    the source.
 
     Parameters
     ----------
@@ -108,6 +112,22 @@ class Pulse:
     def t_stop(self) -> float:
         """End of the simulated time, in s."""
         return self.t_off + self.fall + self.tail
+
+    # -- the names of a measurement protocol (spicemem.experiments.measured) --------------------
+    @property
+    def start(self) -> float:
+        """Start of the rising edge, in s (``delay``)."""
+        return self.delay
+
+    @property
+    def top_end(self) -> float:
+        """End of the plateau, in s (``t_off``)."""
+        return self.t_off
+
+    @property
+    def end(self) -> float:
+        """End of the falling edge, in s."""
+        return self.delay + (self.rise + self.fall) + self.width
 
 
 def bias_levels(scheme: str) -> tuple[float, float]:
