@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     cb.add_argument("rows", type=_positive_int, help="number of rows")
     cb.add_argument("cols", type=_positive_int, help="number of columns")
     cb.add_argument("--cell", default="1S1R", help="1R or 1S1R (default 1S1R)")
-    cb.add_argument("--memory", default="resistor", help="resistor (stored pattern), drift or rram (default resistor)")
+    cb.add_argument("--memory", default="resistor",
+                    help="resistor (stored pattern), or a memristor type that can be a memory: drift, "
+                         "rram, or any registered one (default resistor)")
     cb.add_argument("--scheme", default="v/2", help="unselected lines: floating, v/2 or v/3 (default v/2)")
     cb.add_argument("--selected", default=None, metavar="I,J", help="selected cell (default 0,COLS-1)")
     cb.add_argument("--pattern", default="worst", metavar="worst|lrs|FILE",
@@ -91,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     cb.add_argument("--selector-model", default=None, help="key=value text of the selector's .model card")
     cb.add_argument("--drift-model", default=None, help="key=value text of the drift memory's .model card")
     cb.add_argument("--rram-model", default=None, help="key=value text of the rram memory's .model card")
+    cb.add_argument("--memory-model", default=None,
+                    help="key=value text of any memristor memory's .model card (default: its type's)")
+    cb.add_argument("--memory-lrs", default=None,
+                    help="initial state of an LRS memristor memory, in its state keyword's unit")
+    cb.add_argument("--memory-hrs", default=None,
+                    help="initial state of an HRS memristor memory, in its state keyword's unit")
     cb.add_argument("--fixed-selector", default=None, metavar="OHM",
                     help="replace every selector by this resistance (plain-ngspice netlist)")
     cb.add_argument("--analysis", default="tran", help="tran (the pulse) or op (its plateau)")
@@ -184,6 +192,11 @@ def _cmd_crossbar(args) -> int:
         extra["drift_model"] = args.drift_model
     if args.rram_model is not None:
         extra["rram_model"] = args.rram_model
+    if args.memory_model is not None:
+        extra["memory_model"] = args.memory_model
+    for key in ("memory_lrs", "memory_hrs"):
+        if getattr(args, key) is not None:
+            extra[key] = num("--" + key.replace("_", "-"), getattr(args, key))
     spec = Crossbar(args.rows, args.cols, cell=args.cell, memory=args.memory, scheme=args.scheme,
                     selected=selected, pulse=pulse, analysis=args.analysis.lower(),
                     r_lrs=num("--r-lrs", args.r_lrs), r_hrs=num("--r-hrs", args.r_hrs),

@@ -126,7 +126,8 @@ def test_initial_states():
     n = read_netlist("* x\n.model tao drift (preset=TaOx)\nN1 a 0 tao\nN2 a 0 tao state=lrs\n"
                      "N3 a 0 tao x0=0.25\nR1 a 0 1k\n.end\n")
     specs, info, _ = _device_specs(n, 0)
-    assert [s.init for s in specs["drift"]] == ["x0=0.0", "x0=1.0", "x0=0.25"]
+    assert [s.init for s in specs["drift"]] == [0.0, 1.0, 0.25]  # a typed value, not "x0=..."
+    assert [d["init"] for d in info] == ["x0=0.0", "x0=1.0", "x0=0.25"]
     assert info[0]["g_scale"] == P.g_m
 
 

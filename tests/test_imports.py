@@ -2,23 +2,13 @@
 
 An import placed inside a function to dodge a cycle is still a cycle, so every ``import``
 statement counts, wherever it stands.  ``from . import sub`` is an edge to the submodule
-``sub`` (not to the package that holds it).  The one cycle left (the bridge's device types
-and kernels, to be split by the device-type interface of issue 15) is listed by name: the
-test fails on any other cycle, and also once that one is gone, so the list only shrinks.
+``sub`` (not to the package that holds it).  The test fails on any cycle.
 """
 
 import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "spicemem"
-
-#: Strongly connected components that still exist (sorted module names); remove as fixed.
-KNOWN = {
-    # devices imports the group kernels inside functions; the kernels import devices' slots
-    ("spicemem.bridge.devices", "spicemem.bridge.devices_drift", "spicemem.bridge.devices_rram",
-     "spicemem.bridge.kernels", "spicemem.bridge.kernels_drift", "spicemem.bridge.kernels_rram"),
-}
-
 
 def module_graph() -> dict:
     mods = {}
@@ -81,10 +71,7 @@ def cycles(edges: dict) -> set:
 
 def test_no_new_import_cycles():
     found = cycles(module_graph())
-    new = found - KNOWN
-    assert not new, f"import cycles: {sorted(new)}"
-    gone = KNOWN - found
-    assert not gone, f"remove from KNOWN, they are fixed: {sorted(gone)}"
+    assert not found, f"import cycles: {sorted(found)}"
 
 
 def test_the_cycle_finder_finds_a_cycle():

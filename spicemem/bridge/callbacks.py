@@ -23,7 +23,7 @@ ngspice calls three functions of ours while it integrates a circuit:
     and can hang it).
 
 All three read and write only NumPy arrays whose addresses sit in the process-wide
-context array :data:`CTX` (slot constants below).  A fourth cfunc, :data:`sigint_handler`,
+context array :data:`CTX` (layout :data:`spicemem.bridge.layout.CONTEXT`).  A fourth cfunc, :data:`sigint_handler`,
 is installed as the C-level SIGINT handler during a run: Python's own handler cannot run
 while ngspice holds the thread, so Ctrl-C sets a context flag that the callbacks turn into
 an abort.
@@ -42,6 +42,12 @@ from numba import carray, cfunc, types
 from ..kernels._jit import jit
 from ._abi import (CTX_SLOTS, CTX_SYMBOL, call_group_kernel, ctx_address, f64_ptr, i32_ptr,
                    i64_ptr, u8_ptr, u64_ptr, voidptr_to_int)
+from .layout import (A_G, A_GOLD, A_GROUPS, A_GSCALE_INV, A_GSRC, A_HASH, A_HIST, A_TEMP, A_V0,
+                     A_V1, A_VECA, A_VECB, A_VINV, ACTIVE, ERROR, ERROR_ARG, FROZEN, H_CAP,
+                     H_DEVICE, H_FLOOR, H_REST, HASH_MASK, HIST_CAP, HIST_ROWS, HIST_SKIP,
+                     HIST_STRIDE, INTERRUPT, LAST_BIAS, LAST_DLN, LAST_H, LIVE, MAX_DLN,
+                     N_ACCEPTED, N_CAPPED, N_REJECT_NGSPICE, N_SYNC_CALLS, N_VSRC_CALLS,
+                     NDEV, NGROUPS, REST_BIAS, T_PREV, TIME_INDEX, TOL)
 
 # -- the context ---------------------------------------------------------------------------
 #: The one process-wide context (int64 slots; float slots share the memory through
@@ -51,51 +57,7 @@ CTX = np.zeros(CTX_SLOTS, dtype=np.int64)
 CTX_F = CTX.view(np.float64)
 _llvm.add_symbol(CTX_SYMBOL, CTX.ctypes.data)
 
-# int64 slots
-ACTIVE = 0  # 1 while a bridge run is loaded
-NDEV = 1
-A_GSRC = 2  # float64[D]: value returned to ngspice, G / G_scale
-A_HASH = 3  # uint64[M, 2]: (name hash, device index + 1); index 0 = empty
-HASH_MASK = 4
-A_VECA = 5  # int64[D]: index of the '+' node in SendData's vector list (-1: ground)
-A_VECB = 6
-A_V0 = 7  # float64[D]: device voltage at the previous accepted point, V
-A_V1 = 8  # float64[D]: device voltage at this accepted point, V
-A_G = 9  # float64[D]: committed conductance, S
-A_TEMP = 10  # float64[D]: committed temperature, K
-A_GSCALE_INV = 11  # float64[D]: 1 / G_scale, 1/S
-A_GROUPS = 12  # int64[n_groups, 2]: (kernel address, block address)
-NGROUPS = 13
-TIME_INDEX = 14  # index of the scale vector 'time' in SendData's list
-LIVE = 15  # 1 during a transient analysis (devices evolve), 0 otherwise
-FROZEN = 16  # 1: never advance devices (benchmark of the bridge's own overhead)
-N_ACCEPTED = 17
-N_REJECT_NGSPICE = 18
-N_CAPPED = 19
-ERROR = 20
-ERROR_ARG = 21
-INTERRUPT = 22
-A_HIST = 23  # float64[cap, 1 + 3D]: t, G used by the circuit, G committed, T
-HIST_CAP = 24
-HIST_ROWS = 25
-HIST_STRIDE = 26
-HIST_SKIP = 27
-N_VSRC_CALLS = 28
-N_SYNC_CALLS = 29
-A_GOLD = 30  # float64[D]: scratch, the conductance before the step
-A_VINV = 31  # float64[D]: 1 / voltage scale of each device, 1/V (weights the change)
-# float slots
-T_PREV = 40  # time of the previous accepted point, s
-H_CAP = 41  # absolute step cap, s
-TOL = 42  # target of max |ln(G_new / G_old)| per step
-H_FLOOR = 43  # the step control never lowers a step below this, s
-LAST_DLN = 44  # max over devices of min(1, |V|/V_scale) |ln(G_new / G_old)|, last step
-LAST_H = 45  # length of the last accepted step, s
-MAX_DLN = 46  # largest LAST_DLN seen in the run
-H_DEVICE = 47  # largest next step the device kernels allow (request_step), s; 0: no request
-LAST_BIAS = 48  # max over devices of max(|V0|, |V1|) / V_scale over the last accepted step
-H_REST = 49  # step cap while every device is at rest (LAST_BIAS < REST_BIAS), s
-REST_BIAS = 50  # rest threshold of LAST_BIAS (0: never at rest)
+# The slots of the context are declared in spicemem.bridge.layout (CONTEXT).
 
 # error codes
 ERR_UNKNOWN_SOURCE = 1  # ERROR_ARG: low 62 bits of the name hash

@@ -1,4 +1,4 @@
-"""The TaOx drift memristor as a bridge device type (the ``drift`` registry entry).
+"""The TaOx drift memristor as a bridge device type (the ``drift`` registry entry: :data:`TYPE`).
 
 Netlist syntax::
 
@@ -34,13 +34,13 @@ The drift model is isothermal: ``temp(NAME)`` reports :data:`REPORTED_TEMPERATUR
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
 
 from ..errors import NetlistError
-from .devices import model_number
+from .device_type import DeviceType, Group, MemoryCell, model_number, new_block
+from .layout import BLOCK
 
 #: Step-cap time scale of a drift device, in s: none (the default cap is half the smallest
 #: time scale in the netlist, so a drift device never lowers it).  The model has no intrinsic
@@ -64,34 +64,8 @@ SQRT_EPS = 1e-18
 _STATES = {"hrs": 0.0, "lrs": 1.0}
 
 
-def make_params(raw: dict, where: str):
-    """``.model NAME drift (...)`` key=value strings -> :class:`DriftParams`."""
-    from ..devices.drift import DriftParams, preset_names
-
-    raw = {k: v.strip("\"'") for k, v in raw.items()}
-    preset = raw.pop("preset", None)
-    fields = {f.name for f in dataclasses.fields(DriftParams)}
-    values = {}
-    for key, value in raw.items():
-        if key not in fields:
-            raise NetlistError(f"{where}: unknown parameter {key!r} for a drift memristor "
-                               f"(known: preset, {', '.join(sorted(fields))})")
-        values[key] = model_number(key, value, where)
-    try:
-        if preset is None:
-            return DriftParams.from_mapping(values)
-        names = preset_names()
-        match = [p for p in names if p.lower() == preset.lower()]
-        if not match:
-            raise NetlistError(f"{where}: unknown preset {preset!r} for a drift memristor "
-                               f"(known: {', '.join(names)})")
-        return DriftParams.from_preset(match[0], **values)
-    except ValueError as exc:
-        raise NetlistError(f"{where}: {exc}") from None
-
-
 def instance_params(params, raw: dict, where: str):
-    """Instance keys -> (params, init); init is ``"x0=<float>"``."""
+    """Instance keys -> (params, init); init is the initial state x0 in [0, 1] (a float)."""
     x0 = 0.0
     given = []
     for key, value in raw.items():
@@ -112,7 +86,7 @@ def instance_params(params, raw: dict, where: str):
                                f"memristor (known: seed, state, x0)")
     if len(given) > 1:
         raise NetlistError(f"{where}: give either 'state' or 'x0', not both")
-    return params, f"x0={x0!r}"
+    return params, float(x0)
 
 
 def g_scale(params) -> float:
@@ -162,10 +136,8 @@ def kernel() -> int:
 
 def allocate(specs: list) -> list:
     """One group for every drift device (parameters per device in the rows of ``p``)."""
-    from ..kernels.drift import N_PARAMS
-    from .devices import (B_FSTATE, B_INDEX, B_KSCALE, B_N, B_NF, B_NP, B_P, B_SCRATCH,
-                          BLOCK_SLOTS, Group)
     from ..devices.drift import warn_beyond_ceiling
+    from ..kernels.drift import N_PARAMS
     from .kernels_drift import (F_BEYOND, F_H, F_X, N_FSTATE, S_DROPPED, S_TOL, S_TOL_MAX,
                                 S_TRUNCATED)
 
@@ -174,7 +146,7 @@ def allocate(specs: list) -> list:
     pvec = np.zeros((n, N_PARAMS))
     g0 = np.zeros(n)
     for j, spec in enumerate(specs):
-        x0 = float(spec.init.split("=", 1)[1])
+        x0 = spec.init
         fstate[j, F_X] = x0
         fstate[j, F_H] = 0.0  # no step hint yet: the integrator tries the whole interval
         pvec[j] = spec.params.kernel_vector(0.0)  # ngspice supplies the device voltage
@@ -184,14 +156,12 @@ def allocate(specs: list) -> list:
     scratch = np.zeros(16)  # kernels_drift.S_* slots
     scratch[S_TOL] = COUPLING_TOL
     scratch[S_TOL_MAX] = TRUNCATE_FACTOR * COUPLING_TOL
-    block = np.zeros(BLOCK_SLOTS, dtype=np.int64)
-    bf = block.view(np.float64)
-    block[B_N] = n
-    block[B_INDEX] = index.ctypes.data
-    block[B_FSTATE], block[B_NF] = fstate.ctypes.data, N_FSTATE
-    block[B_P], block[B_NP] = pvec.ctypes.data, N_PARAMS
-    block[B_SCRATCH] = scratch.ctypes.data
-    bf[B_KSCALE] = REPORTED_TEMPERATURE
+    block = new_block(index)
+    rec = BLOCK.record(block)
+    rec["fstate"], rec["nf"] = fstate.ctypes.data, N_FSTATE
+    rec["p"], rec["np"] = pvec.ctypes.data, N_PARAMS
+    rec["scratch"] = scratch.ctypes.data
+    rec["kscale"] = REPORTED_TEMPERATURE
 
     names = [s.name for s in specs]
 
@@ -206,5 +176,37 @@ def allocate(specs: list) -> list:
                 "drift_beyond_ceiling": beyond}
 
     return [Group("drift", index, block, kernel(), g0, temp0,
-                  {"fstate": fstate, "p": pvec, "index": index, "scratch": scratch,
-                   "report": report})]
+                  {"fstate": fstate, "p": pvec, "index": index, "scratch": scratch},
+                  report=report)]
+
+
+class DriftType(DeviceType):
+    name = "drift"
+    summary = "TaOx drift memristor (Strachan et al. 2013): non-volatile, deterministic"
+    noun = "a drift memristor"
+    memory = MemoryCell(model="preset=TaOx", state_key="x0", lrs=1.0, hrs=0.0)
+
+    @property
+    def params_class(self):
+        from ..devices.drift import DriftParams
+
+        return DriftParams
+
+    def preset_names(self) -> list:
+        from ..devices.drift import preset_names
+
+        return preset_names()
+
+    def init_label(self, init) -> str:
+        return f"x0={init!r}"
+
+    instance_params = staticmethod(instance_params)
+    g_scale = staticmethod(g_scale)
+    time_scale = staticmethod(time_scale)
+    v_scale = staticmethod(v_scale)
+    expression = staticmethod(expression)
+    current = staticmethod(current)
+    allocate = staticmethod(allocate)
+
+
+TYPE = DriftType()

@@ -1,4 +1,5 @@
-"""The Stanford/PKU metal-oxide RRAM as a bridge device type (the ``rram`` registry entry).
+"""The Stanford/PKU metal-oxide RRAM as a bridge device type (the ``rram`` registry entry:
+:data:`TYPE`).
 
 Netlist syntax::
 
@@ -41,13 +42,13 @@ the law above.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
 
 from ..errors import NetlistError
-from .devices import model_number
+from .device_type import DeviceType, Group, MemoryCell, model_number, new_block
+from .layout import BLOCK
 
 #: Step-cap time scale of an RRAM device, in s: none (as for the drift model, the rate has
 #: no intrinsic time constant -- it is 0 below the F_min threshold and spans decades above;
@@ -63,43 +64,6 @@ TIME_SCALE = math.inf
 COUPLING_TOL = 0.05
 
 _STATES = ("lrs", "hrs")
-_BOOL = {"1": True, "0": False, "true": True, "false": False, "on": True, "off": False,
-         "yes": True, "no": False}
-
-
-def make_params(raw: dict, where: str):
-    """``.model NAME rram (...)`` key=value strings -> :class:`RRAMParams`."""
-    from ..devices.rram import RRAMParams, preset_names
-
-    raw = {k: v.strip("\"'") for k, v in raw.items()}
-    preset = raw.pop("preset", None)
-    fields = {f.name for f in dataclasses.fields(RRAMParams)}
-    values = {}
-    for key, value in raw.items():
-        if key == "temp":
-            values["t_ambient"] = model_number(key, value, where)
-        elif key == "variation":
-            flag = _BOOL.get(value.lower())
-            if flag is None:
-                raise NetlistError(f"{where}: parameter 'variation' must be 1, 0, true or false, "
-                                   f"found {value!r}")
-            values[key] = flag
-        elif key in fields:
-            values[key] = model_number(key, value, where)
-        else:
-            raise NetlistError(f"{where}: unknown parameter {key!r} for an rram memristor "
-                               f"(known: preset, temp, {', '.join(sorted(fields))})")
-    try:
-        if preset is None:
-            return RRAMParams.from_mapping(values)
-        names = preset_names()
-        match = [p for p in names if p.lower() == preset.lower()]
-        if not match:
-            raise NetlistError(f"{where}: unknown preset {preset!r} for an rram memristor "
-                               f"(known: {', '.join(names)})")
-        return RRAMParams.from_preset(match[0], **values)
-    except ValueError as exc:
-        raise NetlistError(f"{where}: {exc}") from None
 
 
 def instance_params(params, raw: dict, where: str):
@@ -188,7 +152,6 @@ def allocate(specs: list) -> list:
     and a ``PARAMS`` record (its own, since ``temp=`` may differ between instances)."""
     from ..devices.rram import device_states
     from ..kernels.rram import PARAMS
-    from .devices import B_FSTATE, B_INDEX, B_N, B_P, B_SCRATCH, BLOCK_SLOTS, Group
     from .kernels_rram import S_MIN_REQUEST, S_OVERRUNS, S_TOL
 
     n = len(specs)
@@ -202,36 +165,47 @@ def allocate(specs: list) -> list:
     scratch = np.zeros(16)  # kernels_rram.S_* slots
     scratch[S_TOL] = COUPLING_TOL
     scratch[S_MIN_REQUEST] = np.inf
-    block = np.zeros(BLOCK_SLOTS, dtype=np.int64)
-    block[B_N] = n
-    block[B_INDEX] = index.ctypes.data
-    block[B_FSTATE] = devs.ctypes.data
-    block[B_P] = prm.ctypes.data
-    block[B_SCRATCH] = scratch.ctypes.data
+    block = new_block(index)
+    rec = BLOCK.record(block)
+    rec["fstate"] = devs.ctypes.data
+    rec["p"] = prm.ctypes.data
+    rec["scratch"] = scratch.ctypes.data
 
     def report():
         return {"rram_substep_overruns": int(scratch[S_OVERRUNS]),
                 "rram_min_step_request_s": float(scratch[S_MIN_REQUEST])}
 
     return [Group("rram", index, block, kernel(), g0, temp0,
-                  {"devs": devs, "p": prm, "index": index, "scratch": scratch, "report": report})]
+                  {"devs": devs, "p": prm, "index": index, "scratch": scratch}, report=report)]
 
 
-def device_type():
-    """The registry entry (:class:`spicemem.bridge.devices.DeviceType`)."""
-    from .devices import DeviceType
+class RRAMType(DeviceType):
+    name = "rram"
+    summary = ("Stanford/PKU metal-oxide RRAM (Jiang et al. 2016): non-volatile filament gap, "
+               "cycle-to-cycle variation")
+    noun = "an rram memristor"
+    temp_field = "t_ambient"
+    memory = MemoryCell(model="preset=stanford_hfox", state_key="gap0", lrs=0.2e-9, hrs=1.7e-9,
+                        unit="m")
 
-    return DeviceType(
-        name="rram",
-        summary="Stanford/PKU metal-oxide RRAM (Jiang et al. 2016): non-volatile filament gap, "
-                "cycle-to-cycle variation",
-        make_params=make_params,
-        instance_params=instance_params,
-        g_scale=g_scale,
-        time_scale=time_scale,
-        v_scale=v_scale,
-        allocate=allocate,
-        kernel=kernel,
-        expression=expression,
-        current=current,
-    )
+    @property
+    def params_class(self):
+        from ..devices.rram import RRAMParams
+
+        return RRAMParams
+
+    def preset_names(self) -> list:
+        from ..devices.rram import preset_names
+
+        return preset_names()
+
+    instance_params = staticmethod(instance_params)
+    g_scale = staticmethod(g_scale)
+    time_scale = staticmethod(time_scale)
+    v_scale = staticmethod(v_scale)
+    expression = staticmethod(expression)
+    current = staticmethod(current)
+    allocate = staticmethod(allocate)
+
+
+TYPE = RRAMType()

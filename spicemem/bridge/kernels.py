@@ -1,4 +1,4 @@
-"""Compiled group kernels of the device types (see :mod:`spicemem.bridge.devices`).
+"""Compiled group kernels of the diffusive device type (see :mod:`spicemem.bridge.devices_diffusive`).
 
 Each is a Numba ``@cfunc`` ``int64 kernel(int64 block, double t0, double t1)`` called by
 :func:`spicemem.bridge.callbacks.send_data` through its address, once per device group and
@@ -13,19 +13,19 @@ from numba import carray, cfunc
 
 from ..kernels._jit import jit
 from ..kernels.diffusive import P_FIELD, P_LAM, advance, resistance
-from ..kernels.hopping import N_HYBRID, advance_hybrid, materialize
+from ..kernels.hopping import N_HYBRID, HopTables, advance_hybrid, materialize
 from ._abi import f64_ptr, i64_ptr, u64_ptr
 from .callbacks import GROUP_KERNEL_SIG
-from .devices import (A_COUNTS, A_HC, A_KMAX, A_MODES, A_NG, A_NT, A_NV, A_TABLES, AUX_SLOTS, B_AUX,
-                      B_DT, B_FSTATE, B_G, B_GSCALE, B_INDEX, B_INV_DX, B_ISTATE, B_KSCALE, B_N,
-                      B_NDEV, B_NF, B_NP, B_NT, B_P, B_RNG, B_SCRATCH, B_TABLE, B_TEMP, B_TSCALE,
-                      B_V0, B_V1, B_VSCALE, BLOCK_SLOTS)
+from .layout import (A_COUNTS, A_HC, A_KMAX, A_MODES, A_NG, A_NT, A_NV, A_TABLES, AUX_SLOTS, B_AUX,
+                     B_DT, B_FSTATE, B_G, B_GSCALE, B_INDEX, B_INV_DX, B_ISTATE, B_KSCALE, B_N,
+                     B_NDEV, B_NF, B_NP, B_NT, B_P, B_RNG, B_SCRATCH, B_TABLE, B_TEMP, B_TSCALE,
+                     B_V0, B_V1, B_VSCALE, BLOCK_SLOTS)
 
 
 @jit
 def _diffusive_block(block, extra):
     """The arrays and scales of a diffusive group block (layout ``B_*`` of
-    :mod:`spicemem.bridge.devices`): ``extra`` float state columns follow the particles
+    :mod:`spicemem.bridge.layout`): ``extra`` float state columns follow the particles
     (1: temperature; 2: temperature and the hybrid's clock)."""
     b = carray(i64_ptr(block), (BLOCK_SLOTS,))
     bf = carray(f64_ptr(block), (BLOCK_SLOTS,))
@@ -104,7 +104,7 @@ def diffusive_hybrid_group(block, t0, t1):
     modes = carray(i64_ptr(aux[A_MODES]), (n, 2))
     hc = carray(f64_ptr(aux[A_HC]), (N_HYBRID,))
     q = A_TABLES
-    tab = (carray(f64_ptr(aux[q]), (nv,)), carray(f64_ptr(aux[q + 1]), (nt,)),
+    tab = HopTables(carray(f64_ptr(aux[q]), (nv,)), carray(f64_ptr(aux[q + 1]), (nt,)),
            carray(i64_ptr(aux[q + 2]), (nv,)), carray(f64_ptr(aux[q + 3]), (nv, km + 1)),
            carray(f64_ptr(aux[q + 4]), (nv, km)), carray(f64_ptr(aux[q + 5]), (nv, km)),
            carray(f64_ptr(aux[q + 6]), (nv, km)), carray(f64_ptr(aux[q + 7]), (nv, km)),

@@ -47,8 +47,8 @@ from ..kernels.drift import (P_A, P_B, P_BETA, P_GM, P_SIG_OFF, P_SIG_ON, P_SIG_
 from ._abi import f64_ptr, i64_ptr
 from ..kernels._jit import jit
 from .callbacks import GROUP_KERNEL_SIG, request_step
-from .devices import (B_FSTATE, B_G, B_INDEX, B_KSCALE, B_N, B_NDEV, B_NF, B_NP, B_P,
-                      B_SCRATCH, B_TEMP, B_V0, B_V1, BLOCK_SLOTS)
+from .layout import (B_FSTATE, B_G, B_INDEX, B_KSCALE, B_N, B_NDEV, B_NF, B_NP, B_P,
+                     B_SCRATCH, B_TEMP, B_V0, B_V1, BLOCK_SLOTS)
 
 # float state columns of a drift device
 F_X = 0  # state x in [0, 1]

@@ -50,8 +50,8 @@ from ..kernels._jit import jit
 from ..kernels.rram import PARAMS, STATE, advance, current, field_factor, rate, temperature
 from ._abi import f64_ptr, i64_ptr
 from .callbacks import GROUP_KERNEL_SIG, request_step
-from .devices import (B_FSTATE, B_G, B_INDEX, B_N, B_NDEV, B_P, B_SCRATCH, B_TEMP, B_V0, B_V1,
-                      BLOCK_SLOTS)
+from .layout import (B_FSTATE, B_G, B_INDEX, B_N, B_NDEV, B_P, B_SCRATCH, B_TEMP, B_V0, B_V1,
+                     BLOCK_SLOTS)
 
 
 

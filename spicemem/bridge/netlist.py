@@ -162,31 +162,66 @@ def ngspice_title(title: str) -> str:
     return f"spicemem: {clean}" if clean else "spicemem"
 
 
+@dataclass
+class _Parsed:
+    """What one pass over the logical lines found (the netlist's structure, before
+    flattening).  Scopes are subckt definition paths, () at the top level."""
+
+    subckts: dict = field(default_factory=dict)  # scope -> _Subckt
+    models: dict = field(default_factory=dict)  # (scope, name) -> ModelCard
+    instances: dict = field(default_factory=dict)  # scope -> [Instance]
+    xlines: dict = field(default_factory=dict)  # scope -> [tokens of an X line]
+    globals_: set = field(default_factory=lambda: set(_GROUND))
+    tran: dict | None = None
+    saves_given: bool = False
+    analyses: list = field(default_factory=list)
+    memristor_lines: dict = field(default_factory=dict)  # line index -> Instance
+    model_lines: set = field(default_factory=set)  # line indices of memristor .model cards
+    ended_at: int | None = None  # line index of .end
+
+    def find_model(self, name, sc):
+        """The card ``name`` seen from scope ``sc`` (innermost first), or None."""
+        for k in range(len(sc), -1, -1):
+            card = self.models.get((sc[:k], name))
+            if card is not None:
+                return card
+        return None
+
+    def find_subckt(self, name, sc):
+        """The scope of subckt ``name`` seen from scope ``sc``, or None."""
+        for k in range(len(sc), -1, -1):
+            key = sc[:k] + (name,)
+            if key in self.subckts:
+                return key
+        return None
+
+
 def _build(source: str, title: str, lines: list) -> Netlist:
     types = _devices.registry()
-    subckts: dict = {}
-    models: dict = {}  # (scope, name) -> ModelCard
-    instances: dict = {}  # scope -> [Instance]
-    xlines: dict = {}  # scope -> [(line index, tokens)]
-    globals_ = set(_GROUND)
-    tran = None
-    saves_given = False
-    analyses = []
+    parsed = _parse(source, lines, types)
+    _check_models(parsed, types)
+    devices = _flatten(parsed, source)
+    text, origins = _rewrite(parsed, devices, source, title, lines, types)
+    return Netlist(source, title, text, devices,
+                   {k: v for k, v in parsed.models.items() if v.type in types}, parsed.tran,
+                   parsed.saves_given, parsed.analyses, origins)
+
+
+def _parse(source: str, lines: list, types) -> _Parsed:
+    """One pass over the logical lines: subckts, model cards, memristor and X lines, analyses."""
+    ps = _Parsed()
     scope: tuple = ()
-    memristor_lines = {}  # line index -> Instance
-    model_lines = set()
-    ended_at = None
     for i, ln in enumerate(lines):
         s = ln.text.strip()
         if not s or s.startswith("*"):
             continue
-        if ended_at is not None:
+        if ps.ended_at is not None:
             continue  # ngspice ignores what follows .end (security was checked already)
         toks = s.split()
         head = toks[0].lower()
         where = ln.where
         if head == ".end":
-            ended_at = i
+            ps.ended_at = i
             continue
         if head == ".subckt":
             if len(toks) < 2:
@@ -197,9 +232,9 @@ def _build(source: str, title: str, lines: list) -> Netlist:
                     break
                 ports.append(t.lower())
             scope = scope + (toks[1].lower(),)
-            if scope in subckts:
+            if scope in ps.subckts:
                 raise NetlistError(f"{where}: subcircuit {toks[1]!r} defined twice")
-            subckts[scope] = _Subckt(toks[1].lower(), ports, parent=scope[:-1])
+            ps.subckts[scope] = _Subckt(toks[1].lower(), ports, parent=scope[:-1])
             continue
         if head == ".ends":
             if not scope:
@@ -207,7 +242,7 @@ def _build(source: str, title: str, lines: list) -> Netlist:
             scope = scope[:-1]
             continue
         if head == ".global":
-            globals_.update(t.lower() for t in toks[1:])
+            ps.globals_.update(t.lower() for t in toks[1:])
             continue
         if head == ".model":
             kt = _kv_tokens(s)
@@ -218,54 +253,44 @@ def _build(source: str, title: str, lines: list) -> Netlist:
                 card = ModelCard(kt[1].lower(), mtype, _parse_params(kt[3:], where, ".model parameter"),
                                  ln, scope)
                 key = (scope, card.name)
-                if key in models:
+                if key in ps.models:
                     raise NetlistError(f"{where}: model {kt[1]!r} defined twice")
-                models[key] = card
-                model_lines.add(i)
+                ps.models[key] = card
+                ps.model_lines.add(i)
             else:
-                models.setdefault((scope, kt[1].lower()),
-                                  ModelCard(kt[1].lower(), mtype, {}, ln, scope))
+                ps.models.setdefault((scope, kt[1].lower()),
+                                     ModelCard(kt[1].lower(), mtype, {}, ln, scope))
             continue
         if head == ".tran" and not scope:
-            tran = _parse_tran(toks, where)
-            tran["line_index"] = i
-            analyses.append("tran")
+            ps.tran = _parse_tran(toks, where)
+            ps.tran["line_index"] = i
+            ps.analyses.append("tran")
             continue
         if head in (".op", ".dc", ".ac", ".noise", ".tf", ".sens", ".pz", ".disto") and not scope:
-            analyses.append(head[1:])
+            ps.analyses.append(head[1:])
             continue
         if head == ".save":
-            saves_given = True
+            ps.saves_given = True
             continue
         if head[0] == "n":
             inst = _parse_instance(s, ln, scope)
-            instances.setdefault(scope, []).append(inst)
-            memristor_lines[i] = inst
+            ps.instances.setdefault(scope, []).append(inst)
+            ps.memristor_lines[i] = inst
             continue
         if head[0] == "x":
-            xlines.setdefault(scope, []).append(toks)
+            ps.xlines.setdefault(scope, []).append(toks)
             continue
     if scope:
         raise NetlistError(f"{source}: .subckt {scope[-1]!r} is not closed by .ends")
+    return ps
 
-    def find_model(name, sc):
-        for k in range(len(sc), -1, -1):
-            card = models.get((sc[:k], name))
-            if card is not None:
-                return card
-        return None
 
-    def find_subckt(name, sc):
-        for k in range(len(sc), -1, -1):
-            key = sc[:k] + (name,)
-            if key in subckts:
-                return key
-        return None
-
-    # Check every memristor instance's model, in every definition (used or not).
-    for sc, insts in instances.items():
+def _check_models(ps: _Parsed, types) -> None:
+    """Every memristor instance's model, in every definition (used or not), exists and is
+    a memristor type."""
+    for sc, insts in ps.instances.items():
         for inst in insts:
-            card = find_model(inst.model, sc)
+            card = ps.find_model(inst.model, sc)
             if card is None:
                 raise NetlistError(f"{inst.line.where}: {inst.name}: model {inst.model!r} is not defined")
             if card.type not in types:
@@ -274,7 +299,10 @@ def _build(source: str, title: str, lines: list) -> Netlist:
                                    f"which is not a memristor type ({known}); used by {inst.name} "
                                    f"at {inst.line.where}")
 
-    # Flatten: depth-first over X instances from the top level, in netlist order.
+
+def _flatten(ps: _Parsed, source: str) -> list:
+    """The flattened devices: depth-first over X instances from the top level, in netlist
+    order, with hierarchical names, source names and flattened node names."""
     devices: list = []
 
     def walk(sc, path, path_written, portmap, depth):
@@ -285,28 +313,28 @@ def _build(source: str, title: str, lines: list) -> Netlist:
             n = node.lower()
             if n in portmap:
                 return portmap[n]
-            if n in globals_:
+            if n in ps.globals_:
                 return "" if n in _GROUND else n
             return ".".join(path + (n,)) if path else n
 
-        for inst in instances.get(sc, []):
-            card = find_model(inst.model, sc)
+        for inst in ps.instances.get(sc, []):
+            card = ps.find_model(inst.model, sc)
             lname = inst.name.lower()
             key = ".".join(path + (lname,))
             src = f"vsmg_{lname}" if not path else "v." + ".".join(path) + f".vsmg_{lname}"
             devices.append(Device(len(devices), ".".join(path_written + (inst.name,)), key, src,
                                   flat(inst.node_plus), flat(inst.node_minus), card, inst))
-        for toks in xlines.get(sc, []):
+        for toks in ps.xlines.get(sc, []):
             # X<name> nodes... SUBNAME [params:] [k=v ...]
             pos = [t for t in toks[1:] if "=" not in t and t.lower() != "params:"]
             if not pos:
                 continue
-            sub_key = find_subckt(pos[-1].lower(), sc)
+            sub_key = ps.find_subckt(pos[-1].lower(), sc)
             if sub_key is None:
                 continue  # not ours: ngspice reports unknown subcircuits itself
-            if not _contains_memristors(sub_key, instances, xlines, subckts, find_subckt):
+            if not _contains_memristors(sub_key, ps.instances, ps.xlines, ps.subckts, ps.find_subckt):
                 continue
-            ports = subckts[sub_key].ports
+            ports = ps.subckts[sub_key].ports
             actual = [flat(t) for t in pos[:-1]]
             if len(actual) != len(ports):
                 raise NetlistError(f"{source}: {toks[0]}: subcircuit {pos[-1]!r} has {len(ports)} "
@@ -315,8 +343,12 @@ def _build(source: str, title: str, lines: list) -> Netlist:
                  dict(zip(ports, actual)), depth + 1)
 
     walk((), (), (), {}, 0)
+    return devices
 
-    # Rewrite: the text ngspice gets, with where each line came from.
+
+def _rewrite(ps: _Parsed, devices: list, source: str, title: str, lines: list, types):
+    """The text ngspice gets, and where each of its lines came from ('file:line' or None
+    for the bridge's own)."""
     out = [ngspice_title(title)]
     origins: list = [None]
     gscales = {}
@@ -338,14 +370,15 @@ def _build(source: str, title: str, lines: list) -> Netlist:
             if re.search(rf"(?<![\w.]){re.escape(reserved)}(?![\w])", text_low):
                 raise NetlistError(f"{source}: the name {reserved!r} is reserved by the bridge for "
                                    f"memristor {nm}; rename it")
+    tran = ps.tran
     for i, ln in enumerate(lines):
-        if ended_at is not None and i >= ended_at:
+        if ps.ended_at is not None and i >= ps.ended_at:
             break
-        if i in model_lines:
+        if i in ps.model_lines:
             continue  # a memristor model: handled by spicemem, ngspice never sees it
-        if i in memristor_lines:
-            inst = memristor_lines[i]
-            card = find_model(inst.model, inst.scope)
+        if i in ps.memristor_lines:
+            inst = ps.memristor_lines[i]
+            card = ps.find_model(inst.model, inst.scope)
             gs = gscale(card)
             nm = inst.name.lower()
             a, b = inst.node_plus.lower(), inst.node_minus.lower()
@@ -361,7 +394,7 @@ def _build(source: str, title: str, lines: list) -> Netlist:
             emit(_tran_line(tran), ln)
             continue
         emit(ln.text.strip(), ln)
-    if saves_given and devices:
+    if ps.saves_given and devices:
         nodes = sorted({n for d in devices for n in (d.node_plus, d.node_minus) if n})
         for k in range(0, len(nodes), 20):
             emit(".save " + " ".join(f"v({n})" for n in nodes[k:k + 20]))
@@ -370,9 +403,7 @@ def _build(source: str, title: str, lines: list) -> Netlist:
         # one idle source on a node of its own (see spicemem.bridge.callbacks.get_vsrc).
         emit(f"{GUARD_SOURCE} smg__guard 0 external")
     emit(".end")
-    return Netlist(source, title, "\n".join(out) + "\n", devices,
-                   {k: v for k, v in models.items() if v.type in types}, tran, saves_given, analyses,
-                   origins)
+    return "\n".join(out) + "\n", origins
 
 
 def _contains_memristors(key, instances, xlines, subckts, find_subckt, _seen=None):

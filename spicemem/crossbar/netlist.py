@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .spec import DRIFT_STATE_KEY, HRS, LRS, RRAM_STATE_KEY, Crossbar, bias_levels
+from .spec import HRS, LRS, Crossbar, bias_levels, memory_types
 
 
 def _num(x: float) -> str:
@@ -103,12 +103,9 @@ def _cell_subckt(spec: Crossbar, state: int) -> list:
     name = "cell_lrs" if state == LRS else "cell_hrs"
     lines = [f".subckt {name} row col"]
     bottom = "mid" if spec.cell == "1S1R" else "col"
-    if spec.memory in ("drift", "rram"):
+    if spec.memory != "resistor":
         # the bridge reads memristor instance values as numbers, not .param expressions
-        if spec.memory == "drift":
-            init = f"{DRIFT_STATE_KEY}={_num(spec.x_lrs if state == LRS else spec.x_hrs)}"
-        else:
-            init = f"{RRAM_STATE_KEY}={_num(spec.gap_lrs if state == LRS else spec.gap_hrs)}"
+        init = f"{memory_types()[spec.memory].state_key}={_num(spec.memory_state(state))}"
         plus, minus = (bottom, "row") if spec.memory_reversed else ("row", bottom)
         lines.append(f"Nmem {plus} {minus} mem {init}")
     else:
@@ -140,10 +137,8 @@ def netlist_text(spec: Crossbar) -> str:
     # selector's hopping tables, ~2 s to build) per card text *and line*.
     if spec.live_selectors:
         lines.append(f".model sel diffusive ({spec.selector_model})")
-    if spec.memory == "drift":
-        lines.append(f".model mem drift ({spec.drift_model})")
-    elif spec.memory == "rram":
-        lines.append(f".model mem rram ({spec.rram_model})")
+    if spec.memory != "resistor":
+        lines.append(f".model mem {spec.memory} ({spec.memory_card()})")
     # every array-wide value is a parameter: change one line to change it everywhere
     # (a value of 0 merges nodes instead of writing a resistor, so 0 <-> nonzero needs a
     # regenerated netlist)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from ..devices import params as _v
 
 CELLS = ("1R", "1S1R")
-MEMORIES = ("resistor", "drift", "rram")
 SCHEMES = ("floating", "v/2", "v/3")
 PULSE_KINDS = ("read", "write")
 ANALYSES = ("tran", "op")
@@ -30,21 +29,44 @@ ANALYSES = ("tran", "op")
 #: * ``r_tunnel=100`` Ohm (R_min = 5.7 kOhm): ON resistance below the memory's LRS.
 SELECTOR_MODEL = ("preset=wang2017_paper theta_ambient=0.125 tunnel_length_ratio=0.15 "
                   "friction_ratio=10 heating_ratio=20 r_tunnel=100")
-#: The drift memory's model card (``.model mem drift (...)``).
+#: The drift memory's model card (``.model mem drift (...)``); the same as the type's own
+#: default (``DriftType.memory``; checked by tests/test_device_plugin.py: importing the
+#: crossbar package must not load the bridge, which loads Numba).
 DRIFT_MODEL = "preset=TaOx"
-#: Instance keyword of the drift memory's initial state x in [0, 1].
-DRIFT_STATE_KEY = "x0"
 #: The RRAM memory's model card (``.model mem rram (...)``): the authors' Verilog-A defaults.
 RRAM_MODEL = "preset=stanford_hfox"
-#: Instance keyword of the RRAM memory's initial gap, in m.
-RRAM_STATE_KEY = "gap0"
 
 LRS, HRS = 1, 0
+
+#: The keyword names the two built-in memristor memories had before any registered type
+#: could be a memory: {type: (model-card field, LRS state field, HRS state field)}.  A new
+#: type needs no entry (``memory_model``, ``memory_lrs``, ``memory_hrs`` serve every type).
+_LEGACY_FIELDS = {"drift": ("drift_model", "x_lrs", "x_hrs"),
+                  "rram": ("rram_model", "gap_lrs", "gap_hrs")}
+
+
+def memory_types() -> dict:
+    """{type: MemoryCell} of the registered memristor types that can be a memory
+    (:func:`spicemem.bridge.devices.memory_types`; imported on use, so that importing the
+    crossbar package loads no simulator)."""
+    from ..bridge.devices import memory_types as registered
+
+    return registered()
+
+
+def memories() -> tuple:
+    """The memory kinds of a cell: ``resistor`` and every registered memristor type that
+    describes itself as a memory (:class:`spicemem.bridge.device_type.MemoryCell`)."""
+    return ("resistor", *memory_types())
 
 
 @dataclass(frozen=True)
 class Pulse:
-    """A trapezoidal pulse on the selected cell (the unselected lines follow it scaled).
+    """A trapezoidal pulse: spicemem's one pulse description.
+
+    In a crossbar, the pulse on the selected cell (the unselected lines follow it scaled);
+    in a measurement protocol (:func:`spicemem.experiments.measured.pulse`), one pulse of
+    the source.
 
     Parameters
     ----------
@@ -90,6 +112,22 @@ class Pulse:
     def t_stop(self) -> float:
         """End of the simulated time, in s."""
         return self.t_off + self.fall + self.tail
+
+    # -- the names of a measurement protocol (spicemem.experiments.measured) --------------------
+    @property
+    def start(self) -> float:
+        """Start of the rising edge, in s (``delay``)."""
+        return self.delay
+
+    @property
+    def top_end(self) -> float:
+        """End of the plateau, in s (``t_off``)."""
+        return self.t_off
+
+    @property
+    def end(self) -> float:
+        """End of the falling edge, in s."""
+        return self.delay + (self.rise + self.fall) + self.width
 
 
 def bias_levels(scheme: str) -> tuple[float, float]:
@@ -141,10 +179,12 @@ class Crossbar:
         Array size.
     cell : {"1R", "1S1R"}
         Memory element only, or a diffusive selector in series with it.
-    memory : {"resistor", "drift", "rram"}
-        A fixed resistor holding the stored state (``r_lrs``/``r_hrs``), a TaOx drift
-        memristor (``drift_model``) started at state ``x_lrs``/``x_hrs``, or a Stanford/PKU
-        RRAM (``rram_model``) started at gap ``gap_lrs``/``gap_hrs``.
+    memory : str
+        ``"resistor"``: a fixed resistor holding the stored state (``r_lrs``/``r_hrs``); or
+        a registered memristor type that can be a memory (:func:`memories`: ``"drift"``, a
+        TaOx drift memristor (``drift_model``) started at state ``x_lrs``/``x_hrs``;
+        ``"rram"``, a Stanford/PKU RRAM (``rram_model``) started at gap
+        ``gap_lrs``/``gap_hrs``; any other with ``memory_model``/``memory_lrs``/``memory_hrs``).
     pattern : rows x cols of {1, 0}, optional
         Stored states, 1 = LRS, 0 = HRS.  Default: every cell LRS.
     r_lrs, r_hrs : float
@@ -161,6 +201,12 @@ class Crossbar:
         a forward read does once the selector is ON (see ``docs/rram_model.md``).
     selector_model, drift_model, rram_model : str
         ``key=value`` text of the ``.model`` cards (see :data:`SELECTOR_MODEL`).
+    memory_model : str, optional
+        ``key=value`` text of the memory's ``.model`` card, for any memristor memory (default:
+        ``drift_model``/``rram_model`` for those two, else the type's own default).
+    memory_lrs, memory_hrs : float, optional
+        Initial state of an LRS/HRS memristor memory, in the unit of the type's state
+        keyword (default: ``x_*``/``gap_*`` for drift/rram, else the type's defaults).
     selector_resistance : float, optional
         Replace every selector by this fixed resistance, in Ohm (the plain-ngspice
         reference netlist, and the DC checks).
@@ -199,6 +245,9 @@ class Crossbar:
     selector_model: str = SELECTOR_MODEL
     drift_model: str = DRIFT_MODEL
     rram_model: str = RRAM_MODEL
+    memory_model: str | None = None
+    memory_lrs: float | None = None
+    memory_hrs: float | None = None
     selector_resistance: float | None = None
     selector_reversed: bool = True
     r_wire: float = 2.0
@@ -218,7 +267,8 @@ class Crossbar:
         cell = str(self.cell).upper()
         _v.check_choice("cell", cell, set(CELLS))
         object.__setattr__(self, "cell", cell)
-        _v.check_choice("memory", str(self.memory).lower(), set(MEMORIES))
+        if str(self.memory).lower() != "resistor":
+            _v.check_choice("memory", str(self.memory).lower(), set(memories()))
         object.__setattr__(self, "memory", str(self.memory).lower())
         scheme = str(self.scheme).lower()
         scheme = {"v2": "v/2", "half": "v/2", "v3": "v/3", "third": "v/3", "float": "floating"}.get(scheme, scheme)
@@ -258,8 +308,13 @@ class Crossbar:
             raise ValueError(f"parameter 'selected': cell ({i}, {j}) is outside the {rows} x {cols} "
                              f"array (rows 0..{rows - 1}, columns 0..{cols - 1})")
         object.__setattr__(self, "selected", (i, j))
-        for name in ("selector_model", "drift_model", "rram_model"):
+        for name in ("memory_lrs", "memory_hrs"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, _v.check_finite(name, getattr(self, name)))
+        for name in ("selector_model", "drift_model", "rram_model", "memory_model"):
             text = getattr(self, name)
+            if name == "memory_model" and text is None:
+                continue
             if not isinstance(text, str) or any(c in text for c in "\n()"):
                 raise ValueError(f"parameter {name!r} must be one line of key=value pairs without "
                                  f"parentheses, got {text!r}")
@@ -272,6 +327,25 @@ class Crossbar:
     @property
     def live_selectors(self) -> bool:
         return self.cell == "1S1R" and self.selector_resistance is None
+
+    def memory_card(self) -> str:
+        """``key=value`` text of the memristor memory's ``.model`` card."""
+        if self.memory_model is not None:
+            return self.memory_model
+        if self.memory in _LEGACY_FIELDS:
+            return getattr(self, _LEGACY_FIELDS[self.memory][0])
+        return memory_types()[self.memory].model
+
+    def memory_state(self, state: int) -> float:
+        """Initial state of a memristor memory storing ``state`` (1 = LRS, 0 = HRS), in the
+        unit of the type's state keyword."""
+        given = self.memory_lrs if state == LRS else self.memory_hrs
+        if given is not None:
+            return given
+        if self.memory in _LEGACY_FIELDS:
+            return getattr(self, _LEGACY_FIELDS[self.memory][1 if state == LRS else 2])
+        cell = memory_types()[self.memory]
+        return cell.lrs if state == LRS else cell.hrs
 
     def memory_resistance(self, i: int, j: int) -> float:
         """Fixed memory resistance of cell (i, j), in Ohm."""

@@ -315,7 +315,7 @@ class CoreModel:
     r_p: float
 
     @cached_property
-    def hop_tables(self) -> tuple:
+    def hop_tables(self):
         """Hopping tables (see :mod:`spicemem.kernels.hopping`), built on first use."""
         return _build_hop_tables(self)
 
@@ -385,7 +385,7 @@ HOP_CHECK = 64
 HOP_THETA_TOL = 0.002
 
 
-def _build_hop_tables(core: "CoreModel") -> tuple:
+def _build_hop_tables(core: "CoreModel"):
     # The tables depend on the landscape and the friction only, not on the ambient
     # temperature (they span a range of temperatures): share them between parameter sets
     # that differ in temperature, heating or circuit values (temperature sweeps, devices
@@ -394,7 +394,7 @@ def _build_hop_tables(core: "CoreModel") -> tuple:
 
 
 @lru_cache(maxsize=8)
-def _hop_tables_for(w_i, r_1, x_c, r_p, a, eta) -> tuple:
+def _hop_tables_for(w_i, r_1, x_c, r_p, a, eta):
     from ..kernels import hopping as hk
 
     v_grid = np.arange(-HOP_V_MAX, HOP_V_MAX + 0.5 * HOP_DV, HOP_DV)
@@ -414,7 +414,11 @@ def _hop_tables_for(w_i, r_1, x_c, r_p, a, eta) -> tuple:
                          f"{r_p!r} too small for the hopping tables)")
     xg = np.linspace(-1.0, 1.0, HOP_GRID)
     u_base = hk.potential(xg, w_i, r_1, x_c, r_p)
-    out = (v_grid, inv_theta, n_basins, edge_x, *arrays2, log_t_r, log_t_l, u_base, log_x_r, log_x_l)
+    min_x, curv, slope, bar_r, bar_l, sad_r, sad_l = arrays2
+    out = hk.HopTables(v=v_grid, inv_theta=inv_theta, n_basins=n_basins, edges=edge_x, minima=min_x,
+                       curvature=curv, slope=slope, barrier_right=bar_r, barrier_left=bar_l,
+                       saddle_right=sad_r, saddle_left=sad_l, log_t_right=log_t_r,
+                       log_t_left=log_t_l, u=u_base, log_x_right=log_x_r, log_x_left=log_x_l)
     for arr in out:
         arr.flags.writeable = False  # shared between parameter sets
     return out

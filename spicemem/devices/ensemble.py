@@ -192,7 +192,7 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
         from ..kernels.hopping import MODE_LANGEVIN, run_ensemble_hybrid
 
         tab = core.hop_tables
-        counts = np.zeros((realizations, tab[4].shape[1]), dtype=np.int64)
+        counts = np.zeros((realizations, tab.minima.shape[1]), dtype=np.int64)
         modes = np.zeros((realizations, 2), dtype=np.int64)
         modes[:, 0] = MODE_LANGEVIN
         clock = np.zeros(realizations)

@@ -53,18 +53,24 @@ def two_cluster_start(params, realizations: int, seed: int, *, theta: float | No
     return x * params.half_length
 
 
-def first_crossing(t, y, level: float, *, start: float, rising: bool) -> float:
-    """First time >= ``start`` at which ``y`` reaches ``level`` (upwards if ``rising``).
+def first_crossing(t, y, level: float, *, start: float, rising: bool, stop: float | None = None) -> float:
+    """First time in [``start``, ``stop``] at which ``y`` reaches ``level`` (upwards if
+    ``rising``): the one crossing finder of spicemem (issue 15).
 
-    Linear interpolation between samples; ``start`` itself is returned if ``y`` is already
-    past the level there; NaN if it never gets there.
+    Linear interpolation between the sample before the first sample past the level and that
+    sample (a step-function reading -- the first sample past it -- is late by up to one
+    sample interval, always in the same direction; interpolation is unbiased for a signal
+    linear between samples); never earlier than ``start``.  Only samples in [start, stop]
+    are searched; the first sample at or after ``start`` is returned if ``y`` is already past
+    the level there.  NaN if it never gets there.
     """
     t = np.asarray(t, dtype=float)
     y = np.asarray(y, dtype=float)
     k0 = int(np.searchsorted(t, start))
-    if k0 >= t.size:
+    k1 = t.size if stop is None else int(np.searchsorted(t, stop, side="right"))
+    if k0 >= k1:
         return float("nan")
-    past = y[k0:] >= level if rising else y[k0:] < level
+    past = y[k0:k1] >= level if rising else y[k0:k1] < level
     if not past.any():
         return float("nan")
     k = k0 + int(np.argmax(past))
@@ -123,12 +129,16 @@ def median_stderr(tau, *, n_boot: int = 400, seed: int = 0) -> float:
     return float(np.std(meds, ddof=1)) if meds.size > 2 else float("nan")
 
 
-def fit_arrhenius(theta, tau, tau_stderr=None):
-    """Fit ln(kappa tau) = A + B / theta (theta = k_B T0/w_p, tau in 1/kappa).
+def fit_arrhenius(theta, tau, tau_stderr=None, *, scatter_floor: bool = False):
+    """Fit ln(kappa tau) = A + B / theta (theta = k_B T0/w_p, tau in 1/kappa): the one
+    Arrhenius fit of spicemem (with theta = k_B T in eV, B is E_a in eV).
 
     Weighted least squares with weights 1/var(ln tau) = (tau/stderr)^2 when standard errors
-    are given (unweighted otherwise).  Returns ``(A, B, A_stderr, B_stderr)``; the standard
-    errors come from the weights when given, else from the residuals.
+    are given (unweighted otherwise, or if any is not finite and > 0).  Returns ``(A, B,
+    A_stderr, B_stderr)``; the standard errors come from the weights when given, else from
+    the residuals.  ``scatter_floor``: with weights and more than two points, scale the
+    errors up by sqrt(chi^2/dof) when the points scatter more than their errors say (never
+    claim more precision than the scatter shows).
     """
     theta = np.asarray(theta, dtype=float)
     tau = np.asarray(tau, dtype=float)
@@ -151,10 +161,12 @@ def fit_arrhenius(theta, tau, tau_stderr=None):
     a_mat = np.stack([np.ones_like(xs), xs], axis=1)
     cov = np.linalg.inv(a_mat.T @ (w[:, None] * a_mat))
     coef = cov @ (a_mat.T @ (w * ys))
+    dof = max(ys.size - 2, 1)
+    res = ys - a_mat @ coef
     if not weighted:
-        dof = max(ys.size - 2, 1)
-        res = ys - a_mat @ coef
         cov = cov * float(res @ res) / dof
+    elif scatter_floor and ys.size > 2:
+        cov = cov * max(float(res @ (w * res)) / dof, 1.0)
     return float(coef[0]), float(coef[1]), float(np.sqrt(cov[0, 0])), float(np.sqrt(cov[1, 1]))
 
 
@@ -170,8 +182,9 @@ def cluster_counts(x_over_l, *, edge: float = CLUSTER_EDGE):
 
 
 def values_at(t, y, times):
-    """``y`` (..., K) at the samples nearest to ``times`` (at or before each time)."""
+    """``y`` (..., K) at the last sample at or before each of ``times`` (a time within a
+    relative 1e-12 of a sample counts as at it): the one sample picker of spicemem."""
     t = np.asarray(t, dtype=float)
-    idx = np.clip(np.searchsorted(t, np.asarray(times, dtype=float) + 1e-12 * max(abs(t[-1]), 1.0)) - 1,
-                  0, t.size - 1)
+    idx = np.searchsorted(t, np.asarray(times, dtype=float) * (1 + 1e-12) + 1e-18, side="right") - 1
+    idx = np.clip(idx, 0, t.size - 1)
     return np.asarray(y)[..., idx]

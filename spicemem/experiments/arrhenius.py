@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from . import analysis as an
 from . import measured as m
 from .delay_relaxation import SWITCH
 
@@ -63,10 +64,10 @@ def relaxation_times(res, params, switch=SWITCH) -> np.ndarray:
     level = m.relaxation_level(params)
     out = []
     for g in res.device_conductance:
-        if m.values_at(res.time, g, switch.top_end) < level:
+        if an.values_at(res.time, g, switch.top_end) < level:
             out.append(np.nan)
             continue
-        c = m.first_crossing(res.time, g, level, start=switch.end, rising=False)
+        c = an.first_crossing(res.time, g, level, start=switch.end, rising=False)
         out.append(c - switch.end if np.isfinite(c) else np.inf)
     return np.asarray(out)
 

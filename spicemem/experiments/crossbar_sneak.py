@@ -39,6 +39,7 @@ import numpy as np
 
 from ..crossbar import HRS, LRS, SELECTOR_MODEL, Crossbar, Pulse, worst_case_pattern
 from ..crossbar.spec import SCHEMES
+from ..seeds import derive_seed
 
 DESCRIPTION = "crossbar sneak paths: read margin vs size (2x2..64x64), 1R vs 1S1R, floating/V2/V3"
 
@@ -69,8 +70,7 @@ def spec_for(size: int, cell: str, scheme: str, pattern) -> Crossbar:
 
 
 def _seed(seed: int, *keys) -> int:
-    ss = np.random.SeedSequence([int(seed), *[int(k) for k in keys]])
-    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    return derive_seed([int(seed), *[int(k) for k in keys]])
 
 
 def _trace(lrs, hrs) -> dict:

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import analysis as an
 from . import measured as m
 
 DESCRIPTION = "Fig. 3a: delay under a 0.75 V/5 ms pulse, relaxation read by 0.05 V/10 us pulses (ngspice)"
 
 PRESET = "SiOxNy_Ag"
-SWITCH = m.Pulse(start=0.1e-3, width=5e-3, amplitude=0.75, edge=1e-6)
+SWITCH = m.pulse(start=0.1e-3, width=5e-3, amplitude=0.75, edge=1e-6)
 READ_AMPLITUDE = 0.05  # V
 READ_WIDTH = 10e-6  # s
 READ_EDGE = 0.2e-6  # s
@@ -41,7 +42,7 @@ def read_pulses(t_from: float, t_stop: float):
     out = []
     t = t_from + READ_FAST
     while t + READ_WIDTH + 2 * READ_EDGE < t_stop:
-        out.append(m.Pulse(t, READ_WIDTH, READ_AMPLITUDE, READ_EDGE))
+        out.append(m.pulse(t, READ_WIDTH, READ_AMPLITUDE, READ_EDGE))
         t += READ_FAST if t - t_from < FAST_SPAN else READ_SLOW
     return out
 
@@ -67,22 +68,22 @@ def analyse(res, params, pulses, switch=SWITCH) -> dict:
     t_read = np.array([p.top_end - 0.05 * p.width for p in reads])
     g_dev = res.device_conductance
     # The paper's read: device current over device voltage at the end of each read's flat top.
-    i_read = m.values_at(res.time, res.current, t_read)
-    v_read = m.values_at(res.time, res.voltage, t_read)
+    i_read = an.values_at(res.time, res.current, t_read)
+    v_read = an.values_at(res.time, res.voltage, t_read)
     with np.errstate(divide="ignore", invalid="ignore"):
         g_read = np.where(np.abs(v_read) > 0, i_read / v_read, np.nan)
     delays, relax, relax_cont = [], [], []
     for k in range(g_dev.shape[0]):
-        d = m.first_crossing(res.time, g_dev[k], level, start=switch.start, rising=True, stop=switch.end)
+        d = an.first_crossing(res.time, g_dev[k], level, start=switch.start, rising=True, stop=switch.end)
         delays.append(d - switch.start if np.isfinite(d) else np.nan)
-        on_at_end = m.values_at(res.time, g_dev[k], switch.top_end) >= level
+        on_at_end = an.values_at(res.time, g_dev[k], switch.top_end) >= level
         if not on_at_end:
             relax.append(np.nan)
             relax_cont.append(np.nan)
             continue
         below = np.nonzero(g_read[k] < level)[0]
         relax.append(t_read[below[0]] - switch.end if below.size else np.inf)
-        c = m.first_crossing(res.time, g_dev[k], level, start=switch.end, rising=False)
+        c = an.first_crossing(res.time, g_dev[k], level, start=switch.end, rising=False)
         relax_cont.append(c - switch.end if np.isfinite(c) else np.inf)
     delays, relax, relax_cont = map(np.asarray, (delays, relax, relax_cont))
     return {"level_s": level, "t_read_s": t_read, "g_read_s": g_read,

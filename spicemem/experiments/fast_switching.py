@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import analysis as an
 from . import measured as m
 
 DESCRIPTION = "Fig. 1c: 500 ns/1.5 V switching pulses with 0.2 V reads at 600 K (ngspice)"
@@ -35,12 +36,12 @@ def pulses(cycles: int):
     out, switches = [], []
     t = 2e-6
     for _ in range(cycles):
-        sw = m.Pulse(t, SWITCH_W, SWITCH_V, EDGE)
+        sw = m.pulse(t, SWITCH_W, SWITCH_V, EDGE)
         out.append(sw)
         switches.append(sw)
         r = sw.end + READ_PERIOD
         while r + READ_W + 2 * EDGE < t + CYCLE:
-            out.append(m.Pulse(r, READ_W, READ_V, EDGE))
+            out.append(m.pulse(r, READ_W, READ_V, EDGE))
             r += READ_PERIOD
         t += CYCLE
     return out, switches, t
@@ -70,15 +71,15 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
     level = m.relaxation_level(params)
     reads = [p for p in ps if p.amplitude == READ_V]
     t_read = np.array([p.top_end - 0.05 * p.width for p in reads])
-    i_r = m.values_at(res.time, res.current, t_read)
-    v_r = m.values_at(res.time, res.voltage, t_read)
+    i_r = an.values_at(res.time, res.current, t_read)
+    v_r = an.values_at(res.time, res.voltage, t_read)
     with np.errstate(divide="ignore", invalid="ignore"):
         g_read = np.where(np.abs(v_r) > 0, i_r / v_r, np.nan)
     relaxed, first, switched = [], [], []
     for d in range(res.device_conductance.shape[0]):
         for k, sw in enumerate(switches):
             nxt = switches[k + 1].start if k + 1 < len(switches) else t_stop
-            on = m.first_crossing(res.time, res.device_conductance[d], level, start=sw.start, rising=True,
+            on = an.first_crossing(res.time, res.device_conductance[d], level, start=sw.start, rising=True,
                                   stop=sw.end)
             switched.append(bool(np.isfinite(on)))
             if not np.isfinite(on):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import analysis as an
 from . import measured as m
 
 DESCRIPTION = "Fig. 5c: 2.8 V/100 us pulses at 196 Hz, 5000 Hz, 196 Hz (ngspice)"
@@ -36,7 +37,7 @@ def pulse_list(counts):
     t = LEAD
     for (label, freq), n in zip(PHASES, counts):
         for _ in range(n):
-            out.append(m.Pulse(t, WIDTH, AMPLITUDE, EDGE))
+            out.append(m.pulse(t, WIDTH, AMPLITUDE, EDGE))
             labels.append(label)
             t += 1.0 / freq
     return out, labels
@@ -94,8 +95,8 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
     ps, labels = pulse_list(size["counts"])
     res = m.run(netlist(**size), seed=seed, name="frequency_switching.cir", progress=progress)
     t = np.array([p.top_end - 0.5e-6 for p in ps])
-    i = m.values_at(res.time, res.current, t)
-    v = m.values_at(res.time, res.voltage, t)
+    i = an.values_at(res.time, res.current, t)
+    v = an.values_at(res.time, res.voltage, t)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(np.abs(v) > 0, i / v, np.nan)
     i_mean = np.nanmean(i, axis=0)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import analysis as an
 from . import measured as m
 
 DESCRIPTION = "Fig. 1b: repeated positive and negative I-V loops under a compliance current, each preset (ngspice)"
@@ -130,9 +131,9 @@ def run_preset(preset: str, *, seed: int, loops: int, neg_loops: int, dwell: flo
     ts = np.array([s[0] for s in samples])
     vs = np.array([s[1] for s in samples])
     loop = np.array([s[2] for s in samples])
-    i = m.values_at(res.time, res.current[0], ts)
-    g = m.values_at(res.time, res.conductance[0], ts)
-    vd = m.values_at(res.time, res.voltage[0], ts)
+    i = an.values_at(res.time, res.current[0], ts)
+    g = an.values_at(res.time, res.conductance[0], ts)
+    vd = an.values_at(res.time, res.voltage[0], ts)
     per_loop = [analyse_loop(vs[loop == k], i[loop == k], g[loop == k], vd[loop == k], level)
                 for k in range(loops + neg_loops)]
     pos, neg = per_loop[:loops], per_loop[loops:]

@@ -21,12 +21,13 @@ computing", Nat. Mater. 16, 101 (2017).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..crossbar.spec import Pulse
 from ..devices.diffusive import DiffusiveParams
+from .analysis import fit_arrhenius
 
 #: The material presets of issue 7 (spicemem/devices/presets.toml).
 PRESETS = ("SiOxNy_Ag", "MgOx_Ag", "HfOx_Ag")
@@ -142,24 +143,11 @@ def _compress(points):
     return out
 
 
-@dataclass(frozen=True)
-class Pulse:
-    """A rectangular pulse: start (s), width at full amplitude (s), amplitude (V), edge (s)."""
-
-    start: float
-    width: float
-    amplitude: float
-    edge: float
-
-    @property
-    def end(self) -> float:
-        """End of the falling edge, s."""
-        return self.start + 2 * self.edge + self.width
-
-    @property
-    def top_end(self) -> float:
-        """End of the flat top, s."""
-        return self.start + self.edge + self.width
+def pulse(start: float, width: float, amplitude: float, edge: float) -> Pulse:
+    """A pulse of the source: ``start`` of the rising edge (s), ``width`` at full amplitude
+    (s), ``amplitude`` (V), rise and fall time ``edge`` (s) (:class:`spicemem.crossbar.Pulse`,
+    with ``start``, ``top_end`` and ``end``)."""
+    return Pulse(kind="read", amplitude=amplitude, delay=start, rise=edge, width=width, fall=edge)
 
 
 def pulses_to_pwl(pulses, t_stop: float):
@@ -170,7 +158,7 @@ def pulses_to_pwl(pulses, t_stop: float):
             raise ValueError(f"pulses overlap at t = {p.start!r} s")
         if p.start > pts[-1][0]:
             pts.append((p.start, 0.0))
-        pts += [(p.start + p.edge, p.amplitude), (p.top_end, p.amplitude), (p.end, 0.0)]
+        pts += [(p.start + p.rise, p.amplitude), (p.top_end, p.amplitude), (p.end, 0.0)]
     if t_stop > pts[-1][0]:
         pts.append((t_stop, 0.0))
     return pts
@@ -234,65 +222,19 @@ def netlist_text(title, model_lines, source_pwl, body, t_stop, t_step=T_STEP, no
 
 
 # -- reading results ----------------------------------------------------------------------------
-def values_at(time, y, t):
-    """``y`` (..., K) at the last accepted point at or before each time of ``t``."""
-    time = np.asarray(time, dtype=float)
-    idx = np.searchsorted(time, np.asarray(t, dtype=float) * (1 + 1e-12) + 1e-18, side="right") - 1
-    idx = np.clip(idx, 0, time.size - 1)
-    return np.asarray(y)[..., idx]
-
-
-def first_crossing(time, y, level, *, start, rising, stop=None) -> float:
-    """First time in [start, stop] at which ``y`` crosses ``level`` (NaN if it never does)."""
-    time = np.asarray(time, dtype=float)
-    y = np.asarray(y, dtype=float)
-    sel = time >= start
-    if stop is not None:
-        sel &= time <= stop
-    idx = np.nonzero(sel)[0]
-    if idx.size == 0:
-        return float("nan")
-    hit = y[idx] >= level if rising else y[idx] < level
-    if not hit.any():
-        return float("nan")
-    return float(time[idx[int(np.argmax(hit))]])
-
-
 def arrhenius_fit(temperature_k, tau_s, tau_stderr=None) -> dict:
     """Fit ln tau = ln tau0 + E_a/(k_B T): returns E_a (eV), its standard error and tau0 (s).
 
-    Weighted by 1/var(ln tau) = (tau/stderr)^2 when standard errors are given; the error of
-    E_a comes from the weights (given) or from the residuals.
+    :func:`spicemem.experiments.analysis.fit_arrhenius` with theta = k_B T in eV, weighted
+    by 1/var(ln tau) when standard errors are given, its errors never smaller than the
+    scatter shows.
     """
     from ..devices.units import K_B_EV
 
     t = np.asarray(temperature_k, dtype=float)
-    tau = np.asarray(tau_s, dtype=float)
-    ok = np.isfinite(tau) & (tau > 0)
-    x = 1.0 / (K_B_EV * t[ok])
-    y = np.log(tau[ok])
-    if x.size < 2:
-        return {"activation_energy_ev": float("nan"), "activation_energy_stderr_ev": float("nan"),
-                "tau0_s": float("nan")}
-    if tau_stderr is not None:
-        se = np.asarray(tau_stderr, dtype=float)[ok] / tau[ok]
-        w = 1.0 / np.maximum(se, 1e-6) ** 2 if np.all(np.isfinite(se) & (se > 0)) else np.ones_like(y)
-    else:
-        w = np.ones_like(y)
-    a = np.stack([np.ones_like(x), x], axis=1)
-    cov = np.linalg.inv(a.T @ (w[:, None] * a))
-    coef = cov @ (a.T @ (w * y))
-    if tau_stderr is None or x.size > 2:
-        res = y - a @ coef
-        dof = max(x.size - 2, 1)
-        scale = float(res @ (w * res)) / dof
-        if tau_stderr is None:
-            cov = cov * scale
-        else:
-            cov = cov * max(scale, 1.0)  # never claim more precision than the scatter shows
-    return {"activation_energy_ev": float(coef[1]),
-            "activation_energy_stderr_ev": float(math.sqrt(cov[1, 1])),
-            "tau0_s": float(math.exp(coef[0]))}
+    a, b, _, sb = fit_arrhenius(K_B_EV * t, tau_s, tau_stderr, scatter_floor=True)
+    return {"activation_energy_ev": b, "activation_energy_stderr_ev": sb,
+            "tau0_s": float(math.exp(a)) if math.isfinite(a) else float("nan")}
 
 
 def mean_stderr(values) -> tuple[float, float]:

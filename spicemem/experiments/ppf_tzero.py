@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import analysis as an
 from . import measured as m
 
 DESCRIPTION = "Fig. 5b: weight change vs pulse number for 3 V/1 ms pulses, t_zero 1-160 ms (ngspice)"
@@ -41,7 +42,7 @@ LEAD = 0.1e-3
 
 
 def pulse_list(t_zero: float, n: int):
-    return [m.Pulse(LEAD + k * (WIDTH + 2 * EDGE + t_zero), WIDTH, AMPLITUDE, EDGE) for k in range(n)]
+    return [m.pulse(LEAD + k * (WIDTH + 2 * EDGE + t_zero), WIDTH, AMPLITUDE, EDGE) for k in range(n)]
 
 
 def netlist(*, t_zero: float, devices: int, pulses: int, preset: str = PRESET) -> str:
@@ -61,8 +62,8 @@ def netlists() -> dict:
 def weights(res, ps) -> np.ndarray:
     """(devices, pulses): conductance at the end of each pulse's flat top, S."""
     t = np.array([p.top_end - 2e-6 for p in ps])
-    i = m.values_at(res.time, res.current, t)
-    v = m.values_at(res.time, res.voltage, t)
+    i = an.values_at(res.time, res.current, t)
+    v = an.values_at(res.time, res.voltage, t)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(np.abs(v) > 0, i / v, np.nan)
 

@@ -54,6 +54,8 @@ macro-step, whose length keeps theta's change small.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import prange
 
@@ -75,23 +77,50 @@ N_HYBRID = 7
 MODE_LANGEVIN = 0
 MODE_HOPPING = 1
 
-# Positions in the hop-table tuple (built by spicemem.devices.diffusive).
-T_V = 0  # voltage grid (nv,)
-T_ITH = 1  # 1/theta grid (nt,)
-T_NB = 2  # basins per landscape (nv,) int64
-T_EDGE = 3  # basin edges (nv, kmax+1), walls included
-T_MIN = 4  # basin minima (nv, kmax)
-T_CURV = 5  # U'' at the minimum (nv, kmax); 0 at a wall minimum
-T_SLOPE = 6  # U' at a wall minimum (nv, kmax)
-T_BAR_R = 7  # barrier to the right (nv, kmax), w_p; inf at the right wall
-T_BAR_L = 8  # barrier to the left
-T_SAD_R = 9  # right saddle position
-T_SAD_L = 10  # left saddle position
-T_LT_R = 11  # log MFPT of a right hop (nv, nt, kmax), in log(1/kappa)
-T_LT_L = 12  # log MFPT of a left hop
-T_U = 13  # U(x) at zero bias on the quadrature grid
-T_LX_R = 14  # log mean transit time from the right saddle down to the next minimum (nv, nt, kmax)
-T_LX_L = 15  # the same to the left
+class HopTables(NamedTuple):
+    """The hop tables of one landscape (built by spicemem.devices.diffusive), dimensionless.
+
+    nv voltages, nt inverse temperatures, kmax basins per landscape.  Compiled code reads
+    a field by its position, ``tab[T_MIN]`` (the constants below are generated from the
+    field order), so the same kernels also take a plain tuple in this order.
+    """
+
+    v: np.ndarray  # voltage grid (nv,)
+    inv_theta: np.ndarray  # 1/theta grid (nt,)
+    n_basins: np.ndarray  # basins per landscape (nv,) int64
+    edges: np.ndarray  # basin edges (nv, kmax+1), walls included
+    minima: np.ndarray  # basin minima (nv, kmax)
+    curvature: np.ndarray  # U'' at the minimum (nv, kmax); 0 at a wall minimum
+    slope: np.ndarray  # U' at a wall minimum (nv, kmax)
+    barrier_right: np.ndarray  # barrier to the right (nv, kmax), w_p; inf at the right wall
+    barrier_left: np.ndarray  # barrier to the left
+    saddle_right: np.ndarray  # right saddle position
+    saddle_left: np.ndarray  # left saddle position
+    log_t_right: np.ndarray  # log MFPT of a right hop (nv, nt, kmax), in log(1/kappa)
+    log_t_left: np.ndarray  # log MFPT of a left hop
+    u: np.ndarray  # U(x) at zero bias on the quadrature grid
+    log_x_right: np.ndarray  # log mean transit time from the right saddle down to the next
+    # minimum (nv, nt, kmax)
+    log_x_left: np.ndarray  # the same to the left
+
+
+# Positions of the hop tables (compile-time constants for the kernels).
+T_V = HopTables._fields.index("v")
+T_ITH = HopTables._fields.index("inv_theta")
+T_NB = HopTables._fields.index("n_basins")
+T_EDGE = HopTables._fields.index("edges")
+T_MIN = HopTables._fields.index("minima")
+T_CURV = HopTables._fields.index("curvature")
+T_SLOPE = HopTables._fields.index("slope")
+T_BAR_R = HopTables._fields.index("barrier_right")
+T_BAR_L = HopTables._fields.index("barrier_left")
+T_SAD_R = HopTables._fields.index("saddle_right")
+T_SAD_L = HopTables._fields.index("saddle_left")
+T_LT_R = HopTables._fields.index("log_t_right")
+T_LT_L = HopTables._fields.index("log_t_left")
+T_U = HopTables._fields.index("u")
+T_LX_R = HopTables._fields.index("log_x_right")
+T_LX_L = HopTables._fields.index("log_x_left")
 
 
 # --------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..seeds import derive_seed
+
 SEED_LIMIT = 2**63
 
 
@@ -56,5 +58,4 @@ def task_seed(base_seed: int, point: int, realization: int) -> int:
     base_seed = check_seed(base_seed, "base seed")
     if point < 0 or realization < 0:
         raise ValueError(f"point and realization must be >= 0, got {point!r}, {realization!r}")
-    ss = np.random.SeedSequence(base_seed, spawn_key=(int(point), int(realization)))
-    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    return derive_seed(base_seed, spawn_key=(point, realization))
