@@ -1,7 +1,9 @@
 """The diffusive + drift synapse of Wang et al. 2017, Fig. 6: SRDP and STDP in ngspice.
 
-A diffusive Ag memristor in series with a non-volatile TaOx drift memristor.  The drift
-device's weight (its conductance read at 0.1 V) changes only while the diffusive device
+A diffusive Ag memristor in series with a non-volatile weight device: in the default
+circuit (:data:`HFOX`) the Stanford/PKU HfOx RRAM (the paper's Supp. Fig. 10 uses a
+Pt/HfOx/TiN drift device), in :data:`TAOX` the TaOx drift memristor of Fig. 6.  The
+weight (the device's conductance read at 0.1 V) changes only while the diffusive device
 conducts, and the diffusive device's own dynamics -- a delay before it switches ON,
 facilitation when pulses come faster than it relaxes, relaxation over ~20/kappa after a
 pulse -- decide when that is.  Both protocols are netlists run through ngspice by the
@@ -9,7 +11,7 @@ bridge (:func:`spicemem.bridge.run_netlist`); one netlist holds R independent co
 the synapse (subcircuit instances X1..XR: each device has its own random stream), all
 driven by the same ideal sources.
 
-* SRDP (Fig. 6b, Methods): drift device in its HRS as a RESET leaves it (x0 = 0.13), 15 pulses of 2.5 V and 40 us
+* SRDP (Fig. 6b, Methods): weight device in its HRS as a RESET leaves it, 15 pulses of 2.5 V and 40 us
   across the series pair with t_zero between them, a 0.1 V read of the drift device before
   and after.  Weight change = G_after / G_before - 1.
 * STDP (Fig. 6c,d): a pre-spike on the pre terminal and a post-spike on the post terminal,
