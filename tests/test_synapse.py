@@ -236,9 +236,11 @@ def _graded(w, g_diff, slack=0.02):
 def test_hfox_quick_srdp_is_bounded_by_the_landing_behind_r_min_and_falls_with_t_zero():
     """Default (HfOx) circuit, 8 synapses, seed 2017.  Measured: t_zero = 10 us +66 ...
     +77 % (mean +73 %), 100 us +65 ... +73 %, 3 ms 0 ... +0.4 %.  The bound is the
-    landing of the same 15-pulse train behind R_min = 1 kOhm (simulate_rram: the diffusive
-    device cannot conduct more than G_max), plus 0.05 for the bridge's first-order
-    splitting (8 pm = 3 % in the resistor-limited SET test of test_bridge_rram).
+    landing of the same 15-pulse train behind R_min = 1 kOhm (simulate_rram: +82.3 %; the
+    diffusive device cannot conduct more than G_max), moved by 12 pm of gap, the bridge's
+    allowance for its first-order overshoot of a resistor-limited SET in test_bridge_rram
+    (8 pm measured there; the full run's largest synapse, +87.7 %, is 7 pm past the
+    landing): +91 %.
     Asserted: every synapse at 10 us between +10 % and the bound (a x16 runaway to g_min,
     as before the truncation, or a lost write both fail), the mean non-increasing with
     t_zero, 3 ms below 5 %; the start read is the RRAM's 0.1 V conductance at HFOX_GAP0
@@ -250,7 +252,7 @@ def test_hfox_quick_srdp_is_bounded_by_the_landing_behind_r_min_and_falls_with_t
     t, v = pulse_train(h.srdp_amplitude, h.srdp_width, 10e-6, 15, rise=h.edge)
     g_bound = simulate_rram(HFOX, t, v, gap0=syn.HFOX_GAP0, series_resistance=1000.0,
                             n_out=2).gap[0, -1]
-    bound = _hfox_change(g_bound) + 0.05
+    bound = _hfox_change(g_bound - 12e-12)
     assert res["protocol"]["circuit"] == "hfox"
     assert np.all((per[0] > 0.10) & (per[0] < bound)), (per[0], bound)
     assert w[0] >= w[1] >= w[-1] and w[-1] < 0.05, w
