@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 
 install: engine $(STAMP)
 
-# The synapse of Wang et al. 2017, Fig. 6 (diffusive + TaOx drift memristor, one STDP
+# The synapse of Wang et al. 2017, Fig. 6 (diffusive memristor + HfOx RRAM weight, one STDP
 # pre/post spike pair) through ngspice; writes OUT/synapse_stdp.{csv,json,png}.
 demo: install
 	$(PYTHON) -m spicemem.cli run netlists/synapse_stdp.cir --out $(OUT) --seed 1

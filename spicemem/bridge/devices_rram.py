@@ -152,7 +152,7 @@ def allocate(specs: list) -> list:
     and a ``PARAMS`` record (its own, since ``temp=`` may differ between instances)."""
     from ..devices.rram import device_states
     from ..kernels.rram import PARAMS
-    from .kernels_rram import S_MIN_REQUEST, S_OVERRUNS, S_TOL
+    from .kernels_rram import S_DROPPED, S_MIN_REQUEST, S_OVERRUNS, S_TOL, S_TRUNCATED
 
     n = len(specs)
     devs = np.concatenate([device_states([s.params.gap_ini], s.seed, s.stream) for s in specs])
@@ -173,7 +173,9 @@ def allocate(specs: list) -> list:
 
     def report():
         return {"rram_substep_overruns": int(scratch[S_OVERRUNS]),
-                "rram_min_step_request_s": float(scratch[S_MIN_REQUEST])}
+                "rram_min_step_request_s": float(scratch[S_MIN_REQUEST]),
+                "rram_time_dropped_s": float(scratch[S_DROPPED]),
+                "rram_truncated_steps": int(scratch[S_TRUNCATED])}
 
     return [Group("rram", index, block, kernel(), g0, temp0,
                   {"devs": devs, "p": prm, "index": index, "scratch": scratch}, report=report)]

@@ -40,6 +40,8 @@ EXPERIMENTS: dict[str, str] = {
     "frequency-switching": ".frequency_switching",
     "srdp": ".srdp",
     "stdp": ".stdp",
+    "srdp-taox": ".srdp_taox",
+    "stdp-taox": ".stdp_taox",
 }
 
 

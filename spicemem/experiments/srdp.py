@@ -4,6 +4,6 @@ devices and the analysis live in :mod:`spicemem.experiments.synapse`."""
 from .synapse import plot_srdp as plot
 from .synapse import run_srdp as run
 
-DESCRIPTION = "Fig. 6b: SRDP, drift-memristor weight change vs t_zero (synapse netlists in ngspice)"
+DESCRIPTION = "Fig. 6b: SRDP, weight change vs t_zero (diffusive + HfOx RRAM synapse in ngspice)"
 
 __all__ = ["DESCRIPTION", "plot", "run"]

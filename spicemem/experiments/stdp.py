@@ -4,6 +4,6 @@ devices and the analysis live in :mod:`spicemem.experiments.synapse`."""
 from .synapse import plot_stdp as plot
 from .synapse import run_stdp as run
 
-DESCRIPTION = "Fig. 6d: STDP, drift-memristor weight change vs Delta t (synapse netlists in ngspice)"
+DESCRIPTION = "Fig. 6d: STDP, weight change vs Delta t (diffusive + HfOx RRAM synapse in ngspice)"
 
 __all__ = ["DESCRIPTION", "plot", "run"]

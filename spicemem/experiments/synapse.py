@@ -1,7 +1,9 @@
 """The diffusive + drift synapse of Wang et al. 2017, Fig. 6: SRDP and STDP in ngspice.
 
-A diffusive Ag memristor in series with a non-volatile TaOx drift memristor.  The drift
-device's weight (its conductance read at 0.1 V) changes only while the diffusive device
+A diffusive Ag memristor in series with a non-volatile weight device: in the default
+circuit (:data:`HFOX`) the Stanford/PKU HfOx RRAM (the paper's Supp. Fig. 10 uses a
+Pt/HfOx/TiN drift device), in :data:`TAOX` the TaOx drift memristor of Fig. 6.  The
+weight (the device's conductance read at 0.1 V) changes only while the diffusive device
 conducts, and the diffusive device's own dynamics -- a delay before it switches ON,
 facilitation when pulses come faster than it relaxes, relaxation over ~20/kappa after a
 pulse -- decide when that is.  Both protocols are netlists run through ngspice by the
@@ -9,7 +11,7 @@ bridge (:func:`spicemem.bridge.run_netlist`); one netlist holds R independent co
 the synapse (subcircuit instances X1..XR: each device has its own random stream), all
 driven by the same ideal sources.
 
-* SRDP (Fig. 6b, Methods): drift device in its HRS as a RESET leaves it (x0 = 0.13), 15 pulses of 2.5 V and 40 us
+* SRDP (Fig. 6b, Methods): weight device in its HRS as a RESET leaves it, 15 pulses of 2.5 V and 40 us
   across the series pair with t_zero between them, a 0.1 V read of the drift device before
   and after.  Weight change = G_after / G_before - 1.
 * STDP (Fig. 6c,d): a pre-spike on the pre terminal and a post-spike on the post terminal,
@@ -32,6 +34,8 @@ computing", Nat. Mater. 16, 101 (2017), Fig. 6 and Methods.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -80,6 +84,83 @@ STDP = dict(v_high=4.0, w_high=2e-6, v_low=1.6, w_low=0.8e-3, x0=X0_HRS)
 STDP_DELTA_T = (0.1e-3, 0.3e-3, 1e-3, 3e-3, 10e-3, 30e-3, 100e-3)
 STDP_DELTA_T_QUICK = (0.1e-3, 50e-3)
 
+#: The HfOx circuit's RRAM start gap: the state a -1.1 V RESET leaves from the LRS
+#: (J16's multilevel RESET: at constant |V| the gap grows until gamma(g) |V| = F_min t_ox,
+#: g = ((gamma0 - F_min t_ox / |V|) / beta)^(1/alpha) = 0.9687 nm; 11.7 kOhm at 0.1 V).
+HFOX_RESET_V = -1.1
+HFOX_GAP0 = 0.9687e-9
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """One synapse circuit: the two devices' model cards, the weight device's start state
+    and the spikes of both protocols (SI: V, s).  docs/synapse.md gives the source of every
+    number.
+
+    Attributes
+    ----------
+    name : str                  registry key (``"hfox"``, ``"taox"``)
+    diffusive_model : str       parameters of the ``.model ag diffusive (...)`` card
+    weight_model : str          ``TYPE (PARAMS)`` of the weight device's model card
+    weight_state : str          instance parameter of the start state (``x0=..``, ``gap0=..``)
+    srdp_amplitude, srdp_width : float   V, s (15 pulses, Methods)
+    v_high, w_high, edge_high : float    STDP short pulse: V, s, rise/fall s
+    v_low, w_low : float                 STDP long pulse: V, s
+    edge : float                         rise/fall of the SRDP pulses and the long pulse, s
+    """
+
+    name: str
+    diffusive_model: str
+    weight_model: str
+    weight_state: str
+    srdp_amplitude: float
+    srdp_width: float
+    v_high: float
+    w_high: float
+    edge_high: float
+    v_low: float
+    w_low: float
+    edge: float = EDGE
+
+    @property
+    def weight_type(self) -> str:
+        return self.weight_model.split("(", 1)[0].strip()
+
+
+#: The diffusive device of the HfOx circuit: as DIFFUSIVE_MODEL but V_th = 0.4 V.  The
+#: RRAM's sinh I-V clamps its own voltage near ~1 V, so the 1.6 V long pulse leaves the
+#: diffusive device ~0.6 V once it conducts: with V_th = 0.6 V it stalled at 0.3-0.6 G_max
+#: and no second spike wrote; with 0.4 V it reaches 0.7-0.95 G_max (docs/synapse.md).
+HFOX_DIFFUSIVE_MODEL = ("preset=wang2017_fig4 cluster_position_ratio=0.825 r_tunnel=19.111 "
+                        "v_threshold=0.4 tau_thermal=800u")
+#: The default circuit: the gradual Stanford/PKU HfOx RRAM (the paper's Supp. Fig. 10 uses
+#: a Pt/HfOx/TiN drift device) as the weight.  R_ON(diffusive) = 1 kOhm < R(weight) =
+#: 11.7 kOhm < R_OFF(diffusive) ~ 55 kOhm at 0.1 V.  STDP short pulse 2.5 V (the paper's
+#: only amplitude, that of the SRDP pulses) for 100 ns (the pulse width with which the
+#: model's user guide switches it), long pulse 1.6 V for 1/kappa = 0.8 ms as in the TaOx
+#: circuit.
+HFOX = Circuit(name="hfox", diffusive_model=HFOX_DIFFUSIVE_MODEL,
+               weight_model="rram (preset=stanford_hfox)",
+               weight_state=f"gap0={HFOX_GAP0 * 1e9:g}n", srdp_amplitude=2.5, srdp_width=40e-6,
+               v_high=2.5, w_high=100e-9, edge_high=10e-9, v_low=1.6, w_low=0.8e-3)
+#: The former circuit: the TaOx drift device (Strachan et al. 2013) from x0 = 0.13.
+TAOX = Circuit(name="taox", diffusive_model=DIFFUSIVE_MODEL, weight_model=f"drift ({DRIFT_MODEL})",
+               weight_state=f"x0={X0_HRS:g}", srdp_amplitude=SRDP["amplitude"],
+               srdp_width=SRDP["width"], v_high=STDP["v_high"], w_high=STDP["w_high"],
+               edge_high=EDGE, v_low=STDP["v_low"], w_low=STDP["w_low"])
+CIRCUITS = {c.name: c for c in (HFOX, TAOX)}
+DEFAULT_CIRCUIT = "hfox"
+
+
+def circuit(name) -> Circuit:
+    """The circuit registered as ``name`` (a :class:`Circuit` is returned as is)."""
+    if isinstance(name, Circuit):
+        return name
+    if name not in CIRCUITS:
+        raise ValueError(f"unknown synapse circuit {name!r} (known: {', '.join(sorted(CIRCUITS))})")
+    return CIRCUITS[name]
+
+
 FULL_REALIZATIONS = 16
 QUICK_REALIZATIONS = 8
 #: Independent seeds of a full run (each a netlist of FULL_REALIZATIONS synapses per point);
@@ -116,36 +197,51 @@ def read_times(t_second: float) -> tuple[float, float]:
     return 0.5 * READ_WIDTH, t_second + 0.5 * READ_WIDTH
 
 
-def srdp_timing(t_zero: float) -> dict:
+def srdp_timing(t_zero: float, circ="hfox") -> dict:
     """Times (s) of the SRDP protocol: pulse starts, end of programming, reads, stop."""
-    w, n = SRDP["width"], SRDP["count"]
-    period = w + 2 * EDGE + t_zero
+    c = circuit(circ)
+    w, n = c.srdp_width, SRDP["count"]
+    period = w + 2 * c.edge + t_zero
     starts = LEAD + period * np.arange(n)
-    t_prog_end = starts[-1] + w + 2 * EDGE
+    t_prog_end = starts[-1] + w + 2 * c.edge
     t_second = t_prog_end + GAP_READ
     return {"starts": starts, "period": period, "programming_end": t_prog_end,
             "second_read": t_second, "stop": t_second + READ_WIDTH}
 
 
-def srdp_netlist(t_zero: float = 100e-6, copies: int = 1) -> str:
+def _weight_lines(c: Circuit, plus: str, minus: str) -> list:
+    """The weight device's model card and instance line (N2, n+ = ``plus``)."""
+    card = "tao" if c.weight_type == "drift" else "hfo"
+    return [f".model {card} {c.weight_model}", f"N2 {plus} {minus} {card} {c.weight_state}"]
+
+
+def _device_comment(c: Circuit) -> str:
+    if c.weight_type == "drift":
+        return f"drift device (TaOx) from its HRS ({c.weight_state})"
+    return f"weight device (HfOx RRAM) from its HRS ({c.weight_state})"
+
+
+def srdp_netlist(t_zero: float = 100e-6, copies: int = 1, circ="hfox") -> str:
     """The SRDP netlist for one t_zero (s) with ``copies`` independent synapses."""
-    tm = srdp_timing(t_zero)
-    w = SRDP["width"]
+    c = circuit(circ)
+    tm = srdp_timing(t_zero, c)
+    model, inst = _weight_lines(c, "mid", "0")
     lines = [
         f"* Diffusive + drift synapse, SRDP (Wang et al. 2017, Fig. 6b): t_zero = {t_zero * 1e6:g} us",
-        f"* 15 pulses of 2.5 V and 40 us across the series pair, drift device from its HRS (x0 = {_num(SRDP_X0)});",
-        "* the drift device is read at 0.1 V (switch S1 to node mid) before and after.",
+        f"* 15 pulses of {c.srdp_amplitude:g} V and {c.srdp_width * 1e6:g} us across the series pair, "
+        f"{_device_comment(c)};",
+        "* the weight device is read at 0.1 V (switch S1 to node mid) before and after.",
         "* Devices and the reasons for every number: docs/synapse.md",
-        f".model ag diffusive ({DIFFUSIVE_MODEL})",
-        f".model tao drift ({DRIFT_MODEL})",
+        f".model ag diffusive ({c.diffusive_model})",
+        model,
         f".model sread sw ({SWITCH_MODEL})",
         ".subckt synapse in rd ctl",
         "N1 in mid ag",
-        f"N2 mid 0 tao x0={_num(SRDP_X0)}",
+        inst,
         "S1 rd mid ctl 0 sread",
         ".ends",
-        f"Vp in 0 pulse(0 {_num(SRDP['amplitude'])} {_num(LEAD)} {_num(EDGE)} {_num(EDGE)} "
-        f"{_num(w)} {_num(tm['period'])} {SRDP['count']})",
+        f"Vp in 0 pulse(0 {_num(c.srdp_amplitude)} {_num(LEAD)} {_num(c.edge)} {_num(c.edge)} "
+        f"{_num(c.srdp_width)} {_num(tm['period'])} {SRDP['count']})",
         f"Vr rd 0 dc {_num(V_READ)}",
         f"Vc ctl 0 {_read_control(tm['second_read'], tm['stop'])}",
     ]
@@ -154,24 +250,24 @@ def srdp_netlist(t_zero: float = 100e-6, copies: int = 1) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _spike(start: float) -> list:
-    s = STDP
-    t1 = start + EDGE
-    t2 = t1 + s["w_high"]
-    t3 = t2 + EDGE
-    t4 = t3 + s["w_low"]
-    return [(start, 0.0), (t1, s["v_high"]), (t2, s["v_high"]), (t3, s["v_low"]),
-            (t4, s["v_low"]), (t4 + EDGE, 0.0)]
+def _spike(start: float, c: Circuit) -> list:
+    t1 = start + c.edge_high
+    t2 = t1 + c.w_high
+    t3 = t2 + c.edge_high
+    t4 = t3 + c.w_low
+    return [(start, 0.0), (t1, c.v_high), (t2, c.v_high), (t3, c.v_low),
+            (t4, c.v_low), (t4 + c.edge, 0.0)]
 
 
-def spike_length() -> float:
+def spike_length(circ="hfox") -> float:
     """Duration of one STDP spike, s."""
-    return 3 * EDGE + STDP["w_high"] + STDP["w_low"]
+    c = circuit(circ)
+    return 2 * c.edge_high + c.edge + c.w_high + c.w_low
 
 
-def stdp_timing(delta_t: float) -> dict:
+def stdp_timing(delta_t: float, circ="hfox") -> dict:
     """Times (s) of the STDP protocol for ``delta_t`` (s; > 0: pre first)."""
-    s = spike_length()
+    s = spike_length(circ)
     first = LEAD
     second = LEAD + s + abs(delta_t)
     pre, post = (first, second) if delta_t >= 0 else (second, first)
@@ -181,29 +277,34 @@ def stdp_timing(delta_t: float) -> dict:
             "programming_end": t_prog_end, "second_read": t_second, "stop": t_second + READ_WIDTH}
 
 
-def stdp_netlist(delta_t: float = 1e-3, copies: int = 1) -> str:
+def _us(t: float) -> str:
+    return f"{t * 1e3:g} ms" if t >= 1e-4 else (f"{t * 1e6:g} us" if t >= 1e-7 else f"{t * 1e9:g} ns")
+
+
+def stdp_netlist(delta_t: float = 1e-3, copies: int = 1, circ="hfox") -> str:
     """The STDP netlist for one Delta t (s; > 0: pre before post) with ``copies`` synapses."""
-    tm = stdp_timing(delta_t)
-    s = STDP
+    c = circuit(circ)
+    tm = stdp_timing(delta_t, c)
+    model, inst = _weight_lines(c, "post", "mid")
     lines = [
         f"* Diffusive + drift synapse, STDP (Wang et al. 2017, Fig. 6c,d): Delta t = {delta_t * 1e3:+g} ms",
-        f"* Each spike: {s['v_high']:g} V for {s['w_high'] * 1e6:g} us, then {s['v_low']:g} V for "
-        f"{s['w_low'] * 1e3:g} ms; pre-spike on node pre, post-spike on node post,",
+        f"* Each spike: {c.v_high:g} V for {_us(c.w_high)}, then {c.v_low:g} V for "
+        f"{_us(c.w_low)}; pre-spike on node pre, post-spike on node post,",
         "* so across the synapse (pre - post) they are equal and opposite.  Delta t runs from",
-        "* the end of the first spike to the start of the second (> 0: pre first).  The drift",
+        "* the end of the first spike to the start of the second (> 0: pre first).  The weight",
         "* device (n+ at post) is SET by a post-spike and RESET by a pre-spike, but only while",
         "* the diffusive device still conducts; it is read at 0.1 V before and after.",
         "* Devices and the reasons for every number: docs/synapse.md",
-        f".model ag diffusive ({DIFFUSIVE_MODEL})",
-        f".model tao drift ({DRIFT_MODEL})",
+        f".model ag diffusive ({c.diffusive_model})",
+        model,
         f".model sread sw ({SWITCH_MODEL})",
         ".subckt synapse pre post rd ctl",
         "N1 pre mid ag",
-        f"N2 post mid tao x0={_num(s['x0'])}",
+        inst,
         "S1 rd mid ctl 0 sread",
         ".ends",
-        f"Vpre pre 0 {_pwl(_spike(tm['pre']), tm['stop'])}",
-        f"Vpost post 0 {_pwl(_spike(tm['post']), tm['stop'])}",
+        f"Vpre pre 0 {_pwl(_spike(tm['pre'], c), tm['stop'])}",
+        f"Vpost post 0 {_pwl(_spike(tm['post'], c), tm['stop'])}",
         f"Vr rd 0 dc {_num(-V_READ)}",
         f"Vc ctl 0 {_read_control(tm['second_read'], tm['stop'])}",
     ]
@@ -292,7 +393,8 @@ def _sweep(label, points, make_netlist, timing, *, seed, n, groups, progress, pr
                 diag[k].append({"seed": sg, "accepted_steps": r.steps["accepted"],
                                 "run_time_s": r.extra.get("run_time_s"),
                                 "drift_time_dropped_s": r.extra.get("drift_time_dropped_s", 0.0),
-                                "drift_beyond_ceiling": r.extra.get("drift_beyond_ceiling", [])})
+                                "drift_beyond_ceiling": r.extra.get("drift_beyond_ceiling", []),
+                                "rram_time_dropped_s": r.extra.get("rram_time_dropped_s", 0.0)})
                 bar.update()
     out = {"mean": [], "stderr": [], "stderr_synapses": [], "synapses": [], "group_means": means,
            "probe": [], "diag": diag, "seeds": seeds}
@@ -334,33 +436,41 @@ def _result(key, points, sw, n, extra_key, protocol) -> dict:
     }
 
 
+def _protocol(c: Circuit) -> dict:
+    return {"circuit": c.name, "diffusive_model": c.diffusive_model, "weight_model": c.weight_model,
+            "weight_start": c.weight_state, "edge_s": c.edge, "v_read": V_READ,
+            "weight_change": "G_read_after / G_read_before - 1 of the weight device, read at 0.1 V"}
+
+
 def run_srdp(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None,
-             seeds: int | None = None) -> dict:
-    """SRDP: drift-device weight change against t_zero (see the module docstring)."""
+             seeds: int | None = None, circ="hfox") -> dict:
+    """SRDP: weight change against t_zero (see the module docstring) in circuit ``circ``."""
+    c = circuit(circ)
     n = _realizations(realizations, quick)
     t_zero = SRDP_T_ZERO_QUICK if quick else SRDP_T_ZERO
-    sw = _sweep("srdp t_zero", t_zero, srdp_netlist, srdp_timing, seed=seed, n=n,
+    sw = _sweep(f"srdp ({c.name}) t_zero", t_zero, lambda x, k: srdp_netlist(x, k, c),
+                lambda x: srdp_timing(x, c), seed=seed, n=n,
                 groups=_groups(seeds, quick), progress=progress, probe=lambda r, tm, g: g[:, 0])
-    protocol = {**SRDP, "edge_s": EDGE, "v_read": V_READ, "diffusive_model": DIFFUSIVE_MODEL,
-                "drift_model": DRIFT_MODEL, "drift_start": f"x0 = {SRDP_X0:g}",
-                "weight_change": "G_read_after / G_read_before - 1 of the drift device, read at 0.1 V"}
+    protocol = {**_protocol(c), "amplitude": c.srdp_amplitude, "width": c.srdp_width,
+                "count": SRDP["count"]}
     return _result("t_zero", t_zero, sw, n, "g_read_before_s", protocol)
 
 
 def run_stdp(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None,
-             seeds: int | None = None) -> dict:
-    """STDP: drift-device weight change against Delta t, both orders."""
+             seeds: int | None = None, circ="hfox") -> dict:
+    """STDP: weight change against Delta t, both orders, in circuit ``circ``."""
+    c = circuit(circ)
     n = _realizations(realizations, quick)
     mags = STDP_DELTA_T_QUICK if quick else STDP_DELTA_T
     delta_t = sorted([-m for m in mags] + list(mags))
     # the probe: the diffusive device's conductance when the second spike arrives (what gates it)
-    sw = _sweep("stdp dt", delta_t, stdp_netlist, stdp_timing, seed=seed, n=n,
+    sw = _sweep(f"stdp ({c.name}) dt", delta_t, lambda x, k: stdp_netlist(x, k, c),
+                lambda x: stdp_timing(x, c), seed=seed, n=n,
                 groups=_groups(seeds, quick), progress=progress,
                 probe=lambda r, tm, g: diffusive_conductance_at(r, tm["second_start"]))
-    protocol = {**STDP, "edge_s": EDGE, "v_read": V_READ, "diffusive_model": DIFFUSIVE_MODEL,
-                "drift_model": DRIFT_MODEL,
-                "delta_t": "end of the first spike to start of the second, s; > 0: pre first",
-                "weight_change": "G_read_after / G_read_before - 1 of the drift device, read at 0.1 V"}
+    protocol = {**_protocol(c), "v_high": c.v_high, "w_high": c.w_high, "edge_high_s": c.edge_high,
+                "v_low": c.v_low, "w_low": c.w_low,
+                "delta_t": "end of the first spike to start of the second, s; > 0: pre first"}
     return _result("delta_t", delta_t, sw, n, "diffusive_g_at_second_spike_s", protocol)
 
 
@@ -394,8 +504,10 @@ def plot_srdp(result: dict, path) -> None:
     ax.set_xscale("log")
     ax.set_ylim(bottom=-2.0)  # SRDP only potentiates (from the HRS)
     ax.set_xlabel("t_zero (ms)")
-    ax.set_ylabel("drift weight change (%)")
-    ax.set_title("SRDP: 15 x 2.5 V / 40 us (cf. Wang et al. 2017, Fig. 6b)")
+    ax.set_ylabel("weight change (%)")
+    circ = result.get("protocol", {}).get("circuit", "")
+    ax.set_title(f"SRDP, {circ} circuit: 15 x 2.5 V / 40 us (cf. Wang et al. 2017, Fig. 6b)",
+                 fontsize=10)
     ax.axhline(0.0, color="k", lw=0.5)
     ax.legend(loc="upper right", fontsize=8)
     _save(fig, path)
@@ -413,15 +525,18 @@ def plot_stdp(result: dict, path) -> None:
     ax.axhline(0.0, color="k", lw=0.5)
     ax.axvline(0.0, color="k", lw=0.5)
     ax.set_xlabel("Delta t (ms)   (< 0: post before pre)")
-    ax.set_ylabel("drift weight change (%)")
-    ax.set_title(f"STDP (cf. Wang et al. 2017, Fig. 6d): {len(result.get('seeds', [0]))} x "
+    ax.set_ylabel("weight change (%)")
+    circ = result.get("protocol", {}).get("circuit", "")
+    ax.set_title(f"STDP, {circ} circuit (cf. Wang et al. 2017, Fig. 6d): {len(result.get('seeds', [0]))} x "
                  f"{result['realizations']} synapses", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
     _save(fig, path)
 
 
 # -- the committed netlists ---------------------------------------------------------------------
-NETLIST_FILES = {"synapse_srdp.cir": lambda: srdp_netlist(), "synapse_stdp.cir": lambda: stdp_netlist()}
+NETLIST_FILES = {"synapse_srdp.cir": lambda: srdp_netlist(), "synapse_stdp.cir": lambda: stdp_netlist(),
+                 "synapse_srdp_taox.cir": lambda: srdp_netlist(circ="taox"),
+                 "synapse_stdp_taox.cir": lambda: stdp_netlist(circ="taox")}
 
 
 def write_netlists(directory) -> list:
