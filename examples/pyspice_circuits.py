@@ -9,7 +9,7 @@ Writes OUT/pyspice_circuits.{png,json}.
    a memory resistor (LRS 10 kOhm or HRS 100 kOhm), the diffusive selector of the crossbar
    netlists and a 100 Ohm sense resistor.  The selector turns ON behind the LRS cell, and
    stays (mostly) OFF behind the HRS cell: the read's sense current tells the states apart.
-2. **Synapse** (Wang et al. 2017, Fig. 6c,d; netlists/synapse_stdp.cir): a pre and a post
+2. **Synapse** (Wang et al. 2017, Fig. 6c,d, the TaOx-weight circuit of netlists/synapse_stdp_taox.cir): a pre and a post
    spike 1 ms apart (pre first) across a diffusive device in series with a TaOx drift device,
    which is read at 0.1 V before and after; the weight change is the ratio of the reads.
 

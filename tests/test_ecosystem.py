@@ -22,7 +22,7 @@ pytestmark = pytest.mark.ngspice
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ".model ag diffusive (preset=wang2017_paper friction_ratio=10 heating_ratio=20 theta_ambient=0.35)"
 
-#: The synapse of netlists/synapse_stdp.cir (Fig. 6c,d, dt = +1 ms), written by hand here so
+#: The synapse of netlists/synapse_stdp_taox.cir (Fig. 6c,d, dt = +1 ms), written by hand here so
 #: that the PySpice version below is compared with an independent text.  Times are written as
 #: PySpice writes them (1e-05, not 10u: ngspice's 10 * 1e-6 is 9.999999999999999e-06, a
 #: different first step, so "10u" gives the same physics but not the same bits).
