@@ -123,10 +123,21 @@ def _cell_subckt(spec: Crossbar, state: int) -> list:
     return lines
 
 
-def netlist_text(spec: Crossbar) -> str:
+def netlist_text(spec: Crossbar, schedule=None) -> str:
     """The ngspice netlist of ``spec`` (runs with ``spicemem run`` / ``run_netlist``; with
-    ``memory='resistor'`` and ``selector_resistance`` set, also in plain ngspice)."""
+    ``memory='resistor'`` and ``selector_resistance`` set, also in plain ngspice).
+
+    ``schedule`` (a :class:`spicemem.crossbar.schedule.Schedule`) replaces the single pulse
+    by a sequence of pulses on chosen cells: every line source gets its own piecewise-linear
+    waveform and the ``.tran`` spans the whole sequence (``spec.pulse`` is then unused).
+    """
     rows, cols = spec.rows, spec.cols
+
+    def wave(kind, index, level):
+        if schedule is None:
+            return _wave(spec, level)
+        return schedule.wave(spec, kind, index)
+
     i0, j0 = spec.selected
     p = spec.pulse
     f_row, f_col = bias_levels(spec.scheme)
@@ -163,7 +174,7 @@ def netlist_text(spec: Crossbar) -> str:
         level = 1.0 if i == i0 else f_row
         if level is not None:
             src = f"dr{i}" if spec.r_driver > 0 else row_node(spec, i, -1)
-            lines.append(f"Vr{i} {src} 0 {_wave(spec, level)}")
+            lines.append(f"Vr{i} {src} 0 {wave('row', i, level)}")
             if spec.r_driver > 0:
                 lines.append(f"Rdr{i} {src} {row_node(spec, i, -1)} {{rdriver}}")
         if spec.r_wire > 0:
@@ -183,13 +194,15 @@ def netlist_text(spec: Crossbar) -> str:
             src = f"dc{j}" if r_end > 0 else col_node(spec, rows, j)
             if r_end > 0:
                 lines.append(f"Rc{j} {col_node(spec, rows, j)} {src} {{{'rsense' if j == j0 else 'rdriver'}}}")
-            lines.append(f"Vc{j} {src} 0 {_wave(spec, level)}")
+            lines.append(f"Vc{j} {src} 0 {wave('col', j, level)}")
     # cells
     for i in range(rows):
         for j in range(cols):
             sub = "cell_lrs" if spec.pattern[i][j] == LRS else "cell_hrs"
             lines.append(f"X{i}_{j} {row_node(spec, i, j)} {col_node(spec, i, j)} {sub}")
-    if spec.analysis == "op":
+    if schedule is not None:
+        lines.append(schedule.tran_line(spec))
+    elif spec.analysis == "op":
         lines.append(".op")
     else:
         tstep = p.t_stop / 50.0
