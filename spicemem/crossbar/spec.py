@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..bridge.variability import CALL as RANDOM_CALL
 from ..devices import params as _v
 
 CELLS = ("1R", "1S1R")
@@ -260,9 +261,12 @@ class Crossbar:
         object.__setattr__(self, "selected", (i, j))
         for name in ("selector_model", "drift_model", "rram_model"):
             text = getattr(self, name)
-            if not isinstance(text, str) or any(c in text for c in "\n()"):
+            # parentheses only as ngspice's random functions, agauss(nom, a, s) etc.
+            # (device-to-device variability, spicemem.bridge.variability)
+            bare = RANDOM_CALL.sub("", text) if isinstance(text, str) else None
+            if bare is None or any(c in bare for c in "\n()"):
                 raise ValueError(f"parameter {name!r} must be one line of key=value pairs without "
-                                 f"parentheses, got {text!r}")
+                                 f"parentheses other than agauss/gauss/aunif/unif(...), got {text!r}")
 
     # -- derived ----------------------------------------------------------------------------
     @property
