@@ -357,8 +357,17 @@ def registry() -> dict:
     return _registry()
 
 
-#: Device types whose ``.model`` parameters may vary per instance (variability.py).
-VARIABLE_TYPES = frozenset({"diffusive"})
+#: Device types whose ``.model`` parameters may vary per instance (variability.py), and the
+#: parameters of each that may not: those written into the B-source current law, a text
+#: that every instance of a card shares (devices_drift.expression, devices_rram.expression).
+#: Every other parameter lives in per-device arrays of the compiled state.
+LAW_KEYS = {"diffusive": frozenset(), "drift": frozenset({"g_m", "a_fp", "b_fp"}),
+            "rram": frozenset({"i0", "g0", "v0", "g_min"})}
+VARIABLE_TYPES = frozenset(LAW_KEYS)
+#: The instance ``state=`` of a device stuck ON / OFF, per type (variability.py).
+STUCK_STATES = {"diffusive": ("on", "off"), "drift": ("lrs", "hrs"), "rram": ("lrs", "hrs")}
+#: Instance keys that a stuck device's state replaces.
+STATE_KEYS = ("state", "x0", "gap0")
 
 
 @lru_cache(maxsize=256)
@@ -379,9 +388,23 @@ def model_spreads(card) -> dict:
     if spreads and card.type not in VARIABLE_TYPES:
         raise NetlistError(f"{card.line.where}: model {card.name!r}: random parameters "
                            f"({', '.join(sorted(spreads))}) are supported for "
-                           f"{', '.join(sorted(VARIABLE_TYPES))} devices (a {card.type} device's "
-                           f"current law is written into the netlist, which its instances share)")
+                           f"{', '.join(sorted(VARIABLE_TYPES))} devices")
+    fixed = sorted(set(spreads) & LAW_KEYS.get(card.type, frozenset()))
+    if fixed:
+        raise NetlistError(f"{card.line.where}: model {card.name!r}: {', '.join(fixed)} cannot vary "
+                           f"per device: the {card.type} current law is written into the netlist "
+                           f"text, which every instance of the card shares (the other parameters "
+                           f"can: they live in each device's compiled state)")
     return spreads
+
+
+def model_stuck(card) -> tuple:
+    """(P(stuck ON), P(stuck OFF)) of a memristor ``.model`` card (0, 0 without them)."""
+    p = _variability.stuck_probabilities(card.params, card.line.where)
+    if any(p) and card.type not in STUCK_STATES:
+        raise NetlistError(f"{card.line.where}: model {card.name!r}: stuck_on/stuck_off are "
+                           f"supported for {', '.join(sorted(STUCK_STATES))} devices")
+    return p
 
 
 def drawn_params(card, drawn: dict, where: str):

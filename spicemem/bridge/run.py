@@ -191,6 +191,10 @@ def _device_specs(net: Netlist, seed: int):
         if spreads:
             params, drawn = _devices.drawn_params(dev.model, _variability.draw(spreads, dseed, stream),
                                                   f"{dev.instance.line.where}: memristor {dev.name}")
+        stuck = _variability.draw_stuck(*_devices.model_stuck(dev.model), dseed, stream)
+        if stuck is not None:  # frozen in its ON / OFF state for the whole run
+            raw = {k: v for k, v in raw.items() if k not in _devices.STATE_KEYS}
+            raw["state"] = _devices.STUCK_STATES[dev.model.type][0 if stuck == "on" else 1]
         params, init = dtype.instance_params(params, raw, dev.instance.line.where)
         spec = _devices.DeviceSpec(dev.index, dev.name, params, dseed, stream, init)
         specs_by_type.setdefault(dev.model.type, []).append(spec)
@@ -199,7 +203,7 @@ def _device_specs(net: Netlist, seed: int):
                      "nodes": [dev.node_plus or "0", dev.node_minus or "0"], "seed": dseed,
                      "stream": stream, "init": init, "source": dev.source,
                      # the netlist's B-source multiplies by the card's nominal G_scale
-                     "g_scale": float(dtype.g_scale(nominal)), "drawn": drawn,
+                     "g_scale": float(dtype.g_scale(nominal)), "drawn": drawn, "stuck": stuck,
                      "v_scale": float(dtype.v_scale(params)), "where": dev.instance.line.where})
     return specs_by_type, info, scales
 
@@ -218,8 +222,15 @@ class _Session:
         d = len(device_info)
         self.n = d
         self.groups = []
+        stuck = []  # (index, g0, temp0) of devices frozen in their ON/OFF state: no group
         for tname, specs in specs_by_type.items():
-            self.groups.extend(reg[tname].allocate(specs))
+            live = [s for s in specs if device_info[s.index]["stuck"] is None]
+            if live:
+                self.groups.extend(reg[tname].allocate(live))
+            for s in specs:
+                if device_info[s.index]["stuck"] is not None:
+                    grp = reg[tname].allocate([s])[0]
+                    stuck.append((s.index, grp.g0[0], grp.temp0[0]))
         # devices with their own current law (DeviceType.current): index -> (law, params)
         self.current_laws = {s.index: (reg[tname].current, s.params)
                              for tname, specs in specs_by_type.items() for s in specs
@@ -229,6 +240,8 @@ class _Session:
         for grp in self.groups:
             self.g[grp.indices] = grp.g0
             self.temp[grp.indices] = grp.temp0
+        for k, g0, temp0 in stuck:
+            self.g[k], self.temp[k] = g0, temp0
         self.gscale_inv = np.array([1.0 / x["g_scale"] for x in device_info]) if d else np.zeros(0)
         # one more slot: the idle source of a netlist without memristors (netlist.GUARD_SOURCE)
         self.gsrc = np.zeros(d + 1)
