@@ -7,6 +7,8 @@ cells after N SET writes, 1R vs 1S1R).  Writes OUT/crossbar-disturb-<parts>.json
 
     python examples/crossbar_disturb.py --out out --seed 1 --parts reads --realizations 3
     python examples/crossbar_disturb.py --out out --seed 1 --parts writes --realizations 3
+    python examples/crossbar_disturb.py --out out --combine out/crossbar-disturb-reads.json \
+        out/crossbar-disturb-writes.json        # -> out/crossbar-disturb.json/.png, the statement
 """
 
 import argparse
@@ -24,7 +26,26 @@ def main(argv=None) -> int:
     ap.add_argument("--parts", nargs="+", choices=("reads", "writes"), default=["reads", "writes"])
     ap.add_argument("--realizations", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--combine", nargs=2, metavar=("READS_JSON", "WRITES_JSON"),
+                    help="join the two parts' results into one JSON and figure")
     args = ap.parse_args(argv)
+    if args.combine:
+        import json
+
+        out = ensure_dir(args.out)
+        try:
+            reads, writes = (json.loads(open(p).read()) for p in args.combine)
+            result = {**reads, "writes": writes["writes"], "parts": {"reads": reads.get("wall_time_s"),
+                                                                     "writes": writes.get("wall_time_s")}}
+            result["statement"] = crossbar_disturb.statement(reads["reads"], writes["writes"])
+        except (OSError, KeyError, ValueError) as exc:
+            print(f"crossbar_disturb: cannot combine {args.combine}: {exc}", file=sys.stderr)
+            return 2
+        js = atomic_write_json(out / "crossbar-disturb.json", result)
+        crossbar_disturb.plot(result, out / "crossbar-disturb.png")
+        print(result["statement"])
+        print(f"wrote {js}")
+        return 0
     if args.realizations < 1:
         print("crossbar_disturb: --realizations must be >= 1", file=sys.stderr)
         return 2

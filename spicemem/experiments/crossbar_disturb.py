@@ -402,9 +402,12 @@ def plot(result: dict, path) -> None:
 
     from ..io import atomic_savefig
 
-    fig = Figure(figsize=(11, 4.4))
-    a1, a2 = fig.subplots(1, 2)
-    reads = result.get("reads")
+    reads, writes = result.get("reads"), result.get("writes")
+    n = int(bool(reads)) + int(bool(writes))
+    fig = Figure(figsize=(5.6 * max(n, 1), 4.4))
+    axes = list(np.atleast_1d(fig.subplots(1, max(n, 1))))
+    a1 = axes.pop(0) if reads else None
+    a2 = axes.pop(0) if writes else None
     if reads:
         for scheme, color in zip(SCHEMES, ("C0", "C1")):
             rs = sorted((r for r in reads["rows"] if r["scheme"] == scheme), key=lambda r: r["interval_s"])
@@ -424,7 +427,6 @@ def plot(result: dict, path) -> None:
         a1.set_title(f"Read (0,{reads['size'] - 1}) LRS, then (1,{reads['size'] - 1}) HRS, "
                      f"{reads['size']}x{reads['size']} 1S1R", fontsize=9)
         a1.legend(fontsize=7)
-    writes = result.get("writes")
     if writes:
         styles = {"v/2": "-", "v/3": "--"}
         for k, run in enumerate(writes["runs"]):
