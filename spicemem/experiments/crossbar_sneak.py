@@ -115,29 +115,36 @@ def _ci95(values) -> tuple:
     return float(v.mean()), float(student.ppf(0.975, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
 
 
-def _reads(size: int, cell: str, scheme: str, seed: int, selector_model: str = SELECTOR_MODEL) -> dict:
-    """The five reads of one realization (every read with the same base seed)."""
+def _reads(size: int, cell: str, scheme: str, seed: int, selector_model: str = SELECTOR_MODEL,
+           worst_only: bool = False) -> dict:
+    """The five reads of one realization (every read with the same base seed); with
+    ``worst_only`` the two that the fixed-threshold margin needs."""
     from ..crossbar.read import read
 
     pats = _patterns(size)
+    if worst_only:
+        pats = {k: pats[k] for k in ("lrs_worst", "hrs_worst")}
 
     def spec(pat):
         return spec_for(size, cell, scheme, pat).replace(selector_model=selector_model)
 
     got = {k: read(spec(pat), seed=seed) for k, pat in pats.items()}
-    for k in ("lrs_worst", "hrs_worst"):
-        got[k + "_pu"] = read(spec(pats[k]).replace(r_sense=R_PU), seed=seed)
+    if not worst_only:
+        for k in ("lrs_worst", "hrs_worst"):
+            got[k + "_pu"] = read(spec(pats[k]).replace(r_sense=R_PU), seed=seed)
     return got
 
 
 def _margins(got: dict) -> dict:
-    """{same, fixed, voltage}: the three margins of one realization's reads."""
+    """{same, fixed, voltage}: the three margins of one realization's reads (NaN for those
+    whose reads were not made)."""
     from ..crossbar.read import read_margin
 
-    return {"same": read_margin(got["lrs_same"].sensed, got["hrs_worst"].sensed),
+    nan = float("nan")
+    return {"same": read_margin(got["lrs_same"].sensed, got["hrs_worst"].sensed) if "lrs_same" in got else nan,
             "fixed": read_margin(got["lrs_worst"].sensed, got["hrs_worst"].sensed),
             "voltage": voltage_margin(got["lrs_worst_pu"].sensed, got["hrs_worst_pu"].sensed,
-                                      R_PU, PULSE.amplitude)}
+                                      R_PU, PULSE.amplitude) if "lrs_worst_pu" in got else nan}
 
 
 #: The metrics of :func:`sweep_realization` (one row of a ``spicemem sweep`` table).
@@ -147,15 +154,17 @@ SWEEP_METRICS = ("margin_fixed_threshold", "margin_voltage", "read_margin", "sen
 
 
 def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
-                      selector_model: str = SELECTOR_MODEL) -> dict:
+                      selector_model: str = SELECTOR_MODEL, worst_only: bool = False) -> dict:
     """One realization of one row of the study, for ``spicemem sweep`` (``target = "python"``,
     ``function = "spicemem.experiments.crossbar_sneak:sweep_realization"``): the five reads of
     cell (0, N-1) with the bridge's base seed ``seed`` (the selectors' random streams and, for
     a ``selector_model`` with ``agauss``/``gauss``/``aunif``/``unif`` parameters, every
     selector's draw), and the scalar metrics :data:`SWEEP_METRICS` (``half_selected_on`` 0/1;
     ``reads_selector_on_throughout`` the fraction of the five reads; NaN for 1R).
-    :func:`summarize_table` turns the sweep's table into the study's rows."""
-    got = _reads(int(size), str(cell), str(scheme), int(seed), selector_model)
+    :func:`summarize_table` turns the sweep's table into the study's rows.  ``worst_only``
+    makes only the two reads of the fixed-threshold margin (the others NaN): for the largest
+    arrays, where one 1S1R read takes minutes."""
+    got = _reads(int(size), str(cell), str(scheme), int(seed), selector_model, bool(worst_only))
     m = _margins(got)
     nan = float("nan")
     live = [x for x in got.values() if x.selected_on_throughout is not None]
