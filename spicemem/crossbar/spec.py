@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..bridge.variability import CALL as RANDOM_CALL
 from ..devices import params as _v
 
 CELLS = ("1R", "1S1R")
@@ -263,7 +262,13 @@ class Crossbar:
             text = getattr(self, name)
             # parentheses only as ngspice's random functions, agauss(nom, a, s) etc.
             # (device-to-device variability, spicemem.bridge.variability)
-            bare = RANDOM_CALL.sub("", text) if isinstance(text, str) else None
+            bare = text if isinstance(text, str) and "(" not in text else None
+            if isinstance(text, str) and bare is None:
+                # only then: the bridge package loads SciPy, which importing (or building)
+                # a plain crossbar must not
+                from ..bridge.variability import CALL as random_call
+
+                bare = random_call.sub("", text)
             if bare is None or any(c in bare for c in "\n()"):
                 raise ValueError(f"parameter {name!r} must be one line of key=value pairs without "
                                  f"parentheses other than agauss/gauss/aunif/unif(...), got {text!r}")
