@@ -6,6 +6,11 @@ same-background ratio, each 1S1R row a mean with its 95 % interval over ``--real
 independent selector seeds.  Writes OUT/crossbar-margins.json and .png (+ _read.png).
 
     python examples/crossbar_margins.py --out out --seed 1 --sizes 2 4 8 16 32 --realizations 5
+
+or, from the table of the same study run through ``spicemem sweep``
+(``examples/sweep_crossbar_margins.toml``: local cores or a Dask scheduler)::
+
+    python examples/crossbar_margins.py --from-sweep out/xbar/results.csv --out out/xbar
 """
 
 import argparse
@@ -22,7 +27,21 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--sizes", type=int, nargs="+", default=[2, 4, 8, 16, 32])
     ap.add_argument("--realizations", type=int, default=5)
+    ap.add_argument("--from-sweep", metavar="RESULTS_CSV",
+                    help="summarize a spicemem sweep table instead of running the study")
     args = ap.parse_args(argv)
+    if args.from_sweep:
+        out = ensure_dir(args.out)
+        try:
+            result = crossbar_sneak.summarize_table(args.from_sweep)
+        except (OSError, KeyError, ValueError) as exc:
+            print(f"crossbar_margins: cannot summarize {args.from_sweep}: {exc}", file=sys.stderr)
+            return 2
+        js = atomic_write_json(out / "crossbar-margins-sweep.json", result)
+        crossbar_sneak.plot(result, out / "crossbar-margins-sweep.png")
+        print(result["statement"])
+        print(f"wrote {js}")
+        return 0
     if any(n < 1 for n in args.sizes) or args.realizations < 1:
         print("crossbar_margins: --sizes and --realizations must be >= 1", file=sys.stderr)
         return 2

@@ -145,3 +145,43 @@ def test_a_read_whose_selector_never_switches_is_flagged():
     r = read(Crossbar(2, 2, cell="1S1R", pulse=Pulse(amplitude=1.0)), seed=3)
     assert r.selected_on_throughout is False and r.t_selected_on is None
     assert r.half_selected_on is False and r.window == pytest.approx((1.15e-6, 2.15e-6))
+
+
+def test_the_study_through_spicemem_sweep(tmp_path):
+    """The study as a sweep (target python, crossbar_sneak.sweep_realization) and its table
+    summarized: the 1R margins equal the study's own rows (deterministic: 1e-12, interval 0
+    over the two identical realizations), a 1S1R row's mean and interval are the Student-t
+    interval of the table's own values (exact bookkeeping), each row re-runs alone from its
+    seed (the same numbers), and usability is decided on the interval's lower end."""
+    from scipy.stats import t as student
+
+    from spicemem.experiments import crossbar_sneak as cs
+    from spicemem.sweep import run_sweep
+
+    spec = {"sweep": {"target": "python", "seed": 3, "realizations": 2, "metrics": list(cs.SWEEP_METRICS)},
+            "python": {"function": "spicemem.experiments.crossbar_sneak:sweep_realization", "size": 2},
+            "parameters": {"python.cell": ["1R", "1S1R"], "python.scheme": ["v/2", "v/3"]}}
+    run_sweep(spec, tmp_path, workers=0, progress=False, log=lambda *_: None)
+    summary = cs.summarize_table(tmp_path / "results.csv")
+    rows = {(r["cell"], r["scheme"]): r for r in summary["results"]}
+    assert set(rows) == {(c, s) for c in ("1R", "1S1R") for s in ("v/2", "v/3")}
+    for scheme in ("v/2", "v/3"):
+        ref = cs.measure(2, "1R", scheme, seed=0)
+        got = rows[("1R", scheme)]
+        for name in ("margin_fixed_threshold", "margin_voltage", "read_margin"):
+            assert got[name] == pytest.approx(ref[name], rel=1e-12, abs=1e-15), (name, got, ref)
+            assert got[name + "_ci95"] == 0.0
+    import csv
+    with open(tmp_path / "results.csv", newline="") as fh:
+        table = [r for r in csv.DictReader(fh) if r["python.cell"] == "1S1R" and r["python.scheme"] == "v/2"]
+    vals = np.array([float(r["margin_fixed_threshold"]) for r in table])
+    got = rows[("1S1R", "v/2")]
+    assert got["realizations"] == 2 == vals.size
+    assert got["margin_fixed_threshold"] == pytest.approx(vals.mean(), rel=1e-12)
+    half = student.ppf(0.975, 1) * vals.std(ddof=1) / np.sqrt(2)
+    assert got["margin_fixed_threshold_ci95"] == pytest.approx(half, rel=1e-9)
+    assert got["usable"] == bool(vals.mean() - half > cs.USABLE_MARGIN)
+    again = cs.sweep_realization(seed=int(table[0]["seed"]), size=2, cell="1S1R", scheme="v/2")
+    assert again["margin_fixed_threshold"] == pytest.approx(float(table[0]["margin_fixed_threshold"]),
+                                                            rel=1e-12)
+    assert "floating" not in summary["largest_usable"]["1R"]  # not run: not reported as unusable

@@ -85,7 +85,87 @@ def test_bad_spreads_are_one_line_errors(spread, message):
     assert "\n" not in str(exc.value)
 
 
-def test_variability_is_refused_where_the_netlist_holds_the_current_law():
-    text = "* t\n.model m drift (preset=TaOx rate_max=agauss(1e10, 1e9, 1))\nN1 a 0 m\n.tran 1u 2u\n"
-    with pytest.raises(NetlistError, match=r"random parameters \(rate_max\) are supported for diffusive"):
+@pytest.mark.parametrize("card, key", [("drift (preset=TaOx b_fp=agauss(4.7, 0.1, 1))", "b_fp"),
+                                       ("rram (preset=stanford_hfox i0=gauss(1m, 0.1, 1))", "i0")])
+def test_variability_is_refused_on_the_current_law_the_netlist_holds(card, key):
+    """The B-source text of a drift/RRAM card is shared by every instance of it."""
+    text = f"* t\n.model m {card}\nN1 a 0 m\nV1 a 0 dc 0\n.tran 1u 2u\n"
+    with pytest.raises(NetlistError, match=rf"{key} cannot vary per device: the \w+ current law") as exc:
         _device_specs(read_netlist(text), 1)
+    assert "\n" not in str(exc.value)
+
+
+def memristor_netlist(card, n, inst=""):
+    """n instances of a card inside a subcircuit (the crossbar's layout: one shared body)."""
+    return "\n".join(["* t", f".model m {card}", ".subckt cell a", f"N1 a 0 m {inst}", ".ends",
+                      "V1 in 0 pwl(0 0 0.1u 0.85 20u 0.85 20.1u 0)",
+                      *(f"X{k} in cell" for k in range(n)), ".tran 1u 21u", ".end"]) + "\n"
+
+
+@pytest.mark.parametrize("card, key, dist", [
+    ("drift (preset=TaOx rate_on=agauss(1e-4, 2e-5, 1))", "rate_on", stats.norm(1e-4, 2e-5)),
+    ("drift (preset=TaOx sigma_on=unif(0.45, 0.1))", "sigma_on", stats.uniform(0.405, 0.09)),
+    ("rram (preset=stanford_hfox ea=aunif(1.5, 0.1))", "ea", stats.uniform(1.4, 0.2)),
+    ("rram (preset=stanford_hfox gamma0=gauss(16, 0.05, 1))", "gamma0", stats.norm(16, 0.8)),
+])
+def test_drift_and_rram_draws_follow_ngspice_definitions_per_device(card, key, dist):
+    """300 instances of one subcircuit: each device's state-equation parameter is its own
+    draw, in its compiled parameters; KS against ngspice's definition (p > 1e-3, as above)."""
+    specs, info, _ = _device_specs(read_netlist(memristor_netlist(card, 300)), 7)
+    x = np.array([d["drawn"][key] for d in info])
+    assert stats.kstest(x, dist.cdf).pvalue > 1e-3
+    typ = card.split()[0]
+    field = {"ea": "ea"}.get(key, key)
+    assert [getattr(s.params, field) for s in specs[typ]] == pytest.approx(list(x), rel=1e-12)
+
+
+def test_stuck_at_fractions_are_binomial_and_reproducible():
+    """1000 devices with stuck_on=0.1, stuck_off=0.2: the counts are within 4 binomial
+    standard deviations of 100 and 200 (sd 9.5 and 12.6; a wrong rule, e.g. OFF with
+    probability P_off - P_on or a shared draw, is off by > 8 sd); the same seed gives the
+    same cells, and adding a spread to the card changes no device's stuck state (its own
+    stream)."""
+    card = "drift (preset=TaOx stuck_on=0.1 stuck_off=0.2)"
+    _, info, _ = _device_specs(read_netlist(memristor_netlist(card, 1000)), 5)
+    got = [d["stuck"] for d in info]
+    assert abs(got.count("on") - 100) < 4 * np.sqrt(1000 * 0.1 * 0.9)
+    assert abs(got.count("off") - 200) < 4 * np.sqrt(1000 * 0.2 * 0.8)
+    again = [d["stuck"] for d in _device_specs(read_netlist(memristor_netlist(card, 1000)), 5)[1]]
+    assert again == got
+    spread = card.replace(")", " rate_on=agauss(1e-4, 2e-5, 1))")
+    assert [d["stuck"] for d in _device_specs(read_netlist(memristor_netlist(spread, 1000)), 5)[1]] == got
+    other = [d["stuck"] for d in _device_specs(read_netlist(memristor_netlist(card, 1000)), 6)[1]]
+    assert other != got
+    for bad, message in (("stuck_on=1.5", "probability in"), ("stuck_on=0.6 stuck_off=0.6", "must not exceed 1"),
+                         ("stuck_off=x", "expected a probability")):
+        with pytest.raises(NetlistError, match=message):
+            _device_specs(read_netlist(memristor_netlist(f"drift (preset=TaOx {bad})", 2)), 1)
+
+
+@pytest.mark.ngspice
+def test_stuck_and_varied_drift_cells_through_ngspice():
+    """24 drift cells of one subcircuit at 0.85 V for 20 us: stuck-ON cells hold x = 1 and
+    stuck-OFF cells x = 0 exactly (frozen), the others SET from x = 0 by an amount that
+    rises with their drawn rate_on (dx/dt is proportional to it while x << x_on: rank
+    correlation 1 up to the integrator's tolerance); the JSON fields record both; a rerun
+    is identical."""
+    from spicemem.devices.drift import DriftParams
+
+    P = DriftParams.from_preset("TaOx")
+    text = memristor_netlist("drift (preset=TaOx stuck_on=0.2 stuck_off=0.2 rate_on=agauss(1e-4, 2e-5, 1))",
+                             24, inst="x0=0")
+    r = run_netlist(text, seed=4)
+    x = (r.device_conductance - P.a_fp) / (P.g_m - P.a_fp)
+    stuck = [d["stuck"] for d in r.devices]
+    assert 0 < stuck.count("on") and 0 < stuck.count("off") and stuck.count(None) > 5, stuck
+    for k, s in enumerate(stuck):
+        if s == "on":
+            assert np.all(x[k] == pytest.approx(1.0, abs=1e-12))
+        elif s == "off":
+            assert np.all(np.abs(x[k]) < 1e-12)
+    live = [k for k, s in enumerate(stuck) if s is None]
+    rate = np.array([r.devices[k]["drawn"]["rate_on"] for k in live])
+    assert np.all(x[live, -1] > 1e-5)
+    assert stats.spearmanr(rate, x[live, -1]).statistic > 0.99
+    again = run_netlist(text, seed=4)
+    np.testing.assert_array_equal(again.device_conductance, r.device_conductance)

@@ -61,6 +61,17 @@ def variable_types() -> list:
     return sorted(name for name, t in _REGISTRY.items() if t.variable)
 
 
+#: The parameters of each type that may not vary per instance: those written into the
+#: B-source current law, a text that every instance of a card shares (devices_drift.expression,
+#: devices_rram.expression).  Every other parameter lives in per-device compiled arrays.
+LAW_KEYS = {"diffusive": frozenset(), "drift": frozenset({"g_m", "a_fp", "b_fp"}),
+            "rram": frozenset({"i0", "g0", "v0", "g_min"})}
+#: The instance ``state=`` of a device stuck ON / OFF, per type (variability.py).
+STUCK_STATES = {"diffusive": ("on", "off"), "drift": ("lrs", "hrs"), "rram": ("lrs", "hrs")}
+#: Instance keys that a stuck device's state replaces.
+STATE_KEYS = ("state", "x0", "gap0")
+
+
 @lru_cache(maxsize=256)
 def _model_params_cached(type_name: str, items: tuple, where: str):
     return _REGISTRY[type_name].make_params(dict(items), where)
@@ -79,9 +90,23 @@ def model_spreads(card) -> dict:
     if spreads and not _REGISTRY[card.type].variable:
         raise NetlistError(f"{card.line.where}: model {card.name!r}: random parameters "
                            f"({', '.join(sorted(spreads))}) are supported for "
-                           f"{', '.join(variable_types())} devices (a {card.type} device's "
-                           f"current law is written into the netlist, which its instances share)")
+                           f"{', '.join(variable_types())} devices")
+    fixed = sorted(set(spreads) & LAW_KEYS.get(card.type, frozenset()))
+    if fixed:
+        raise NetlistError(f"{card.line.where}: model {card.name!r}: {', '.join(fixed)} cannot vary "
+                           f"per device: the {card.type} current law is written into the netlist "
+                           f"text, which every instance of the card shares (the other parameters "
+                           f"can: they live in each device's compiled state)")
     return spreads
+
+
+def model_stuck(card) -> tuple:
+    """(P(stuck ON), P(stuck OFF)) of a memristor ``.model`` card (0, 0 without them)."""
+    p = _variability.stuck_probabilities(card.params, card.line.where)
+    if any(p) and card.type not in STUCK_STATES:
+        raise NetlistError(f"{card.line.where}: model {card.name!r}: stuck_on/stuck_off are "
+                           f"supported for {', '.join(sorted(STUCK_STATES))} devices")
+    return p
 
 
 def drawn_params(card, drawn: dict, where: str):

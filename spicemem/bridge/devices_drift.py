@@ -185,6 +185,7 @@ class DriftType(DeviceType):
     summary = "TaOx drift memristor (Strachan et al. 2013): non-volatile, deterministic"
     noun = "a drift memristor"
     memory = MemoryCell(model="preset=TaOx", state_key="x0", lrs=1.0, hrs=0.0)
+    variable = True  # state-equation parameters only (devices.LAW_KEYS)
 
     @property
     def params_class(self):

@@ -186,6 +186,7 @@ class RRAMType(DeviceType):
     summary = ("Stanford/PKU metal-oxide RRAM (Jiang et al. 2016): non-volatile filament gap, "
                "cycle-to-cycle variation")
     noun = "an rram memristor"
+    variable = True  # state-equation parameters only (devices.LAW_KEYS)
     temp_field = "t_ambient"
     memory = MemoryCell(model="preset=stanford_hfox", state_key="gap0", lrs=0.2e-9, hrs=1.7e-9,
                         unit="m")

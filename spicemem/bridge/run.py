@@ -111,6 +111,10 @@ def _device_specs(net: Netlist, seed: int):
         if spreads:
             params, drawn = _devices.drawn_params(dev.model, _variability.draw(spreads, dseed, stream),
                                                   f"{dev.instance.line.where}: memristor {dev.name}")
+        stuck = _variability.draw_stuck(*_devices.model_stuck(dev.model), dseed, stream)
+        if stuck is not None:  # frozen in its ON / OFF state for the whole run
+            raw = {k: v for k, v in raw.items() if k not in _devices.STATE_KEYS}
+            raw["state"] = _devices.STUCK_STATES[dev.model.type][0 if stuck == "on" else 1]
         params, init = dtype.instance_params(params, raw, dev.instance.line.where)
         spec = _devices.DeviceSpec(dev.index, dev.name, params, dseed, stream, init)
         specs_by_type.setdefault(dev.model.type, []).append(spec)
@@ -119,6 +123,6 @@ def _device_specs(net: Netlist, seed: int):
                      "nodes": [dev.node_plus or "0", dev.node_minus or "0"], "seed": dseed,
                      "stream": stream, "init": dtype.init_label(init), "source": dev.source,
                      # the netlist's B-source multiplies by the card's nominal G_scale
-                     "g_scale": float(dtype.g_scale(nominal)), "drawn": drawn,
+                     "g_scale": float(dtype.g_scale(nominal)), "drawn": drawn, "stuck": stuck,
                      "v_scale": float(dtype.v_scale(params)), "where": dev.instance.line.where})
     return specs_by_type, info, scales

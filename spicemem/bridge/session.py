@@ -38,8 +38,15 @@ class DeviceArrays:
         d = len(device_info)
         self.n = d
         self.groups = []
+        stuck = []  # (index, g0, temp0) of devices frozen in their ON/OFF state: no group
         for tname, specs in specs_by_type.items():
-            self.groups.extend(reg[tname].allocate(specs))
+            live = [s for s in specs if device_info[s.index].get("stuck") is None]
+            if live:
+                self.groups.extend(reg[tname].allocate(live))
+            for s in specs:
+                if device_info[s.index].get("stuck") is not None:
+                    grp = reg[tname].allocate([s])[0]
+                    stuck.append((s.index, grp.g0[0], grp.temp0[0]))
         # devices with their own current law (DeviceType.current): index -> (law, params)
         self.current_laws = {s.index: (reg[tname].current, s.params)
                              for tname, specs in specs_by_type.items() for s in specs
@@ -49,6 +56,8 @@ class DeviceArrays:
         for grp in self.groups:
             self.g[grp.indices] = grp.g0
             self.temp[grp.indices] = grp.temp0
+        for k, g0, temp0 in stuck:
+            self.g[k], self.temp[k] = g0, temp0
         self.gscale_inv = np.array([1.0 / x["g_scale"] for x in device_info]) if d else np.zeros(0)
         # one more slot: the idle source of a netlist without memristors (netlist.GUARD_SOURCE)
         self.gsrc = np.zeros(d + 1)

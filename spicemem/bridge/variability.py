@@ -19,8 +19,20 @@ reproducible and a device keeps its draw when devices are added or removed.  Par
 drawn in the order of their names.  A drawn value outside the parameter's valid range is an
 error naming the device and the value; integer parameters are rounded.  The nominal values
 (``nom``) are what the card means without variability; they are validated when the netlist
-is read.  Supported for the diffusive device; the drift and RRAM current laws are written
-into the netlist text, which all instances of a card share.
+is read.
+
+Which parameters may vary: every parameter of a diffusive card (its current is linear in
+the voltage, so everything about a device lives in its compiled state); on drift and RRAM
+cards every parameter except those of the current law that the netlist's B-source carries
+(drift: ``g_m``, ``a_fp``, ``b_fp``; RRAM: ``i0``, ``g0``, ``v0``, ``g_min``), because that
+text is shared by all instances of a card (also inside a subcircuit); their state-equation
+parameters sit in per-device arrays of the compiled state and vary per device.
+
+Stuck-at cells: ``stuck_on=P`` and ``stuck_off=Q`` on a card make each device, with
+probability P (Q), a device frozen for the whole run in its ON (LRS) or OFF (HRS) state
+(its type's ``state=on|off`` or ``lrs|hrs``), drawn from a stream of its own,
+``SeedSequence([device seed, device stream, STUCK_KEY])``: one uniform u per device, ON if
+u < P, OFF if P <= u < P + Q.
 """
 
 from __future__ import annotations
@@ -35,6 +47,11 @@ from .spicenum import spice_number
 
 #: Spawn key that separates variability draws from a device's other random numbers.
 DRAW_KEY = 0x7A41AB1E
+#: Spawn key of the stuck-at draw (its own stream: adding a spread to a card changes no
+#: device's stuck-at state, and the other way round).
+STUCK_KEY = 0x57AC4A7
+#: Card keys of the stuck-at probabilities.
+STUCK_KEYS = ("stuck_on", "stuck_off")
 #: ``name(args)`` of a random function, as written on a card (before tokenising).
 CALL = re.compile(r"\b(agauss|gauss|aunif|unif)\s*\(([^()]*)\)", re.IGNORECASE)
 #: The same, as :func:`protect` leaves it inside one token.
@@ -71,6 +88,8 @@ def split(params: dict, where: str) -> tuple[dict, dict]:
     {key: Spread}).  NetlistError for a malformed call."""
     nominal, spreads = {}, {}
     for key, value in params.items():
+        if key in STUCK_KEYS:
+            continue  # stuck_probabilities()
         m = _TOKEN.match(value)
         if m is None:
             nominal[key] = value
@@ -97,3 +116,38 @@ def draw(spreads: dict, seed: int, stream: int) -> dict:
     """One device's values {key: float}, from its own stream (see the module docstring)."""
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), int(stream), DRAW_KEY])))
     return {key: spreads[key].draw(rng) for key in sorted(spreads)}
+
+
+def stuck_probabilities(params: dict, where: str) -> tuple[float, float]:
+    """(P(stuck ON), P(stuck OFF)) of a card, 0 when not given; NetlistError for values
+    outside [0, 1] or a sum above 1."""
+    out = []
+    for key in STUCK_KEYS:
+        text = params.get(key)
+        if text is None:
+            out.append(0.0)
+            continue
+        try:
+            p = spice_number(text)
+        except ValueError:
+            raise NetlistError(f"{where}: parameter {key!r}: expected a probability, found {text!r}") from None
+        if not 0.0 <= p <= 1.0:
+            raise NetlistError(f"{where}: parameter {key!r} must be a probability in [0, 1], found {text!r}")
+        out.append(p)
+    if out[0] + out[1] > 1.0:
+        raise NetlistError(f"{where}: stuck_on + stuck_off must not exceed 1, found "
+                           f"{out[0]!r} + {out[1]!r}")
+    return out[0], out[1]
+
+
+def draw_stuck(p_on: float, p_off: float, seed: int, stream: int) -> str | None:
+    """'on', 'off' or None (not stuck) for one device, from its own stream."""
+    if p_on <= 0.0 and p_off <= 0.0:
+        return None
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), int(stream), STUCK_KEY])))
+    u = rng.random()
+    if u < p_on:
+        return "on"
+    if u < p_on + p_off:
+        return "off"
+    return None

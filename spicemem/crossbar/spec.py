@@ -315,9 +315,18 @@ class Crossbar:
             text = getattr(self, name)
             if name == "memory_model" and text is None:
                 continue
-            if not isinstance(text, str) or any(c in text for c in "\n()"):
+            # parentheses only as ngspice's random functions, agauss(nom, a, s) etc.
+            # (device-to-device variability, spicemem.bridge.variability)
+            bare = text if isinstance(text, str) and "(" not in text else None
+            if isinstance(text, str) and bare is None:
+                # only then: the bridge package loads SciPy, which importing (or building)
+                # a plain crossbar must not
+                from ..bridge.variability import CALL as random_call
+
+                bare = random_call.sub("", text)
+            if bare is None or any(c in bare for c in "\n()"):
                 raise ValueError(f"parameter {name!r} must be one line of key=value pairs without "
-                                 f"parentheses, got {text!r}")
+                                 f"parentheses other than agauss/gauss/aunif/unif(...), got {text!r}")
 
     # -- derived ----------------------------------------------------------------------------
     @property

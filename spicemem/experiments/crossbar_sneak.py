@@ -115,6 +115,131 @@ def _ci95(values) -> tuple:
     return float(v.mean()), float(student.ppf(0.975, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
 
 
+def _reads(size: int, cell: str, scheme: str, seed: int, selector_model: str = SELECTOR_MODEL,
+           worst_only: bool = False) -> dict:
+    """The five reads of one realization (every read with the same base seed); with
+    ``worst_only`` the two that the fixed-threshold margin needs."""
+    from ..crossbar.read import read
+
+    pats = _patterns(size)
+    if worst_only:
+        pats = {k: pats[k] for k in ("lrs_worst", "hrs_worst")}
+
+    def spec(pat):
+        return spec_for(size, cell, scheme, pat).replace(selector_model=selector_model)
+
+    got = {k: read(spec(pat), seed=seed) for k, pat in pats.items()}
+    if not worst_only:
+        for k in ("lrs_worst", "hrs_worst"):
+            got[k + "_pu"] = read(spec(pats[k]).replace(r_sense=R_PU), seed=seed)
+    return got
+
+
+def _margins(got: dict) -> dict:
+    """{same, fixed, voltage}: the three margins of one realization's reads (NaN for those
+    whose reads were not made)."""
+    from ..crossbar.read import read_margin
+
+    nan = float("nan")
+    return {"same": read_margin(got["lrs_same"].sensed, got["hrs_worst"].sensed) if "lrs_same" in got else nan,
+            "fixed": read_margin(got["lrs_worst"].sensed, got["hrs_worst"].sensed),
+            "voltage": voltage_margin(got["lrs_worst_pu"].sensed, got["hrs_worst_pu"].sensed,
+                                      R_PU, PULSE.amplitude) if "lrs_worst_pu" in got else nan}
+
+
+#: The metrics of :func:`sweep_realization` (one row of a ``spicemem sweep`` table).
+SWEEP_METRICS = ("margin_fixed_threshold", "margin_voltage", "read_margin", "sense_current_lrs_worst_a",
+                 "sense_current_hrs_a", "sneak_current_a", "half_selected_on",
+                 "half_selected_g_norm_max_window", "reads_selector_on_throughout")
+
+
+def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
+                      selector_model: str = SELECTOR_MODEL, worst_only: bool = False) -> dict:
+    """One realization of one row of the study, for ``spicemem sweep`` (``target = "python"``,
+    ``function = "spicemem.experiments.crossbar_sneak:sweep_realization"``): the five reads of
+    cell (0, N-1) with the bridge's base seed ``seed`` (the selectors' random streams and, for
+    a ``selector_model`` with ``agauss``/``gauss``/``aunif``/``unif`` parameters, every
+    selector's draw), and the scalar metrics :data:`SWEEP_METRICS` (``half_selected_on`` 0/1;
+    ``reads_selector_on_throughout`` the fraction of the five reads; NaN for 1R).
+    :func:`summarize_table` turns the sweep's table into the study's rows.  ``worst_only``
+    makes only the two reads of the fixed-threshold margin (the others NaN): for the largest
+    arrays, where one 1S1R read takes minutes."""
+    got = _reads(int(size), str(cell), str(scheme), int(seed), selector_model, bool(worst_only))
+    m = _margins(got)
+    nan = float("nan")
+    live = [x for x in got.values() if x.selected_on_throughout is not None]
+    return {"margin_fixed_threshold": m["fixed"], "margin_voltage": m["voltage"], "read_margin": m["same"],
+            "sense_current_lrs_worst_a": got["lrs_worst"].sensed,
+            "sense_current_hrs_a": got["hrs_worst"].sensed, "sneak_current_a": got["hrs_worst"].sneak,
+            "half_selected_on": float(any(x.half_selected_on for x in live)) if live else nan,
+            "half_selected_g_norm_max_window": (max(x.half_g_max_window / x.g_max for x in live)
+                                                if live else nan),
+            "reads_selector_on_throughout": (float(np.mean([x.selected_on_throughout for x in live]))
+                                             if live else nan)}
+
+
+def summarize_table(path) -> dict:
+    """The study's rows, ``largest_usable`` and ``statement`` from a ``spicemem sweep`` table
+    (``results.csv`` of :func:`sweep_realization` over ``python.size``, ``python.cell``,
+    ``python.scheme``; ok rows only).  Each margin is the mean with the half-width of its
+    95 % Student-t interval over the rows (the realizations: independent seeds and, with a
+    random selector card, independent draws); a 1R row is deterministic (every realization
+    the same number: its interval is 0).  A size is usable when the lower end of the
+    fixed-threshold margin's interval exceeds 10 %: the one-sided confidence that the mean
+    margin exceeds 10 % is then at least 97.5 %."""
+    import csv
+    import json
+    from pathlib import Path
+
+    # a value that is not varied is not a column: take it from the sweep's fixed values
+    # (sweep.json beside the table)
+    fixed = {}
+    stored = Path(path).with_name("sweep.json")
+    if stored.exists():
+        fixed = json.loads(stored.read_text()).get("spec", {}).get("sections", {}).get("python", {})
+
+    def value(row, key):
+        if f"python.{key}" in row:
+            return row[f"python.{key}"]
+        if key in fixed:
+            return fixed[key]
+        raise KeyError(f"'python.{key}' is neither a column of {path} nor a fixed value in {stored}")
+
+    groups: dict = {}
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row.get("status") != "ok":
+                continue
+            key = (int(float(value(row, "size"))), str(value(row, "cell")).upper(),
+                   str(value(row, "scheme")).lower())
+            groups.setdefault(key, []).append(row)
+    rows = []
+    for (size, cell, scheme), rs in sorted(groups.items()):
+        out = {"size": size, "rows": size, "cols": size, "cell": cell, "scheme": scheme,
+               "realizations": len(rs)}
+        for name in SWEEP_METRICS:
+            vals = [float(r[name]) for r in rs if r.get(name) not in (None, "")]
+            if cell == "1R" and name.startswith(("margin", "read_margin")):
+                # deterministic: report the value, interval 0 (all rows agree)
+                mean, half = (float(np.mean(vals)), 0.0 if np.ptp(vals) < 1e-12 else float("nan"))
+            else:
+                mean, half = _ci95(vals)
+            out[name] = mean
+            if name.startswith(("margin", "read_margin")):
+                out[name + "_ci95"] = half
+                out[name + "_per_realization"] = vals
+        out["half_selected_on"] = bool(out["half_selected_on"] > 0) if cell == "1S1R" else None
+        out["usable"] = bool(_usable(out))
+        rows.append(out)
+    usable = largest_usable(rows)
+    return {"results": rows, "largest_usable": usable, "statement": statement(rows, usable),
+            "source": str(path), "trace": None,
+            "params": {"usable_margin": USABLE_MARGIN, "array": ARRAY, "pull_up_ohm": R_PU,
+                       "confidence": "mean and 95 % Student-t interval over the table's ok rows "
+                                     "of each (size, cell, scheme); usable: lower end > "
+                                     f"{USABLE_MARGIN:.0%} (one-sided confidence >= 97.5 %)"}}
+
+
 def measure(size: int, cell: str, scheme: str, *, seed: int, realizations: int = 1,
             keep_trace: bool = False) -> dict:
     """One row of the study (see the module docstring for the margins).
@@ -125,23 +250,17 @@ def measure(size: int, cell: str, scheme: str, *, seed: int, realizations: int =
     ``R_PU``.
     """
     from ..crossbar.nodal import solve_dc
-    from ..crossbar.read import read, read_margin
 
     reps = realizations if cell == "1S1R" else 1
     pats = _patterns(size)
     per = {k: [] for k in ("same", "fixed", "voltage")}
     reads = {k: [] for k in (*pats, "lrs_worst_pu", "hrs_worst_pu")}
     for r in range(reps):
-        s = _seed(seed, size, CELLS.index(cell), SCHEMES.index(scheme), r)
-        got = {k: read(spec_for(size, cell, scheme, pat), seed=s) for k, pat in pats.items()}
-        for k in ("lrs_worst", "hrs_worst"):
-            got[k + "_pu"] = read(spec_for(size, cell, scheme, pats[k]).replace(r_sense=R_PU), seed=s)
+        got = _reads(size, cell, scheme, _seed(seed, size, CELLS.index(cell), SCHEMES.index(scheme), r))
         for k, x in got.items():
             reads[k].append(x)
-        per["same"].append(read_margin(got["lrs_same"].sensed, got["hrs_worst"].sensed))
-        per["fixed"].append(read_margin(got["lrs_worst"].sensed, got["hrs_worst"].sensed))
-        per["voltage"].append(voltage_margin(got["lrs_worst_pu"].sensed, got["hrs_worst_pu"].sensed,
-                                             R_PU, PULSE.amplitude))
+        for k, v in _margins(got).items():
+            per[k].append(v)
     every = [x for xs in reads.values() for x in xs]
     row = {"size": size, "rows": size, "cols": size, "cell": cell, "scheme": scheme,
            "realizations": reps}
@@ -217,8 +336,11 @@ def largest_usable(rows: list) -> dict:
         out[cell] = {}
         for scheme in SCHEMES:
             best = None
-            for r in sorted((r for r in rows if r["cell"] == cell and r["scheme"] == scheme),
-                            key=lambda r: r["size"]):
+            rs = sorted((r for r in rows if r["cell"] == cell and r["scheme"] == scheme),
+                        key=lambda r: r["size"])
+            if not rs:
+                continue  # not run (a partial sweep table)
+            for r in rs:
                 if not r["usable"]:
                     break
                 best = r["size"]
@@ -238,7 +360,8 @@ def statement(rows: list, usable: dict) -> str:
 
     parts = []
     for cell in CELLS:
-        parts.append(f"{cell}: " + ", ".join(f"{sch} {say(usable[cell][sch])}" for sch in SCHEMES))
+        parts.append(f"{cell}: " + ", ".join(f"{sch} {say(usable[cell][sch])}" for sch in SCHEMES
+                                             if sch in usable[cell]))
     half = [r for r in rows if r["cell"] == "1S1R"]
     n_on = sum(1 for r in half if r["half_selected_on"])
     conf = (f"lower end of the 95 % interval over {reps} realizations" if reps > 1
