@@ -78,8 +78,13 @@ def _require(where, fmt: str) -> None:
                               f"pip install 'spicemem[data]' (or use --format csv or raw)")
 
 
-#: Waveform writers by ``--format``.
-WRITERS = {"csv": write_csv, "raw": write_raw, "parquet": write_parquet}
+#: The waveform formats of ``--format`` (the writer is looked up when it writes, so a test
+#: or a caller may replace write_csv / write_raw / write_parquet).
+WRITERS = ("csv", "raw", "parquet")
+
+
+def _writer(fmt: str):
+    return {"csv": write_csv, "raw": write_raw, "parquet": write_parquet}[fmt]
 
 
 def summary(result, netlist_path: str) -> dict:
@@ -243,7 +248,7 @@ def write_results(result, out_dir, stem: str, netlist_path: str = "", fmt: str =
         raise ValueError(f"unknown result format {fmt!r}: choose one of {', '.join(WRITERS)}")
     out = ensure_dir(out_dir)
     jobs = ((f"{stem}.json", lambda p: atomic_write_json(p, summary(result, netlist_path or result.netlist))),
-            (f"{stem}.{fmt}", lambda p: WRITERS[fmt](result, p)),
+            (f"{stem}.{fmt}", lambda p: _writer(fmt)(result, p)),
             (f"{stem}.png", lambda p: write_png(result, p, title=Path(netlist_path or stem).name,
                                                 plot=plot)))
     paths = []
