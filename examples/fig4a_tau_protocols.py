@@ -2,7 +2,8 @@
 relaxation measured under protocols that remove, one at a time, what makes the relaxation's
 starting point depend on the ambient temperature T0.
 
-    python examples/fig4a_tau_protocols.py --seeds 1 2 3 --out out/tau-protocols
+    python examples/fig4a_tau_protocols.py --seeds 1 2 3 4 5 --out out/tau-protocols
+    python examples/fig4a_tau_protocols.py --protocols hot --seeds 1 2 3 --out out/tau-protocols-hot
 
 For every T0 of the inset (k_B T0/w_p = 0.30 ... 0.45, 16 values) the Fig. 4a pulse (3 V_th,
 1/kappa, through the compliance load R_min/2) runs to its end; the particle positions there
@@ -14,7 +15,11 @@ weighted by 1/se^2, ln(kappa tau) = A + B w_p/k_B T0):
   post-pulse Joule heat: the hot first 1-2/kappa after the pulse is removed);
 * ``fixed``: the end-of-pulse positions of the coldest T0 (0.30) relaxed at every T0, the
   device at T0 (the start is the same at every temperature: only the landscape's own
-  temperature dependence is left).
+  temperature dependence is left);
+* ``hot`` (the control): the end-of-pulse positions at that T0 and each device's own
+  end-of-pulse temperature -- the standard protocol, split in two runs as the others are,
+  so that a difference from it is not an artefact of the split (fresh noise streams after
+  the pulse, the restart).
 
 The standard protocol (``spicemem experiment fig4a-tau``) is neither: the pulse state
 depends on T0 and the device leaves the pulse hot (k_B T/w_p 1.2-1.6).  For comparison the
@@ -59,12 +64,14 @@ def pulse_end_state(theta: float, i: int, seed: int, n: int):
     return d["snapshots"][:, 0, :], d["theta"][:, -1], d["g"][:, -1]
 
 
-def relax(theta: float, x0, stream: int, seed: int):
-    """Zero-bias relaxation of positions x0 (n, N) at T0 = theta: per-realization tau."""
+def relax(theta: float, x0, stream: int, seed: int, theta0=None):
+    """Zero-bias relaxation of positions x0 (n, N) at T0 = theta, the devices starting at
+    theta0 (default T0; or one per device): per-realization tau."""
     p = fig4.params(theta_ambient=float(theta))
     n = x0.shape[0]
     t = np.array([0.0, TAIL])
-    d = fig4.drive(p, t, np.zeros(2), realizations=n, seed=seed, x0=x0, theta0=float(theta),
+    theta0 = float(theta) if theta0 is None else np.asarray(theta0, dtype=float)
+    d = fig4.drive(p, t, np.zeros(2), realizations=n, seed=seed, x0=x0, theta0=theta0,
                    t_out=fig4.time_grid(TAIL, STEP), first_stream=stream)
     return an.relaxation_times(d["t"], d["g"], 0.0)
 
@@ -96,6 +103,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--realizations", type=int, default=fig4.FULL_REALIZATIONS)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--protocols", nargs="+", default=["cold", "fixed"], choices=["cold", "fixed", "hot"])
     args = ap.parse_args(argv)
     theta = np.array(TEMPERATURES, dtype=float)
     n = args.realizations
@@ -106,11 +114,11 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         states = [pulse_end_state(th, i, seed, n) for i, th in enumerate(theta)]
         res = {}
-        for proto in ("cold", "fixed"):
+        for proto in args.protocols:
             taus = []
             for i, th in enumerate(theta):
-                x, _, g = states[0] if proto == "fixed" else states[i]
-                tau = relax(th, x, RELAX_BLOCK * (i + 1), seed)
+                x, th_end, g = states[0] if proto == "fixed" else states[i]
+                tau = relax(th, x, RELAX_BLOCK * (i + 1), seed, th_end if proto == "hot" else None)
                 tau[g < an.SWITCH_LEVEL] = np.nan  # OFF at the pulse end: nothing to relax
                 taus.append(tau)
             res[proto] = fit(theta, taus, seed)
@@ -122,7 +130,7 @@ def main(argv=None) -> int:
         res["wall_time_s"] = time.perf_counter() - t0
         out["seeds"][str(seed)] = res
         atomic_write_json(Path(args.out) / "fig4a-tau-protocols.json", out)
-    for proto in ("cold", "fixed"):
+    for proto in args.protocols:
         b = np.array([out["seeds"][str(s)][proto]["B"] for s in args.seeds])
         a = np.array([out["seeds"][str(s)][proto]["A"] for s in args.seeds])
         se = lambda x: float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")  # noqa: E731

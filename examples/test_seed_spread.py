@@ -2,7 +2,8 @@
 a stochastic test must hold for the distribution, not for one lucky seed.
 
     python examples/test_seed_spread.py arrhenius --seeds 1 2 3 4 5 6 7 8 9 10 --out out/spread
-    python examples/test_seed_spread.py arrhenius --events 12 --temperatures 300 400 --seeds ...
+    python examples/test_seed_spread.py arrhenius --events 8 --temperatures 300 400 --seeds ...
+    python examples/test_seed_spread.py fig4 --runs out/quick-seeds --seeds 1 2 3 4 5 6 7 8 9 10 --out out/spread
 
 For each test quantity: its value at every seed, the mean and standard deviation over the
 seeds, and how many standard deviations each bound of the test lies from the mean (a
@@ -76,7 +77,44 @@ def iv_loop_quantities(seed, args):
             "i_max_over_compliance": float(np.abs(np.asarray(r["i"])).max() / measured.I_COMPLIANCE)}
 
 
-QUANTITIES = {"arrhenius": arrhenius_quantities, "delay-relaxation": delay_relaxation_quantities,
+def fig4_quantities(seed, args):
+    """The numbers tests/test_fig4.py asserts on (quick runs of the four Fig. 4 experiments,
+    read from RUNS/seed-N/NAME.json when --runs holds them, as examples/over_seeds.py
+    --quick writes them)."""
+    from spicemem.experiments import run_experiment
+
+    out = {}
+    for name in ("fig4a", "fig4a-tau", "fig4b", "ppd-low-frequency"):
+        d = Path(args.runs or Path(args.out) / "fig4-runs") / f"seed-{seed}"
+        js = d / f"{name}.json"
+        if not js.exists():
+            js, _ = run_experiment(name, d, seed=seed, quick=True)
+        out[name] = json.loads(Path(js).read_text())
+    a, tau, b, ppd = (out[k] for k in ("fig4a", "fig4a-tau", "fig4b", "ppd-low-frequency"))
+    t, g = np.asarray(a["t"]), np.asarray(a["g_mean"])
+    gb = np.asarray(b["g_after_pulse"])
+    left = np.asarray(b["left_cluster_fraction_after_pulse"])
+    gp, se = np.asarray(ppd["g_after_pulse"]), np.asarray(ppd["g_after_pulse_stderr"])
+    noise = 2.0 * np.sqrt(se[1:] ** 2 + se[:-1] ** 2)
+    tau_v = np.asarray(tau["tau"], dtype=float)
+    nan = float("nan")
+    return {"fig4a_delay": a["delay"] if a["delay"] is not None else nan,
+            "fig4a_early_max": float(g[(t >= a["t_on"]) & (t <= a["t_on"] + 0.1)].max()),
+            "fig4a_g_peak": a["g_peak"],
+            "fig4a_relaxation_median": a["relaxation_time_median"] if a["relaxation_time_median"] is not None else nan,
+            "fig4a_g_tail": float(g[-50:].mean()),
+            "tau_ln_ratio_first_last": float(np.log(tau_v[0] / tau_v[-1])),
+            "tau_B": tau["B"], "tau_B_bootstrap_se": tau["B_bootstrap_se"],
+            "fig4b_g1": float(gb[0]), "fig4b_g7_minus_g1": float(gb[6] - gb[0]),
+            "fig4b_peak_pulse": float(b["peak_pulse"]), "fig4b_g_peak": b["g_peak"],
+            "fig4b_final_over_peak": b["g_final"] / b["g_peak"],
+            "fig4b_left_last_over_first": float(left[-1] / left[0]),
+            "ppd_max_step_over_noise": float(np.max(np.diff(gp) / noise)),
+            "ppd_first_minus_max_over_se": float((gp[0] - gp.max()) / se.max()),
+            "ppd_last_over_first": float(gp[-1] / gp[0])}
+
+
+QUANTITIES = {"fig4": fig4_quantities, "arrhenius": arrhenius_quantities, "delay-relaxation": delay_relaxation_quantities,
               "ppf-tzero": ppf_quantities, "iv-loop": iv_loop_quantities}
 
 
@@ -87,6 +125,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--events", type=int, default=None, help="arrhenius: events per temperature")
     ap.add_argument("--temperatures", type=float, nargs="+", default=None, help="arrhenius: K")
+    ap.add_argument("--runs", default=None, help="fig4: directory of quick runs (seed-N/NAME.json)")
     args = ap.parse_args(argv)
     tag = args.name + (f"-e{args.events}" if args.events else "") + (
         "-T" + "-".join(f"{t:g}" for t in args.temperatures) if args.temperatures else "")
