@@ -24,6 +24,14 @@ from spicemem.io import atomic_write_json
 N_BOOT = 1000
 
 
+def sig(a, digits: int = 5):
+    """A nested list of ``a`` rounded to ``digits`` significant digits (NaN as null)."""
+    a = np.asarray(a, dtype=float)
+    if a.ndim == 0:
+        return None if not np.isfinite(a) else float(f"{a:.{digits}g}")
+    return [sig(x, digits) for x in a]
+
+
 def over_seeds(values):
     v = np.asarray(values, dtype=float)
     ok = v[np.isfinite(v)]
@@ -72,7 +80,7 @@ def ppf(results):
         out["numbers"][f"late_weight_change_percent[t_zero={t * 1e3:g} ms]"] = {
             "over_seeds": over_seeds(per_seed[:, k]),
             "pooled": float(pooled[k]), "pooled_bootstrap_se": float(se[k])}
-    out["per_device_ln_change"] = {"shape": "(devices of all seeds, t_zero)", "values": d.round(5).tolist()}
+    out["per_device_ln_change"] = {"shape": "(devices of all seeds, t_zero)", "values": sig(d)}
     out["devices_per_seed"] = [w.shape[0] for w in w_all]
     return out
 
@@ -112,7 +120,7 @@ def freq(results):
                            "pooled_bootstrap_se": float(se[k])} for k, n in enumerate(names)},
            "phase": labels,
            "per_device_conductance_s": {"shape": "(devices of all seeds, pulses)",
-                                        "values": np.concatenate(gs).tolist()},
+                                        "values": sig(np.concatenate(gs))},
            "devices_per_seed": [g.shape[0] for g in gs]}
     return out
 
