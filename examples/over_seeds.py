@@ -6,7 +6,8 @@ the seeds (issue 14: one seed that matches the paper is not a reproduction).
 
 Each seed's full result is written to OUT/seed-N/NAME.json (and .png); the summary, with the
 per-seed values, to OUT/NAME-over-seeds.json and one line per key on stdout.  A key is a
-top-level number of the experiment's JSON, or KEY[i] for an element of a list.
+top-level number of the experiment's JSON, followed by any [i] (a list element) or .name
+(a dict entry): "threshold_voltage[0]", "summary.phase2_peak_mean".
 """
 
 import argparse
@@ -22,8 +23,14 @@ from spicemem.io import atomic_write_json
 
 
 def pick(result: dict, key: str):
-    m = re.fullmatch(r"(\w+)\[(\d+)\]", key)
-    val = result[m.group(1)][int(m.group(2))] if m else result[key]
+    """The number at ``key``: a top-level name, then any ``[i]`` (list element) or ``.name``
+    (dict entry) steps, e.g. ``late_weight_change_percent[3]`` or ``summary.phase2_peak_mean``."""
+    head = re.match(r"\w+", key)
+    if head is None:
+        raise SystemExit(f"over_seeds.py: key {key!r} must start with a name")
+    val = result[head.group(0)]
+    for step in re.findall(r"\[(\d+)\]|\.(\w+)", key[head.end():]):
+        val = val[int(step[0])] if step[0] else val[step[1]]
     return float("nan") if val is None else float(val)
 
 
@@ -35,16 +42,30 @@ def main(argv=None) -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--realizations", type=int, default=None)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="an option of the experiment's run(); a comma-separated VALUE is a tuple "
+                         "(e.g. --set presets=SiOxNy_Ag,HfOx_Ag for iv-loop)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="read OUT/seed-N/NAME.json where it exists instead of running that seed "
+                         "(summarise seeds that finished; a missing seed is run)")
     args = ap.parse_args(argv)
+    options = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep:
+            ap.error(f"--set {item!r}: expected NAME=VALUE")
+        options[name] = tuple(value.split(",")) if "," in value else value
     per_seed = {k: [] for k in args.keys}
     for s in args.seeds:
-        js, _ = run_experiment(args.experiment, Path(args.out) / f"seed-{s}", seed=s,
-                               realizations=args.realizations, quick=args.quick)
+        js = Path(args.out) / f"seed-{s}" / f"{args.experiment}.json"
+        if not (args.reuse and js.exists()):
+            js, _ = run_experiment(args.experiment, Path(args.out) / f"seed-{s}", seed=s,
+                                   realizations=args.realizations, quick=args.quick, **options)
         res = json.loads(Path(js).read_text())
         for k in args.keys:
             per_seed[k].append(pick(res, k))
     summary = {"experiment": args.experiment, "seeds": args.seeds, "quick": args.quick,
-               "realizations": args.realizations,
+               "realizations": args.realizations, "options": options,
                "command": "python examples/over_seeds.py " + " ".join(argv or sys.argv[1:]), "keys": {}}
     for k, vals in per_seed.items():
         v = np.array(vals)

@@ -59,16 +59,19 @@ def test_fig4a_delay_then_switch_then_relaxation(quick):
     # Delay: 0.27/kappa at full size.  A bridge needs a particle to leave the left cluster
     # and the device to heat up: the mean of 30 stays below 0.02 for the first 0.1/kappa,
     # and quick runs with seeds 1-4 peak at <= 0.022 there (OFF: 0.016).  0.05 allows one
-    # early bridge (0.8 G_max / 8 = 0.1 would fail: that has not been seen).
+    # early bridge (0.8 G_max / 8 = 0.1 would fail: that has not been seen).  Seeds 1-10
+    # (examples/test_seed_spread.py fig4): delay 0.29 +- 0.05 (mean +- sd; the bound 0.1
+    # is 3.5 sd below), early maximum 0.020 +- 0.003 (9 sd below 0.05).
     assert d["delay"] is not None and d["delay"] > 0.1, d["delay"]
     assert early.max() < 0.05, early.max()
     # Switch: 29 of 30 realizations are ON at the pulse end in the full run (peak of the
     # mean 0.79; quick seeds 1-4: 0.80-0.89); the mean of 8 falls below 0.3 only if about
-    # 5 of them fail to switch.
+    # 5 of them fail to switch.  Seeds 1-10: 0.82 +- 0.05.
     assert d["g_peak"] > 0.3, d["g_peak"]
     # Relaxation: the median realization is back below 0.02 G_max after 29/kappa at full
     # size (quick seeds 1-4: 29-43); the quick run lasts 60/kappa after the pulse, and its
-    # mean curve ends low (quick seeds 1-4: <= 0.05).
+    # mean curve ends low (quick seeds 1-4: <= 0.05).  Seeds 1-10: median 27.6 +- 7.2
+    # (4.5 sd below 60), mean of the last 50 points 0.033 +- 0.021 (3.2 sd below 0.1).
     assert d["relaxation_time_median"] is not None and d["relaxation_time_median"] < 60.0, d
     assert g[-50:].mean() < 0.1, g[-50:].mean()
 
@@ -77,13 +80,16 @@ def test_fig4a_tau_arrhenius(quick):
     d, _ = quick("fig4a-tau")
     tau = np.asarray(d["tau"], dtype=float)
     assert np.all(np.isfinite(tau)), tau
-    # tau(0.30) / tau(0.45) = exp(B (1/0.30 - 1/0.45)) ~ 3 for B ~ 1; with 10 realizations
-    # the median has a ~25 % standard error, so the ordering of the end points is safe.
-    assert tau[0] > tau[-1], tau
-    # B is 1.02 +- 0.09 at full size; at 10 realizations and 4 temperatures its standard
-    # error is 0.25-0.4 (quick seeds 1-4: B = 0.61-1.22).  "Positive and of order 1":
-    # 0.2 < B < 3 is more than 2 standard errors either side.
-    assert 0.2 < d["B"] < 3.0, (d["A"], d["B"], d["B_stderr"])
+    # The quick run (10 realizations at 4 temperatures) cannot pin B.  Over seeds 1-10
+    # (python examples/test_seed_spread.py fig4 ...): B = 0.78 +- 0.33 (mean +- sd, range
+    # 0.33-1.39), its bootstrap error 0.21-0.42 (mean 0.30, the same as the seed spread),
+    # ln(tau(0.30)/tau(0.45)) = 0.84 +- 0.35.  The former checks, 0.2 < B and tau(0.30) >
+    # tau(0.45), sat 1.7 and 2.4 sd from the mean: about 1 seed in 25 fails the first.
+    # What the run supports is agreement with the full-size value, B = 0.80 +- 0.03 over
+    # five seeds (docs/calibration.md), within 4 of its own bootstrap errors (largest
+    # |z| over seeds 1-10: 2.2).  B itself is reproduced at full size, not here.
+    z = (d["B"] - 0.80) / d["B_bootstrap_se"]
+    assert abs(z) < 4.0, (d["A"], d["B"], d["B_bootstrap_se"], z)
 
 
 def test_fig4a_tau_keeps_every_realization_on_independent_streams(quick):
@@ -95,8 +101,8 @@ def test_fig4a_tau_keeps_every_realization_on_independent_streams(quick):
     # (with one shared stream, neighbouring temperatures had near-identical realizations).
     taus = [tuple(r["tau_per_realization"]) for r in rows]
     assert len(set(taus)) == len(taus)
-    # The bootstrap error of B exists and is of the size the quick run allows (0.25-0.4
-    # from the weights; a bootstrap over 10 realizations gives the same order).
+    # The bootstrap error of B exists and is of the size the quick run allows: 0.30 +- 0.09
+    # (mean +- sd over seeds 1-10, range 0.21-0.42; the bounds are 2.9 and 14 sd away).
     assert 0.05 < d["B_bootstrap_se"] < 1.5, d["B_bootstrap_se"]
 
 
@@ -106,7 +112,8 @@ def test_fig4b_rise_peak_decline(quick):
     left = np.asarray(d["left_cluster_fraction_after_pulse"])
     # Rise: the first pulse leaves the device near OFF (0.03 at full size), and G grows
     # pulse by pulse to 0.70 after 7 pulses (quick seeds 1-4: 0.65-0.84; the standard
-    # error of a mean of 8 is < 0.1).
+    # error of a mean of 8 is < 0.1).  Seeds 1-10: G1 0.026 +- 0.008, G7 - G1 0.63 +- 0.11
+    # (3.9 sd above 0.2), peak 0.79 +- 0.05 at pulse 7-10.
     assert g[0] < 0.1 and g[6] > g[0] + 0.2, g[:7]
     # Peak in the interior of the train (pulse 9 at full size, 8-9 in quick runs).
     assert 4 <= d["peak_pulse"] <= 26 and d["g_peak"] > 0.4, (d["peak_pulse"], d["g_peak"])
@@ -128,7 +135,9 @@ def test_ppd_low_frequency_declines_from_the_first_pulse(quick):
     assert np.all(steps < noise), (g, se)
     assert g[0] > g.max() - 2 * se.max(), g
     # Depression: the last pulse is far below the first (0.86 -> 0.06 over 8 pulses at full
-    # size, 0.9 -> 0.03-0.16 over 5 in quick runs).
+    # size, 0.9 -> 0.03-0.16 over 5 in quick runs).  Seeds 1-10: last/first 0.17 +- 0.11
+    # (3.1 sd below 0.5); the largest step over its noise bound 2 SE: -0.24 +- 0.35 (the
+    # bound 1 is 3.5 sd away).
     assert g[-1] < 0.5 * g[0], g
 
 

@@ -3,7 +3,9 @@
 
 Each experiment here runs its quick variant (a few devices, short records) with a fixed
 seed; the full-size numbers are in docs/presets.md.  The tolerances are written beside the
-checks.
+checks, with the spread of the asserted numbers over seeds 1-10
+(``examples/test_seed_spread.py``; issue 14: a bound must hold for the distribution, not
+for the one seed the test runs).
 """
 
 import math
@@ -58,24 +60,37 @@ def test_delay_and_relaxation():
     pulses see it relax within tens of ms."""
     r = delay_relaxation.run(seed=1, quick=True)
     d = np.asarray(r["delay_per_device_s"])
+    # Seed spread of this quick run (3 devices, 150 ms record), measured over seeds 1-10
+    # with the 80 ms record (python examples/test_seed_spread.py delay-relaxation): all
+    # 30 devices switched; delays 11-442 us (the shortest of 3: 33 +- 18 us, mean +- sd).
     assert np.all(np.isfinite(d)), f"a device did not switch: delays {d}"
     # A delay: longer than the 1 us edge of the pulse, shorter than the pulse.
     assert np.all((d > 2e-6) & (d < delay_relaxation.SWITCH.width)), d
     rel = np.asarray(r["relaxation_per_device_s"])
     assert np.isfinite(rel).any(), f"no device relaxed within the record: {rel}"
-    assert 1e-3 < r["relaxation_s"] < 0.08, r["relaxation_s"]  # the median of 3: two relaxed
+    # The median of 3 relaxation times, 24 +- 12 ms (mean +- sd over seeds 1-10), is finite
+    # unless two devices outlive the 150 ms record: the full runs (32 devices) relax in
+    # 9-100 ms, so that is p^2-rare with p < 1/32.  (At 80 ms, 3 of 30 devices did not
+    # relax: the median was infinite with probability ~3 %.)
+    assert 1e-3 < r["relaxation_s"] < delay_relaxation.QUICK["t_stop"], r["relaxation_s"]
 
 
 @HOT_OK
 def test_arrhenius_reduced():
-    """Fig. 3b at 3 events x 2 temperatures: the relaxation speeds up with temperature and
-    the activation energy is positive and within a loose band around 0.27 eV (with 3 events
-    the mean carries ~40 % and the slope over 340-400 K (Delta(1/k_B T) = 5.1 /eV) about
-    +-0.1 eV)."""
+    """Fig. 3b at 8 events x 2 temperatures (300 and 400 K): the relaxation speeds up with
+    temperature and the activation energy lies near 0.27 eV.
+
+    Measured over seeds 1-10 (python examples/test_seed_spread.py arrhenius --events 8
+    --temperatures 300 400): E_a = 0.261 eV, seed-to-seed sd 0.027; ln(tau_300/tau_400) =
+    2.2-3.0.  The band 0.15-0.37 eV lies 4.1 sd below and 4.0 sd above the mean, and a
+    factor-2 error of the slope (0.13 or 0.52 eV) fails it.  The former 3 events at 340 and
+    400 K gave 0.216 +- 0.165 (sd): two of ten seeds fell below its bound of 0.1 eV.
+    """
+    assert arrhenius.TEMPERATURES_QUICK == (300.0, 400.0) and arrhenius.EVENTS_QUICK == 8
     r = arrhenius.run(seed=1, quick=True)
     tau = np.asarray(r["relaxation_s"])
     assert np.all(np.isfinite(tau)) and tau[0] > tau[-1], tau
-    assert 0.1 < r["activation_energy_ev"] < 0.55, r["activation_energy_ev"]
+    assert 0.15 < r["activation_energy_ev"] < 0.37, r["activation_energy_ev"]
 
 
 def test_paired_pulse_facilitation_reduced():
@@ -107,7 +122,13 @@ def test_paired_pulse_facilitation_reduced():
 @HOT_OK
 def test_iv_loop_threshold_switching():
     """Fig. 1b, one positive loop of SiOxNy:Ag: an OFF branch, a threshold below the top of
-    the sweep, compliance in the ON state, and a resistance ratio of several decades."""
+    the sweep, compliance in the ON state, and a resistance ratio of several decades.
+
+    Over seeds 1-10 (python examples/test_seed_spread.py iv-loop): threshold 0.55 +- 0.04 V
+    (mean +- sd; range 0.49-0.61, the bounds 0.2 and 1 V are 9 sd away), log10 OFF/ON
+    4.69 +- 0.06 (range 4.60-4.77; the bound 3 is 29 sd away), peak current at the
+    compliance to 1e-8, turn-on slope 4.1-10.6 mV/decade (staircase-limited: the bound only
+    says a jump was found)."""
     r = iv_loop.run_preset("SiOxNy_Ag", seed=1, loops=1, neg_loops=0, dwell=0.1e-3, pause=2e-3)
     assert 0.2 < r["threshold_voltage"] < iv_loop.V_MAX, r["threshold_voltage"]
     i = np.abs(np.asarray(r["i"]))

@@ -62,8 +62,10 @@ def describe() -> list[tuple[str, str]]:
 
 
 def run_experiment(name: str, out, *, seed: int, realizations: int | None = None,
-                   quick: bool = False, progress: bool | None = None) -> tuple[Path, Path]:
-    """Run experiment ``name`` and write ``out/NAME.json`` and ``out/NAME.png``."""
+                   quick: bool = False, progress: bool | None = None, **options) -> tuple[Path, Path]:
+    """Run experiment ``name`` and write ``out/NAME.json`` and ``out/NAME.png``.
+
+    ``options`` go to the experiment's ``run`` (e.g. ``presets=`` of ``iv-loop``)."""
     module = load(name)
     out = ensure_dir(out)
     t0 = time.perf_counter()
@@ -71,7 +73,8 @@ def run_experiment(name: str, out, *, seed: int, realizations: int | None = None
     # once on stderr for the whole experiment (not once per ensemble run).
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ValidityWarning)
-        result = module.run(seed=seed, realizations=realizations, quick=quick, progress=progress)
+        result = module.run(seed=seed, realizations=realizations, quick=quick, progress=progress,
+                            **options)
     result = dict(result)
     left = [str(w.message) for w in caught if issubclass(w.category, ValidityWarning)]
     for w in caught:

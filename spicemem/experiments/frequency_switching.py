@@ -85,6 +85,13 @@ def summarize(g, labels) -> dict:
         "facilitation_5000hz": bool(smooth.max() > level1),
         "depression_after_facilitation_5000hz": bool(smooth[-1] < smooth.max()),
         "return_to_phase1_level": abs(late3 - level1) / level1,
+        # The same landmarks as signed percentages (the README's and docs' numbers, averaged
+        # over seeds by examples/over_seeds.py): phase 1's second half against its first
+        # pulse, phase 2's smoothed peak against the phase-1 level, phase 3's second half
+        # against the phase-1 level.
+        "phase1_change_percent": 100.0 * (level1 / float(p1[0]) - 1.0),
+        "phase2_peak_change_percent": 100.0 * (float(smooth.max()) / level1 - 1.0),
+        "phase3_from_phase1_percent": 100.0 * (late3 / level1 - 1.0),
     }
 
 
@@ -106,6 +113,7 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
         "t_pulse_s": t, "phase": labels,
         "current_after_pulse": i_mean, "conductance_after_pulse": g_mean,
         "current_per_device_a": i,
+        "conductance_per_device_s": g,
         "summary": summarize(g_mean, labels),
         "pulse": {"amplitude_v": AMPLITUDE, "width_s": WIDTH}, "compliance_ohm": R_SERIES,
         "bridge": {"accepted_steps": res.steps["accepted"], "wall_time_s": res.wall_time},
