@@ -148,6 +148,7 @@ def _diffusive_params(raw: dict, where: str):
 
     raw = {k: v.strip("\"'") for k, v in raw.items()}
     preset = raw.pop("preset", None)
+    user_file = raw.pop("presets", None)
     kinds = {f.name: type(f.default) for f in dataclasses.fields(DiffusiveParams)}
     kinds.update(heating_ratio=float, theta_ambient=float)
     values = {}
@@ -166,6 +167,8 @@ def _diffusive_params(raw: dict, where: str):
         else:
             values[key] = model_number(key, value, where)
     try:
+        if user_file is not None:
+            return _user_preset(DiffusiveParams, preset, user_file, values, where)
         if preset is None:
             return DiffusiveParams.from_mapping(values)
         if preset.lower() not in {p.lower() for p in preset_names()}:
@@ -173,6 +176,31 @@ def _diffusive_params(raw: dict, where: str):
                                f"(known: {', '.join(preset_names())})")
         name = next(p for p in preset_names() if p.lower() == preset.lower())
         return DiffusiveParams.from_preset(name, **values)
+    except ValueError as exc:
+        raise NetlistError(f"{where}: {exc}") from None
+
+
+def _user_preset(cls, preset, user_file: str, values: dict, where: str):
+    """``.model ... (preset=NAME presets=FILE)``: NAME from a user preset file (e.g. the
+    ``fitted.toml`` of ``spicemem fit``).  A netlist is untrusted: FILE must be a relative
+    path inside the netlist's directory (no absolute path, no ``..``, no ``~``), a regular
+    file of at most 1 MiB, and is parsed as TOML data only
+    (:func:`spicemem.devices.presets.load_file`); it never reaches ngspice."""
+    from pathlib import Path, PurePath
+
+    if preset is None:
+        raise NetlistError(f"{where}: 'presets' needs 'preset' (the name of a preset in {user_file!r})")
+    rel = PurePath(user_file)
+    if rel.is_absolute() or ".." in rel.parts or user_file.startswith("~") or not rel.parts:
+        raise NetlistError(f"{where}: refused: presets={user_file!r}: give a relative path inside "
+                           f"the netlist's directory (no absolute path, '..' or '~')")
+    fname = where.rsplit(":", 1)[0]
+    base = Path(fname).resolve().parent if Path(fname).is_file() else Path.cwd()
+    target = (base / rel).resolve()
+    if base.resolve() not in target.parents:  # a symbolic link out of the directory
+        raise NetlistError(f"{where}: refused: presets={user_file!r} leads out of the netlist's directory")
+    try:
+        return cls.from_preset(preset, presets=target, **values)
     except ValueError as exc:
         raise NetlistError(f"{where}: {exc}") from None
 
