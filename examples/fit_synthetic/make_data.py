@@ -12,7 +12,6 @@ reported as not determined (relaxation to the ON/OFF level does not depend on it
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 #: Different from every preset: SiOxNy_Ag with a 1.75x slower time unit and a higher barrier.
