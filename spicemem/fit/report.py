@@ -56,6 +56,8 @@ def fitted_toml(spec, report: dict) -> str:
             lines.append(f"ln_sd = {_toml_value(p['ln_sd'])}")
         if p["why_not"]:
             lines.append(f"why_not = {_toml_value(p['why_not'])}")
+        if p.get("note"):
+            lines.append(f"note = {_toml_value(p['note'])}")
         corr = {k: v for k, v in p["correlations"].items() if v is not None}
         if corr:
             lines.append("correlations = { " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in corr.items()) + " }")
