@@ -123,7 +123,39 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--seed", type=_seed, help="base seed (default: the spec's, else the one "
                                                 "stored in --out, else random; printed)")
     sw.set_defaults(func=_cmd_sweep)
+    _add_fit_parser(sub)
     return parser
+
+
+# -- spicemem fit (issue 18) ----------------------------------------------------------------------
+def _add_fit_parser(sub) -> None:
+    from .sweep.options import nonnegative_int, scheduler_address
+
+    ft = sub.add_parser("fit", help="calibrate a device model to measurements, with uncertainties",
+                        description="Fit a preset's parameters to measured statistics; running it "
+                                    "again with the same --out resumes (docs/fit.md).")
+    ft.add_argument("spec", help="fit file (TOML)")
+    ft.add_argument("--out", default="fit", help="output directory (default: ./fit)")
+    where = ft.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=nonnegative_int,
+                       help="local worker processes (default: the CPUs available; 0: in this process)")
+    where.add_argument("--scheduler", type=scheduler_address, metavar="ADDRESS",
+                       help="run the model evaluations on an existing Dask cluster, e.g. tcp://host:8786")
+    ft.add_argument("--seed", type=_seed, help="seed of the common random numbers (default: the fit "
+                                               "file's, else the one in --out, else random; printed)")
+    ft.set_defaults(func=_cmd_fit)
+
+
+def _cmd_fit(args) -> int:
+    from .fit import load_fit_spec, run_fit
+
+    spec = load_fit_spec(args.spec)
+    report = run_fit(spec, args.out, workers=args.workers, scheduler=args.scheduler, seed=args.seed)
+    for name, p in report["parameters"].items():
+        note = "" if p["determined"] else f"  NOT DETERMINED ({p['why_not']})"
+        print(f"{name} = {p['value']:.6g}  (95 %: {p['ci95'][0]:.4g} .. {p['ci95'][1]:.4g}){note}")
+    print(f"wrote {args.out}/fitted.toml, report.json, report.png")
+    return 0
 
 
 def _resolve_seed(args) -> int:
@@ -265,7 +297,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         # a sweep appends each finished row to its table as it goes; other commands write
         # their files only at the end (an interrupted bridge run reports what it wrote itself)
-        kept = "; finished results are on disk" if args.command == "sweep" else "; nothing was written"
+        kept = "; finished results are on disk" if args.command in ("sweep", "fit") else "; nothing was written"
         print(f"spicemem: error: interrupted{kept}", file=sys.stderr)
         return 2
 

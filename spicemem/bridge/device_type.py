@@ -161,6 +161,7 @@ class DeviceType:
         ``where`` and the key on bad input)."""
         raw = {k: v.strip("\"'") for k, v in raw.items()}
         preset = raw.pop("preset", None)
+        user_file = raw.pop("presets", None)
         kinds = {f.name: type(f.default) for f in dataclasses.fields(self.params_class)}
         kinds.update(self.extra_fields)
         values = {}
@@ -187,6 +188,8 @@ class DeviceType:
             else:
                 values[key] = model_number(key, value, where)
         try:
+            if user_file is not None:
+                return _user_preset(self, preset, user_file, values, where)
             if preset is None:
                 return self.params_class.from_mapping(values)
             names = self.preset_names()
@@ -226,3 +229,29 @@ class DeviceType:
 
     def __repr__(self) -> str:
         return f"<DeviceType {self.name!r}>"
+
+
+def _user_preset(dtype, preset, user_file: str, values: dict, where: str):
+    """``.model ... (preset=NAME presets=FILE)``: NAME from a user preset file (e.g. the
+    ``fitted.toml`` of ``spicemem fit``).  A netlist is untrusted: FILE must be a relative
+    path inside the netlist's directory (no absolute path, no ``..``, no ``~``), a regular
+    file of at most 1 MiB, and is parsed as TOML data only
+    (:func:`spicemem.devices.presets.load_file`); it never reaches ngspice."""
+    import inspect
+    from pathlib import Path, PurePath
+
+    if "presets" not in inspect.signature(dtype.params_class.from_preset).parameters:
+        raise NetlistError(f"{where}: 'presets' (a user preset file) is not supported for "
+                           f"{dtype.noun}")
+    if preset is None:
+        raise NetlistError(f"{where}: 'presets' needs 'preset' (the name of a preset in {user_file!r})")
+    rel = PurePath(user_file)
+    if rel.is_absolute() or ".." in rel.parts or user_file.startswith("~") or not rel.parts:
+        raise NetlistError(f"{where}: refused: presets={user_file!r}: give a relative path inside "
+                           f"the netlist's directory (no absolute path, '..' or '~')")
+    fname = where.rsplit(":", 1)[0]
+    base = Path(fname).resolve().parent if Path(fname).is_file() else Path.cwd()
+    target = (base / rel).resolve()
+    if base.resolve() not in target.parents:  # a symbolic link out of the directory
+        raise NetlistError(f"{where}: refused: presets={user_file!r} leads out of the netlist's directory")
+    return dtype.params_class.from_preset(preset, presets=target, **values)

@@ -204,16 +204,20 @@ class DiffusiveParams:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def from_preset(cls, name: str, **overrides) -> "DiffusiveParams":
+    def from_preset(cls, name: str, *, presets=None, **overrides) -> "DiffusiveParams":
         """The named preset (see :func:`preset_names`) with ``overrides`` applied.
 
         ``heating_ratio`` (dimensionless c) may be given instead of ``g_thermal``, and
-        ``theta_ambient`` (k_B T0/w_p) instead of ``t_ambient``.
+        ``theta_ambient`` (k_B T0/w_p) instead of ``t_ambient``.  ``presets``: a user
+        preset file (TOML, e.g. written by ``spicemem fit``) to take ``name`` from instead
+        of the package's presets (:func:`spicemem.devices.presets.load_file`).
         """
-        table = _load_presets()
+        table = _load_presets() if presets is None else _presets.load_file(presets)
         if name not in table:
             raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(table))}")
-        data = {k: v for k, v in table[name].items() if k != "description"}
+        # "description" cites the sources; "fit" (written by spicemem fit) holds the
+        # uncertainties and correlations of a fitted preset: neither is a parameter
+        data = {k: v for k, v in table[name].items() if k not in ("description", "fit")}
         # an override of one of two equivalent keys replaces the preset's other one
         for a, b in (("g_thermal", "heating_ratio"), ("t_ambient", "theta_ambient")):
             if a in overrides and b not in overrides:

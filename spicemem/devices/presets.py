@@ -11,6 +11,46 @@ def load(filename: str) -> dict:
     return tomllib.loads(resources.files("spicemem.devices").joinpath(filename).read_text())
 
 
+#: Largest user preset file read (a preset is a few hundred bytes; the cap keeps an untrusted
+#: netlist from making the reader swallow a device file or a huge file).
+MAX_USER_FILE_BYTES = 1 << 20
+
+
+def load_file(path) -> dict:
+    """The preset tables of a user's TOML file (e.g. ``fit/fitted.toml`` written by
+    ``spicemem fit``); ValueError naming the file when it is not a regular file, larger than
+    :data:`MAX_USER_FILE_BYTES`, not TOML, or has a top-level entry that is not a table.
+
+    The file is opened once and checked on the open descriptor (no race between the check
+    and the read), and only parsed as data: TOML cannot include files or run anything.
+    """
+    import os
+    import stat
+
+    where = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ValueError(f"preset file {where!r}: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"preset file {where!r}: not a regular file")
+        if st.st_size > MAX_USER_FILE_BYTES:
+            raise ValueError(f"preset file {where!r}: {st.st_size} bytes, more than {MAX_USER_FILE_BYTES}")
+        data = os.read(fd, MAX_USER_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    try:
+        table = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"preset file {where!r}: not valid TOML: {exc}") from None
+    for key, value in table.items():
+        if not isinstance(value, dict):
+            raise ValueError(f"preset file {where!r}: top-level entry {key!r} is not a preset table")
+    return table
+
+
 def names(filename: str) -> list[str]:
     return sorted(load(filename))
 

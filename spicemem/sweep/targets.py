@@ -70,7 +70,7 @@ class Target:
 # -- the built-in device ------------------------------------------------------------------------
 _WAVEFORM_KEYS = ("amplitude", "width", "interval", "count", "rise", "delay", "tail")
 _ANALYSIS_KEYS = ("g_on", "g_off", "output_step")
-_DEVICE_NAMES = ("preset", "noise", "integrator")  # device keys whose values are names
+_DEVICE_NAMES = ("preset", "presets", "noise", "integrator")  # device keys whose values are names
 DEVICE_METRICS = {
     "g_peak": "largest G/G_max of the run, dimensionless",
     "g_end": "G/G_max at the end of the last pulse, dimensionless",
@@ -103,18 +103,43 @@ class DeviceTarget(Target):
         if section == "device":
             from ..devices.diffusive import DiffusiveParams, preset_names
 
-            allowed = {f.name for f in _fields(DiffusiveParams)} | {"preset", "theta_ambient",
+            allowed = {f.name for f in _fields(DiffusiveParams)} | {"preset", "presets", "theta_ambient",
                                                                      "heating_ratio"}
             if key not in allowed:
                 return f"unknown device parameter; expected preset or one of {_short(sorted(allowed - {'preset'}))}"
+            if key == "presets" and value is not None:
+                return "a user preset file is fixed in [device], not varied"
             if key == "preset" and value is not None and value not in preset_names():
-                return f"unknown preset; known: {', '.join(preset_names())}"
+                return (f"unknown preset; known: {', '.join(preset_names())} (or give a user "
+                        f"preset file as [device] presets)")
             return None
         if section == "waveform" and key not in _WAVEFORM_KEYS:
             return f"unknown waveform key; expected one of {', '.join(_WAVEFORM_KEYS)} (pulse_train)"
         if section == "analysis" and key not in _ANALYSIS_KEYS:
             return f"unknown analysis key; expected one of {', '.join(_ANALYSIS_KEYS)}"
         return None
+
+    def check_section(self, ctx, section, table):
+        """``[device] presets = "file.toml"`` (a user preset file, e.g. written by ``spicemem
+        fit``; relative to the sweep file) is resolved here, and ``preset`` checked in it."""
+        if section != "device" or "presets" not in table:
+            return super().check_section(ctx, section, table)
+        from pathlib import Path
+
+        from ..devices.diffusive import DiffusiveParams
+
+        table = dict(table)
+        files = table.pop("presets")
+        name = table.pop("preset", None)
+        table = super().check_section(ctx, section, table)
+        if not isinstance(files, str) or not isinstance(name, str):
+            raise ctx.error("device.presets", files, "needs a file name and [device] preset, the name of a preset in it")
+        path = (Path(ctx.base_dir) / files).resolve()
+        try:
+            DiffusiveParams.from_preset(name, presets=path)
+        except ValueError as exc:
+            raise ctx.error("device.presets", files, " ".join(str(exc).split())) from None
+        return {**table, "preset": name, "presets": str(path)}
 
     def check_value(self, name, value):
         section, _, key = name.partition(".")
@@ -144,7 +169,8 @@ class DeviceTarget(Target):
         from ..devices.waveforms import pulse_train, pulse_windows
 
         dev = dict(sections["device"])
-        params = DiffusiveParams.from_preset(dev.pop("preset", "wang2017_paper"), **dev)
+        params = DiffusiveParams.from_preset(dev.pop("preset", "wang2017_paper"),
+                                             presets=dev.pop("presets", None), **dev)
         wave = {"interval": 0.0, "count": 1, **sections["waveform"]}
         t, v = pulse_train(wave.pop("amplitude"), wave.pop("width"), wave.pop("interval"),
                            wave.pop("count"), **wave)

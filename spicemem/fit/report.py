@@ -1,0 +1,140 @@
+"""What a fit writes: ``fitted.toml`` (a preset usable at once), ``report.json`` and
+``report.png`` (the measurements with the fitted model's median and spread)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import math
+
+import numpy as np
+
+from ..io import atomic_savefig, atomic_write_json, atomic_write_text
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+    if isinstance(v, str):
+        return json.dumps(v)  # a TOML basic string (JSON escapes are TOML escapes)
+    raise TypeError(f"cannot write {v!r} to TOML")
+
+
+def fitted_toml(spec, report: dict) -> str:
+    """The fitted preset: every DiffusiveParams field (the start preset's, the fitted ones
+    replaced), and a ``fit`` sub-table with the uncertainties and correlations, which
+    :meth:`DiffusiveParams.from_preset` skips."""
+    from ..devices.diffusive import DiffusiveParams
+
+    base = DiffusiveParams.from_preset(spec.preset, presets=spec.presets_file)
+    fitted = base.replace(**{n: p["value"] for n, p in report["parameters"].items()})
+    pars = report["parameters"]
+    desc = (f"Fitted by spicemem fit from {spec.source} (start: preset {spec.preset}); "
+            + "; ".join(f"{n} = {p['value']:.4g} (95 % {p['ci95'][0]:.3g}-{p['ci95'][1]:.3g})"
+                        + ("" if p["determined"] else " NOT DETERMINED by the data")
+                        for n, p in pars.items())
+            + f"; chi2 {report['chi2']:.2f} for {report['dof']} degrees of freedom; seed {report['seed']}.")
+    lines = [f"# Written by `spicemem fit` on {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}.",
+             f"# Use: .model d diffusive (preset={spec.name} presets=fitted.toml)  (path relative to the netlist)",
+             f"#      DiffusiveParams.from_preset({spec.name!r}, presets='fitted.toml')",
+             "", f"[{spec.name}]", f"description = {_toml_value(desc)}"]
+    for f in dataclasses.fields(DiffusiveParams):
+        v = getattr(fitted, f.name)
+        if v is None:
+            continue
+        lines.append(f"{f.name} = {_toml_value(v)}")
+    for n, p in pars.items():
+        lines += ["", f"[{spec.name}.fit.{n}]", f"value = {_toml_value(p['value'])}",
+                  f"ci95_low = {_toml_value(p['ci95'][0])}", f"ci95_high = {_toml_value(p['ci95'][1])}",
+                  f"determined = {_toml_value(p['determined'])}"]
+        if p["ln_sd"] is not None:
+            lines.append(f"ln_sd = {_toml_value(p['ln_sd'])}")
+        if p["why_not"]:
+            lines.append(f"why_not = {_toml_value(p['why_not'])}")
+        if p.get("note"):
+            lines.append(f"note = {_toml_value(p['note'])}")
+        corr = {k: v for k, v in p["correlations"].items() if v is not None}
+        if corr:
+            lines.append("correlations = { " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in corr.items()) + " }")
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(spec, problem: dict, report: dict, out, *, plot: bool = True) -> None:
+    from .model import condition_seed, relaxation_times, scaled_record
+
+    atomic_write_text(out / "fitted.toml", fitted_toml(spec, report))
+    # the fitted model's ensembles per condition, for the overlay (the fit's own seeds)
+    from ..devices.diffusive import DiffusiveParams
+
+    params = DiffusiveParams.from_preset(spec.name, presets=out / "fitted.toml")
+    base = DiffusiveParams.from_mapping(problem["base"])
+    curves = []
+    for k, (temp, record) in enumerate(problem["conditions"]):
+        record = scaled_record(record, temp, base, params)
+        tau = relaxation_times(params, temp, record, spec.devices, condition_seed(problem["crn_seed"], k))
+        q = np.quantile(tau, [0.1, 0.25, 0.5, 0.75, 0.9])
+        curves.append({"temperature_k": temp, "record_s": record, "quantiles_10_25_50_75_90_s": q,
+                       "censored": int(np.sum(~np.isfinite(tau))), "devices": int(tau.size)})
+    report["model_at_fit"] = curves
+    atomic_write_json(out / "report.json", report)
+    if plot:
+        plot_report(spec, report, out / "report.png")
+
+
+def plot_report(spec, report: dict, path) -> None:
+    from matplotlib.figure import Figure
+
+    from ..devices.units import K_B_EV
+
+    fig = Figure(figsize=(10, 4.2))
+    a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    curves = report["model_at_fit"]
+    t = np.array([c["temperature_k"] for c in curves])
+    q = np.array([[v if v is not None and np.isfinite(v) else np.nan for v in c["quantiles_10_25_50_75_90_s"]]
+                  for c in curves], dtype=float)
+    x = 1.0 / (K_B_EV * t)
+    a1.fill_between(x, q[:, 0], q[:, 4], color="C0", alpha=0.15, label="fitted model, 10-90 %")
+    a1.fill_between(x, q[:, 1], q[:, 3], color="C0", alpha=0.3, label="fitted model, quartiles")
+    a1.plot(x, q[:, 2], "-", color="C0", label="fitted model, median")
+    first = True
+    for o, ob in zip(spec.observations, report["observations"]):
+        if o.kind != "ln_median":
+            continue
+        xo = 1.0 / (K_B_EV * o.temperatures[0])
+        if o.events:
+            ev = np.array([e for e in o.events if np.isfinite(e)])
+            a1.plot(np.full(ev.size, xo), ev, ".", color="0.55", ms=3, label="measured events" if first else None)
+        lo, hi = math.exp(o.value - 1.96 * o.sigma), math.exp(o.value + 1.96 * o.sigma)
+        a1.errorbar([xo], [math.exp(o.value)], yerr=[[math.exp(o.value) - lo], [hi - math.exp(o.value)]],
+                    fmt="s", color="k", ms=5, capsize=3, label="measured interquartile mean of ln, 95 %" if first else None)
+        first = False
+    a1.set_yscale("log")
+    a1.set_xlabel("1/(k_B T) (1/eV)")
+    a1.set_ylabel("relaxation time (s)")
+    a1.legend(fontsize=7)
+    top = a1.secondary_xaxis("top", functions=(lambda v: 1.0 / (K_B_EV * np.maximum(v, 1e-9)),
+                                               lambda v: 1.0 / (K_B_EV * np.maximum(v, 1e-9))))
+    top.set_xlabel("T (K)")
+    a2.axis("off")
+    rows = ["parameter   fitted   95 % interval"]
+    for n, p in report["parameters"].items():
+        tag = "" if p["determined"] else "  (not determined)"
+        rows.append(f"{n}: {p['value']:.3g}  [{p['ci95'][0]:.3g}, {p['ci95'][1]:.3g}]{tag}")
+    rows.append("")
+    rows.append("statistic: data +- se | model (pull)")
+    for ob in report["observations"]:
+        if ob["kind"] == "ln_median":
+            rows.append(f"{ob['label']}: {math.exp(ob['data']) * 1e3:.3g} ms x/ {math.exp(ob['data_sigma']):.2f}"
+                        f" | {math.exp(ob['model']) * 1e3:.3g} ms ({ob['pull']:+.1f})")
+        else:
+            rows.append(f"{ob['label']}: {ob['data']:.3g} +- {ob['data_sigma']:.2g} | {ob['model']:.3g} ({ob['pull']:+.1f})")
+    rows.append(f"chi2 {report['chi2']:.2f} / {report['dof']} dof; {report['evaluations']['total']} evaluations")
+    a2.text(0.0, 1.0, "\n".join(rows), va="top", ha="left", family="monospace", fontsize=6.5, transform=a2.transAxes)
+    fig.suptitle(f"spicemem fit: {spec.name} (from {spec.preset})")
+    fig.tight_layout()
+    atomic_savefig(fig, path, dpi=110)
