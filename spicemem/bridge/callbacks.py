@@ -84,6 +84,11 @@ N_VSRC_CALLS = 28
 N_SYNC_CALLS = 29
 A_GOLD = 30  # float64[D]: scratch, the conductance before the step
 A_VINV = 31  # float64[D]: 1 / voltage scale of each device, 1/V (weights the change)
+A_NODEA = 32  # int64[D]: compact id of the '+' node (-1: ground), for the node measure
+A_NODEB = 33  # int64[D]: compact id of the '-' node
+NNODES = 34  # number of compact node ids
+A_NODESUM = 35  # float64[2 NNODES]: scratch, per node (lagging current, device current)
+MEASURE = 36  # step-control error measure: 0 device ln G change, 1 node current (stepping.py)
 # float slots
 T_PREV = 40  # time of the previous accepted point, s
 H_CAP = 41  # absolute step cap, s
@@ -247,6 +252,12 @@ def send_data(vdata, nvecs, ident, user):
     vinv = carray(f64_ptr(ci[A_VINV]), (n,))
     dln = 0.0
     bias = 0.0
+    by_node = ci[MEASURE] == 1
+    if by_node:
+        nna = carray(i64_ptr(ci[A_NODEA]), (n,))
+        nnb = carray(i64_ptr(ci[A_NODEB]), (n,))
+        nsum = carray(f64_ptr(ci[A_NODESUM]), (ci[NNODES], 2))
+        nsum[:, :] = 0.0
     for i in range(n):
         gi = g[i]
         if not (gi > 0.0 and gi < np.inf):
@@ -255,14 +266,31 @@ def send_data(vdata, nvecs, ident, user):
             return 0
         # Relative change of the device current over the step, |ln(G1/G0)|, weighted by
         # min(1, |V|/V_scale): an unbiased device's conductance noise costs no accuracy.
-        w = max(abs(v0[i]), abs(v1[i])) * vinv[i]
+        vmax = max(abs(v0[i]), abs(v1[i]))
+        w = vmax * vinv[i]
         if w > bias:
             bias = w
-        d = abs(np.log(gi / gused[i])) * min(w, 1.0)
-        if d > dln:
-            dln = d
+        if by_node:
+            # the current the lag withholds from the device's nodes, and the device current
+            # there (stepping.py, 'The error measure')
+            lag = min(w, 1.0) * vmax * abs(gi - gused[i])
+            cur = vmax * min(gi, gused[i])
+            for nd in (nna[i], nnb[i]):
+                if nd >= 0:
+                    nsum[nd, 0] += lag
+                    nsum[nd, 1] += cur
+        else:
+            d = abs(np.log(gi / gused[i])) * min(w, 1.0)
+            if d > dln:
+                dln = d
         gsrc[i] = gi * ginv[i]
         v0[i] = v1[i]
+    if by_node:
+        for nd in range(ci[NNODES]):
+            if nsum[nd, 1] > 0.0:
+                d = np.log1p(nsum[nd, 0] / nsum[nd, 1])
+                if d > dln:
+                    dln = d
     cf[LAST_DLN] = dln
     cf[LAST_BIAS] = bias
     cf[LAST_H] = t - t0

@@ -13,7 +13,7 @@ from . import variability as _variability
 from ._abi import fnv1a64
 from .messages import first_error, load_error
 from .netlist import GUARD_SOURCE, Netlist, read_netlist
-from .stepping import StepControl
+from .stepping import StepControl, node_ids
 
 #: History buffer budget (float64 values): rows x (1 + 3 D) <= this; beyond, the recorded
 #: device history is thinned (every other row kept) and interpolated onto ngspice's time axis.
@@ -239,6 +239,9 @@ class _Session:
         self.v1 = np.zeros(d)
         self.veca = np.full(d, -1, dtype=np.int64)
         self.vecb = np.full(d, -1, dtype=np.int64)
+        self.nodea = np.full(d, -1, dtype=np.int64)  # compact node ids (step control)
+        self.nodeb = np.full(d, -1, dtype=np.int64)
+        self.nodesum = np.zeros((2 * max(d, 1), 2))
         for grp in self.groups:
             grp.bind(self.v0, self.v1, self.g, self.temp)
         self.group_table = np.array([[grp.kernel, grp.block.ctypes.data] for grp in self.groups],
@@ -284,6 +287,10 @@ class _Session:
         c[cb.A_GSCALE_INV] = self.gscale_inv.ctypes.data
         c[cb.A_GOLD] = self.gold.ctypes.data
         c[cb.A_VINV] = self.vinv.ctypes.data
+        c[cb.A_NODEA] = self.nodea.ctypes.data
+        c[cb.A_NODEB] = self.nodeb.ctypes.data
+        c[cb.A_NODESUM] = self.nodesum.ctypes.data
+        c[cb.MEASURE] = self.step.measure_code()
         c[cb.A_GROUPS] = self.group_table.ctypes.data
         c[cb.NGROUPS] = len(self.groups)
         c[cb.TIME_INDEX] = -1
@@ -314,6 +321,7 @@ class _Session:
             for arr, node in ((self.veca, x["nodes"][0]), (self.vecb, x["nodes"][1])):
                 arr[k] = -1 if node == "0" else index.get(node, index.get(f"v({node})", -2))
         c[cb.TIME_INDEX] = index.get("time", -1)
+        c[cb.NNODES] = node_ids(self.veca, self.vecb, self.nodea, self.nodeb)
         if live:
             missing = [k for k in range(self.n) if self.veca[k] == -2 or self.vecb[k] == -2]
             if missing:
@@ -475,7 +483,8 @@ class _Session:
                    "capped_by_bridge": int(c[cb.N_CAPPED]), "vsrc_calls": int(c[cb.N_VSRC_CALLS]),
                    "max_dln_per_step": float(cf[cb.MAX_DLN])},
             step_control={"cap_s": cap, "tol": tol, "floor_s": floor, "frozen": self.frozen,
-                          "rest_cap_s": float(cf[cb.H_REST]), "rest_bias": float(cf[cb.REST_BIAS])},
+                          "rest_cap_s": float(cf[cb.H_REST]), "rest_bias": float(cf[cb.REST_BIAS]),
+                          "measure": self.step.measure},
             wall_time=wall,
             ngspice_version=eng.version,
             extra=extra,
