@@ -130,6 +130,53 @@ def diffusive_group(block, t0, t1):
     return 0
 
 
+@jit
+def _hybrid_one(j, index, v0, v1, g, temp, fs, ist, rng, p, tabf, inv_dx, scales, npart, counts,
+                modes, hc, tab, u0, u1):
+    """Advance device j of a hybrid group to u1 (units of the time scale); 0 or 1 + its
+    global index if its state is no longer finite.  Touches only device j's rows (the
+    tables and the hybrid control are read only)."""
+    ts, vs, gs, ks, dt, _ = scales
+    clock = fs[j, npart + 1]
+    if u1 <= clock:
+        return 0
+    gi = index[j]
+    tw = np.empty(2)
+    vw = np.empty(2)
+    tw[0] = u0
+    tw[1] = u1
+    vw[0] = v0[gi] / vs
+    vw[1] = v1[gi] / vs
+    x = fs[j, :npart]
+    order = ist[j, :npart]
+    th, reached = advance_hybrid(x, order, counts[j], modes[j], fs[j, npart], rng[j], tabf,
+                                 inv_dx, p[j], hc, tab, tw, vw, clock, u1, dt)
+    fs[j, npart] = th
+    fs[j, npart + 1] = reached  # within dt/2 of t1: the remainder carries over
+    materialize(x, counts[j], modes[j], th, rng[j], tab, p[j, P_FIELD], vw[1])
+    r = resistance(x, order, p[j, P_LAM])
+    g[gi] = gs / r
+    temp[gi] = th * ks
+    if not (np.isfinite(r) and np.isfinite(th)):
+        return gi + 1
+    return 0
+
+
+@jit(parallel=True)
+def _hybrid_all(index, v0, v1, g, temp, fs, ist, rng, p, tabf, inv_dx, scales, npart, counts,
+                modes, hc, tab, u0, u1):
+    """All devices of a hybrid group on Numba's threads (see :func:`_diffusive_all`)."""
+    n = index.shape[0]
+    bad = np.zeros(n, dtype=np.int64)
+    for j in prange(n):
+        bad[j] = _hybrid_one(j, index, v0, v1, g, temp, fs, ist, rng, p, tabf, inv_dx, scales,
+                             npart, counts, modes, hc, tab, u0, u1)
+    for j in range(n):
+        if bad[j] != 0:
+            return bad[j]
+    return 0
+
+
 @cfunc(GROUP_KERNEL_SIG, cache=True)
 def diffusive_hybrid_group(block, t0, t1):
     """Advance diffusive devices from t0 to t1 (s) with the hybrid integrator.
@@ -158,28 +205,14 @@ def diffusive_hybrid_group(block, t0, t1):
            carray(f64_ptr(aux[q + 10]), (nv, km)), carray(f64_ptr(aux[q + 11]), (nv, nt, km)),
            carray(f64_ptr(aux[q + 12]), (nv, nt, km)), carray(f64_ptr(aux[q + 13]), (ng,)),
            carray(f64_ptr(aux[q + 14]), (nv, nt, km)), carray(f64_ptr(aux[q + 15]), (nv, nt, km)))
+    u0 = t0 / ts
     u1 = t1 / ts
-    tw = scr[0:2]
-    vw = scr[2:4]
-    tw[0] = t0 / ts
-    tw[1] = u1
+    if n >= PARALLEL_MIN_DEVICES:
+        return _hybrid_all(index, v0, v1, g, temp, fs, ist, rng, p, tabf, inv_dx, scales, npart,
+                           counts, modes, hc, tab, u0, u1)
     for j in range(n):
-        clock = fs[j, npart + 1]
-        if u1 <= clock:
-            continue
-        gi = index[j]
-        vw[0] = v0[gi] / vs
-        vw[1] = v1[gi] / vs
-        x = fs[j, :npart]
-        order = ist[j, :npart]
-        th, reached = advance_hybrid(x, order, counts[j], modes[j], fs[j, npart], rng[j], tabf,
-                                     inv_dx, p[j], hc, tab, tw, vw, clock, u1, dt)
-        fs[j, npart] = th
-        fs[j, npart + 1] = reached  # within dt/2 of t1: the remainder carries over
-        materialize(x, counts[j], modes[j], th, rng[j], tab, p[j, P_FIELD], vw[1])
-        r = resistance(x, order, p[j, P_LAM])
-        g[gi] = gs / r
-        temp[gi] = th * ks
-        if not (np.isfinite(r) and np.isfinite(th)):
-            return gi + 1
+        bad = _hybrid_one(j, index, v0, v1, g, temp, fs, ist, rng, p, tabf, inv_dx, scales,
+                          npart, counts, modes, hc, tab, u0, u1)
+        if bad != 0:
+            return bad
     return 0
