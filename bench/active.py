@@ -68,7 +68,9 @@ def loadavg() -> str:
 
 
 def measure(text: str, repeat: int, frozen: bool = False, threads: int | None = None,
-            step_measure: str = "node") -> dict:
+            step_measure: str = "node", sources: int = 1) -> dict:
+    """Time ``text`` ``repeat`` times; ``sources``: external sources of the netlist (the
+    devices; 1 for plain ngspice, the bridge's idle source), to count Newton iterations."""
     import numba
 
     from spicemem.bridge import StepControl, run_netlist
@@ -82,10 +84,13 @@ def measure(text: str, repeat: int, frozen: bool = False, threads: int | None = 
         cpus.append(time.process_time() - c0)
         walls.append(r.extra["run_time_s"])  # ngspice's 'run' only (no parsing, setup, output)
         steps = r.steps["accepted"]
+        # GetVSRCData is called once per external source and Newton iteration
+        newton = r.steps["vsrc_calls"] / sources / max(1, steps + r.steps["rejected_by_ngspice"])
     wall = statistics.median(walls)
     return {"wall_s": round(wall, 4), "spread_s": [round(min(walls), 4), round(max(walls), 4)],
             "cpu_s": round(statistics.median(cpus), 4), "accepted": steps,
-            "ms_per_step": round(1e3 * wall / max(steps, 1), 3)}
+            "ms_per_step": round(1e3 * wall / max(steps, 1), 3),
+            "newton_per_step": round(newton, 2)}
 
 
 def kernel_rates() -> dict:
@@ -143,14 +148,14 @@ def main(argv=None) -> int:
             line["fixed"] = measure(crossbar(n, n, "fixed", args.tstop, tmax, r_fixed), args.repeat)
         if "frozen" in forms:
             line["frozen"] = measure(crossbar(n, n, "live", args.tstop, tmax, r_fixed), args.repeat,
-                                     frozen=True)
+                                     frozen=True, sources=n * n)
         if "live" in forms:
             text = crossbar(n, n, "live", args.tstop, tmax, r_fixed)
             variants = [(f"live_{t}t", t, "node") for t in threads]
             if args.device_measure:
                 variants.append(("live_device_1t", 1, "device"))
             for key, t, sm in variants:
-                m = measure(text, args.repeat, threads=t, step_measure=sm)
+                m = measure(text, args.repeat, threads=t, step_measure=sm, sources=n * n)
                 # Langevin particle-steps of the run: every device steps every dt
                 psteps = n * n * (args.tstop / dt_s) * p.n_particles
                 m["ns_per_particle_step"] = round(1e9 * m["wall_s"] / psteps, 2)
@@ -171,14 +176,14 @@ def main(argv=None) -> int:
         print(json.dumps(line), flush=True)
         rows_out.append(line)
     print()
-    print("| size | form | steps | run wall s (spread) | ms/step | CPU s | x fixed |")
-    print("|---|---|---:|---|---:|---:|---:|")
+    print("| size | form | steps | Newton/step | run wall s (spread) | ms/step | CPU s | x fixed |")
+    print("|---|---|---:|---:|---|---:|---:|---:|")
     for line in rows_out:
         for key in ("fixed", "frozen", *[f"live_{t}t" for t in threads], "live_device_1t", "peer"):
             if key in line:
                 m = line[key]
                 ratio = line.get(f"{key}_over_fixed", 1.0 if key == "fixed" else "")
-                print(f"| {line['size']} | {key} | {m['accepted']} | {m['wall_s']} "
+                print(f"| {line['size']} | {key} | {m['accepted']} | {m['newton_per_step']} | {m['wall_s']} "
                       f"({m['spread_s'][0]}-{m['spread_s'][1]}) | {m['ms_per_step']} | "
                       f"{m['cpu_s']} | {ratio} |")
     import numba

@@ -20,7 +20,7 @@ T_END = 9.4e-6  # s, end of the plateau (pulse 1 us + 0.5 us edge + 8 us)
 
 
 def _array(n: int = N, tstop: float = 10e-6) -> str:
-    lines = ["* all-active 4x4",
+    lines = [f"* all-active {n}x{n}",
              ".model ag diffusive (preset=wang2017_paper friction_ratio=10 heating_ratio=20 "
              "theta_ambient=0.35)"]
     for i in range(n):
@@ -76,15 +76,18 @@ def test_active_array_converges_as_tol_halves():
 def test_parallel_advance_is_bit_identical_on_1_and_2_threads():
     """Each device owns its random stream and its rows of the state arrays, so advancing a
     group's devices on 1 or 2 Numba threads must give the same numbers bit for bit
-    (16 devices > PARALLEL_MIN_DEVICES: the parallel loop runs)."""
+    (an 8 x 8 array: 64 devices, PARALLEL_MIN_DEVICES, so the parallel loop runs)."""
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.fail("needs NUMBA_NUM_THREADS >= 2 to compare thread counts")
+    from spicemem.bridge.kernels import PARALLEL_MIN_DEVICES  # loads the compiled kernels
+
+    assert 8 * 8 >= PARALLEL_MIN_DEVICES
     before = numba.get_num_threads()
     out = []
     try:
         for threads in (1, 2):
             numba.set_num_threads(threads)
-            r = run_netlist(_array(tstop=4e-6), seed=5)
+            r = run_netlist(_array(n=8, tstop=3e-6), seed=5)
             out.append((r.device_conductance, r.temperature, r.time, r.steps["accepted"]))
     finally:
         numba.set_num_threads(before)

@@ -51,9 +51,12 @@ def _diffusive_block(block, extra):
     return n, npart, arrays, scales
 
 
-#: Below this many devices a group is advanced on the calling thread: starting the thread
-#: pool costs more than it saves (bench/active.py measures both).
-PARALLEL_MIN_DEVICES = 4
+#: Below this many devices a group is advanced on the calling thread.  Every accepted point
+#: is one parallel region that waits for its slowest thread; with few devices the work per
+#: region is too small to pay for that, and on a busy machine a thread the OS does not
+#: schedule holds the region up (measured at load 28 on 2 cores: 4 devices, 34 steps,
+#: 0.6 s on 1 thread vs 21 s on 2; 256 devices: 1.29x faster on 2; bench/active.py).
+PARALLEL_MIN_DEVICES = 64
 
 
 @jit
