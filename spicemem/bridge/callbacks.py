@@ -47,7 +47,8 @@ from .layout import (A_G, A_GOLD, A_GROUPS, A_GSCALE_INV, A_GSRC, A_HASH, A_HIST
                      H_DEVICE, H_FLOOR, H_REST, HASH_MASK, HIST_CAP, HIST_ROWS, HIST_SKIP,
                      HIST_STRIDE, INTERRUPT, LAST_BIAS, LAST_DLN, LAST_H, LIVE, MAX_DLN,
                      N_ACCEPTED, N_CAPPED, N_REJECT_NGSPICE, N_SYNC_CALLS, N_VSRC_CALLS,
-                     NDEV, NGROUPS, REST_BIAS, T_PREV, TIME_INDEX, TOL)
+                     NDEV, NGROUPS, REST_BIAS, T_PREV, TIME_INDEX, TOL, A_NODEA, A_NODEB,
+                     A_NODESUM, MEASURE, NNODES)
 
 # -- the context ---------------------------------------------------------------------------
 #: The one process-wide context (int64 slots; float slots share the memory through
@@ -209,6 +210,12 @@ def send_data(vdata, nvecs, ident, user):
     vinv = carray(f64_ptr(ci[A_VINV]), (n,))
     dln = 0.0
     bias = 0.0
+    by_node = ci[MEASURE] == 1
+    if by_node:
+        nna = carray(i64_ptr(ci[A_NODEA]), (n,))
+        nnb = carray(i64_ptr(ci[A_NODEB]), (n,))
+        nsum = carray(f64_ptr(ci[A_NODESUM]), (ci[NNODES], 2))
+        nsum[:, :] = 0.0
     for i in range(n):
         gi = g[i]
         if not (gi > 0.0 and gi < np.inf):
@@ -217,14 +224,31 @@ def send_data(vdata, nvecs, ident, user):
             return 0
         # Relative change of the device current over the step, |ln(G1/G0)|, weighted by
         # min(1, |V|/V_scale): an unbiased device's conductance noise costs no accuracy.
-        w = max(abs(v0[i]), abs(v1[i])) * vinv[i]
+        vmax = max(abs(v0[i]), abs(v1[i]))
+        w = vmax * vinv[i]
         if w > bias:
             bias = w
-        d = abs(np.log(gi / gused[i])) * min(w, 1.0)
-        if d > dln:
-            dln = d
+        if by_node:
+            # the current the lag withholds from the device's nodes, and the device current
+            # there (stepping.py, 'The error measure')
+            lag = min(w, 1.0) * vmax * abs(gi - gused[i])
+            cur = vmax * min(gi, gused[i])
+            for nd in (nna[i], nnb[i]):
+                if nd >= 0:
+                    nsum[nd, 0] += lag
+                    nsum[nd, 1] += cur
+        else:
+            d = abs(np.log(gi / gused[i])) * min(w, 1.0)
+            if d > dln:
+                dln = d
         gsrc[i] = gi * ginv[i]
         v0[i] = v1[i]
+    if by_node:
+        for nd in range(ci[NNODES]):
+            if nsum[nd, 1] > 0.0:
+                d = np.log1p(nsum[nd, 0] / nsum[nd, 1])
+                if d > dln:
+                    dln = d
     cf[LAST_DLN] = dln
     cf[LAST_BIAS] = bias
     cf[LAST_H] = t - t0

@@ -206,6 +206,11 @@ H_DEVICE = CONTEXT.f64("h_device", "largest next step the kernels allow (request
 LAST_BIAS = CONTEXT.f64("last_bias", "max over devices of max(|V0|, |V1|) / V_scale, last step")
 H_REST = CONTEXT.f64("h_rest", "step cap while every device is at rest, s")
 REST_BIAS = CONTEXT.f64("rest_bias", "rest threshold of LAST_BIAS (0: never at rest)")
+A_NODEA = CONTEXT.address("a_nodea", "int64[D]: compact id of the '+' node (-1: ground), node measure")
+A_NODEB = CONTEXT.address("a_nodeb", "int64[D]: compact id of the '-' node")
+NNODES = CONTEXT.i64("nnodes", "number of compact node ids")
+A_NODESUM = CONTEXT.address("a_nodesum", "float64[2 NNODES]: scratch per node (lagging current, device current)")
+MEASURE = CONTEXT.i64("measure", "step-control error measure: 0 device ln G change, 1 node current")
 
 #: Every layout of the bridge, with the module-constant prefix of its slots.
 LAYOUTS = (BLOCK, AUX, CONTEXT)

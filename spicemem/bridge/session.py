@@ -23,6 +23,7 @@ from ._abi import fnv1a64
 from .messages import first_error, load_error
 from .netlist import GUARD_SOURCE
 from .result import BridgeInterrupted, BridgeResult, BridgeRunError
+from .stepping import node_ids
 
 #: History buffer budget (float64 values): rows x (1 + 3 D) <= this; beyond, the recorded
 #: device history is thinned (every other row kept) and interpolated onto ngspice's time axis.
@@ -68,6 +69,9 @@ class DeviceArrays:
         self.v1 = np.zeros(d)
         self.veca = np.full(d, -1, dtype=np.int64)
         self.vecb = np.full(d, -1, dtype=np.int64)
+        self.nodea = np.full(d, -1, dtype=np.int64)  # compact node ids (step control)
+        self.nodeb = np.full(d, -1, dtype=np.int64)
+        self.nodesum = np.zeros((2 * max(d, 1), 2))
         for grp in self.groups:
             grp.bind(self.v0, self.v1, self.g, self.temp)
         self.group_table = np.array([[grp.kernel, grp.block.ctypes.data] for grp in self.groups],
@@ -146,6 +150,10 @@ def arm_context(cb, dev: DeviceArrays, table: np.ndarray, hist: History, step, f
     c[cb.A_GSCALE_INV] = dev.gscale_inv.ctypes.data
     c[cb.A_GOLD] = dev.gold.ctypes.data
     c[cb.A_VINV] = dev.vinv.ctypes.data
+    c[cb.A_NODEA] = dev.nodea.ctypes.data
+    c[cb.A_NODEB] = dev.nodeb.ctypes.data
+    c[cb.A_NODESUM] = dev.nodesum.ctypes.data
+    c[cb.MEASURE] = step.measure_code()
     c[cb.A_GROUPS] = dev.group_table.ctypes.data
     c[cb.NGROUPS] = len(dev.groups)
     c[cb.TIME_INDEX] = -1
@@ -260,6 +268,7 @@ class Session:
             for arr, node in ((dev.veca, x["nodes"][0]), (dev.vecb, x["nodes"][1])):
                 arr[k] = -1 if node == "0" else index.get(node, index.get(f"v({node})", -2))
         c[cb.TIME_INDEX] = index.get("time", -1)
+        c[cb.NNODES] = node_ids(dev.veca, dev.vecb, dev.nodea, dev.nodeb)
         if live:
             missing = [k for k in range(dev.n) if dev.veca[k] == -2 or dev.vecb[k] == -2]
             if missing:
@@ -378,7 +387,8 @@ class Session:
                    "capped_by_bridge": int(c[cb.N_CAPPED]), "vsrc_calls": int(c[cb.N_VSRC_CALLS]),
                    "max_dln_per_step": float(cf[cb.MAX_DLN])},
             step_control={"cap_s": cap, "tol": tol, "floor_s": floor, "frozen": self.frozen,
-                          "rest_cap_s": float(cf[cb.H_REST]), "rest_bias": float(cf[cb.REST_BIAS])},
+                          "rest_cap_s": float(cf[cb.H_REST]), "rest_bias": float(cf[cb.REST_BIAS]),
+                          "measure": self.step.measure},
             wall_time=wall,
             ngspice_version=eng.version,
             extra=extra,

@@ -1,0 +1,1 @@
+"""Compact-model peers of spicemem's devices, written as plain ngspice subcircuits (for benches)."""
