@@ -36,11 +36,15 @@ rates against exact 1-D first-passage quadrature in ``tests/test_hopping.py``.
 
 from __future__ import annotations
 
+import json
+import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 
 from ..devices.validity import ValidityWarning
+from ..io import to_jsonable
 
 DESCRIPTION = "hybrid vs Langevin over voltage x temperature for every preset (G, delay, relaxation)"
 
@@ -196,17 +200,74 @@ def assess(cells: list[dict], alpha: float = ALPHA) -> dict:
             "clean": bool(rh.sum() == 0)}
 
 
-def run_cells(spec, *, realizations: int, seed: int, progress=None) -> list[dict]:
-    """``spec``: iterable of (preset, protocol, V, theta); the cell index fixes the streams."""
+def run_cells(spec, *, realizations: int, seed: int, progress=None, log=None,
+              limit: int | None = None) -> list[dict]:
+    """``spec``: iterable of (preset, protocol, V, theta); the cell index fixes the streams.
+
+    ``log``: a JSON-lines file to which every finished cell is appended (one line, flushed),
+    and from which a rerun with the same spec, seed and realizations takes the cells already
+    done (a torn last line from an interrupted run is ignored): a long map survives being
+    stopped and resumes where it was.  ``limit``: stop after that many cells of ``spec`` (the
+    cells done so far are returned, in spec order).
+    """
     from ..progress import Progress
 
     spec = list(spec)
-    out = []
-    with Progress(len(spec), "hybrid-map", enabled=progress) as bar:
-        for i, (preset, kind, v, th) in enumerate(spec):
-            out.append(compare_cell(preset, kind, v, th, realizations, seed, i))
-            bar.update()
-    return out
+    done = _read_log(log, spec, realizations, seed) if log is not None else {}
+    todo = [i for i in range(len(spec) if limit is None else min(limit, len(spec))) if i not in done]
+    fh = None
+    if log is not None:
+        fh = open(log, "a", encoding="utf-8")
+        if not done:
+            fh.write(json.dumps({"header": {"seed": seed, "realizations": realizations,
+                                            "cells": len(spec)}}) + "\n")
+            fh.flush()
+    try:
+        with Progress(len(todo), "hybrid-map", enabled=progress) as bar:
+            for i in todo:
+                preset, kind, v, th = spec[i]
+                done[i] = compare_cell(preset, kind, v, th, realizations, seed, i)
+                if fh is not None:
+                    fh.write(json.dumps(to_jsonable({"index": i, "cell": done[i]})) + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                bar.update()
+    finally:
+        if fh is not None:
+            fh.close()
+    return [done[i] for i in sorted(done)]
+
+
+def _read_log(log, spec, realizations, seed) -> dict:
+    """Cells already in ``log`` (index -> cell), checked against this run's spec."""
+    path = Path(log)
+    if not path.exists():
+        return {}
+    done = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for n, line in enumerate(lines, 1):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            if n == len(lines):
+                break  # torn last line of an interrupted run
+            raise ValueError(f"{path}:{n}: not a JSON line") from None
+        if "header" in rec:
+            h = rec["header"]
+            if (h["seed"], h["realizations"], h["cells"]) != (seed, realizations, len(spec)):
+                raise ValueError(f"{path}:{n}: log of another run (seed, realizations, cells) = "
+                                 f"{(h['seed'], h['realizations'], h['cells'])}, this run "
+                                 f"{(seed, realizations, len(spec))}")
+            continue
+        i, c = rec["index"], rec["cell"]
+        if i >= len(spec) or (c["preset"], c["protocol"], c["v"], c["theta"]) != tuple(spec[i]):
+            raise ValueError(f"{path}:{n}: cell {i} does not match this run's grid")
+        for side in ("hybrid", "langevin"):  # censored times were written as null
+            for key in ("delay", "relax"):
+                c[side][key] = np.array([np.inf if q is None else q for q in c[side][key]])
+            c[side]["g_avg"] = np.asarray(c[side]["g_avg"], dtype=float)
+        done[i] = c
+    return done
 
 
 def full_spec(presets=None, voltages=VOLTAGES, thetas=THETAS, protocols=PROTOCOLS):
@@ -230,13 +291,13 @@ QUICK_SPEC = (
 
 
 def run(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None,
-        spec=None) -> dict:
-    """The map: ``spec`` (see :func:`run_cells`) or, by default, the full grid of every
-    preset (the reduced :data:`QUICK_SPEC` with ``quick``)."""
+        spec=None, log=None, limit=None) -> dict:
+    """The map: ``spec`` (see :func:`run_cells`, also for ``log`` and ``limit``) or, by
+    default, the full grid of every preset (the reduced :data:`QUICK_SPEC` with ``quick``)."""
     n = int(realizations) if realizations else (QUICK_REALIZATIONS if quick else FULL_REALIZATIONS)
     if spec is None:
         spec = list(QUICK_SPEC) if quick else full_spec()
-    cells = run_cells(spec, realizations=n, seed=seed, progress=progress)
+    cells = run_cells(spec, realizations=n, seed=seed, progress=progress, log=log, limit=limit)
     summary = assess(cells)
     return {
         "criterion": (f"Holm step-down over all {summary['tests']} tests (G difference in SE, KS of "
@@ -247,7 +308,8 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
                      "switch_g": SWITCH, "relaxed_g": RELAXED,
                      "units": {"t": "1/kappa", "v": "V_th", "g": "G_max"},
                      "series_resistance": 0.0, "start": "Boltzmann at T0, zero bias"},
-        "realizations": n, "summary": summary, "cells": cells,
+        "realizations": n, "cells_in_grid": len(spec), "cells_run": len(cells),
+        "summary": summary, "cells": cells,
     }
 
 
