@@ -92,3 +92,23 @@ def test_reduced_map_is_clean_including_the_failing_cells():
     # The pulse-averaged conductance itself, cell by cell: within 3 SE (a factor-2 error in
     # G is 5-9 SE at these sizes).
     assert all(abs(c["g_z"]) < 3.0 for c in cells), table
+
+
+def test_map_log_resumes_with_the_same_numbers(tmp_path):
+    # Two cheap cells (hot, 2 devices per integrator).  A run stopped after the first cell
+    # and resumed from its log gives the numbers of one uninterrupted run: the cell index
+    # fixes the streams, and the log round-trips censored times (inf -> null -> inf).
+    spec = [("wang2017_fig4", "pulsed", 0.5, 0.45), ("wang2017_fig4", "held", 0.0, 0.45)]
+    log = tmp_path / "cells.jsonl"
+    part = hm.run_cells(spec, realizations=2, seed=7, log=log, limit=1)
+    assert len(part) == 1
+    resumed = hm.run_cells(spec, realizations=2, seed=7, log=log)
+    fresh = hm.run_cells(spec, realizations=2, seed=7)
+    for a, b in zip(resumed, fresh):
+        for side in ("hybrid", "langevin"):
+            for key in ("g_avg", "delay", "relax"):
+                np.testing.assert_array_equal(a[side][key], b[side][key])
+        assert a["p_g"] == b["p_g"] and a["p_relax"] == b["p_relax"]
+    assert len(log.read_text().splitlines()) == 3  # header + two cells
+    with pytest.raises(ValueError, match="log of another run"):
+        hm.run_cells(spec, realizations=3, seed=7, log=log)
