@@ -16,9 +16,10 @@ resistance), so V is the device voltage.  Per realization:
 * relaxation time: from the end of the last pulse until G < RELAXED G_max (the paper's
   definition; censored at the window, +inf).
 
-Per cell three tests, hybrid against Langevin: the difference of the mean pulse-averaged G
-in standard errors (two-sided normal p), and two-sample KS tests of the delays and of the
-relaxation times (censored values compare as larger than every finite one).  The map is
+Per cell four tests, hybrid against Langevin: the difference of the mean pulse-averaged G
+in standard errors (two-sided normal p), and two-sample KS tests of the delays, of the
+relaxation times (censored values compare as larger than every finite one) and of G at the
+end of the window (where the window censors a relaxation, the states it has reached).  The map is
 clean when no test is rejected by Holm's step-down procedure at family-wise error rate
 ALPHA over *all* tests of the map (every preset, cell and quantity): a chance rejection
 anywhere has probability <= ALPHA if the hybrid is exact.  Holm controls the family-wise
@@ -29,18 +30,22 @@ as are the uncorrected p-values.
 
 What the window does not reach: at low temperature a relaxation takes far longer than
 RELAX_WINDOW (~exp(w_p / k_B T) thermal times); Langevin dynamics there is unaffordable at
-map scale, so the relaxation test compares min(tau, window) only.  Long relaxations are
+map scale, so the relaxation test compares min(tau, window) and G at the window's end only.  Long relaxations are
 checked against Langevin at k_B T/w_p = 0.15 and 0.20 by ``hybrid-validation`` and the
 rates against exact 1-D first-passage quadrature in ``tests/test_hopping.py``.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 
 from ..devices.validity import ValidityWarning
+from ..io import to_jsonable
 
 DESCRIPTION = "hybrid vs Langevin over voltage x temperature for every preset (G, delay, relaxation)"
 
@@ -57,6 +62,7 @@ STEP = 0.02  # output step, 1/kappa
 SWITCH = 0.1  # G/G_max
 RELAXED = 0.02  # G/G_max
 ALPHA = 0.05
+TESTS = ("p_g", "p_delay", "p_relax", "p_gend")  # the per-cell p-values Holm runs over
 FULL_REALIZATIONS = 48
 QUICK_REALIZATIONS = 16
 
@@ -107,7 +113,8 @@ def measure(preset: str, kind: str, amplitude: float, theta: float, integrator: 
     g_avg = g[:, full].mean(axis=1) if amplitude > 0 else g.mean(axis=1)
     delay = _first(tt, g >= SWITCH, onset)
     relax = _first(tt, g < RELAXED, end)
-    return {"g_avg": g_avg, "delay": delay, "relax": relax, "outside_validity": len(res.validity),
+    return {"g_avg": g_avg, "delay": delay, "relax": relax, "g_end": g[:, -1],
+            "outside_validity": len(res.validity),
             "theta_peak": float(np.mean(res.temperature.max(axis=1)) / p.t_ambient * theta)}
 
 
@@ -149,10 +156,11 @@ def compare_cell(preset: str, kind: str, amplitude: float, theta: float, realiza
         "g_hybrid": float(np.mean(h["g_avg"])), "g_langevin": float(np.mean(lg["g_avg"])),
         "g_se": float(se), "g_z": float(z), "p_g": float(2 * stats.norm.sf(abs(z))),
         "p_delay": _ks(h["delay"], lg["delay"]), "p_relax": _ks(h["relax"], lg["relax"]),
+        "p_gend": _ks(h["g_end"], lg["g_end"]),
         "theta_peak_hybrid": h["theta_peak"], "theta_peak_langevin": lg["theta_peak"],
         "outside_validity": h["outside_validity"] + lg["outside_validity"],
-        "hybrid": {k: h[k] for k in ("g_avg", "delay", "relax")},
-        "langevin": {k: lg[k] for k in ("g_avg", "delay", "relax")},
+        "hybrid": {k: h[k] for k in ("g_avg", "delay", "relax", "g_end")},
+        "langevin": {k: lg[k] for k in ("g_avg", "delay", "relax", "g_end")},
     }
 
 
@@ -184,10 +192,10 @@ def benjamini_hochberg(pvalues, alpha: float = ALPHA) -> np.ndarray:
 
 def assess(cells: list[dict], alpha: float = ALPHA) -> dict:
     """Apply Holm and BH over every test of ``cells`` (in place: per-cell flags)."""
-    keys = ("p_g", "p_delay", "p_relax")
+    keys = TESTS
     p = np.array([[c[k] for k in keys] for c in cells]).ravel()
-    rh = holm(p, alpha).reshape(len(cells), 3)
-    rb = benjamini_hochberg(p, alpha).reshape(len(cells), 3)
+    rh = holm(p, alpha).reshape(len(cells), len(keys))
+    rb = benjamini_hochberg(p, alpha).reshape(len(cells), len(keys))
     for c, a, b in zip(cells, rh, rb):
         c["holm_reject"] = [k for k, r in zip(keys, a) if r]
         c["bh_reject"] = [k for k, r in zip(keys, b) if r]
@@ -196,17 +204,75 @@ def assess(cells: list[dict], alpha: float = ALPHA) -> dict:
             "clean": bool(rh.sum() == 0)}
 
 
-def run_cells(spec, *, realizations: int, seed: int, progress=None) -> list[dict]:
-    """``spec``: iterable of (preset, protocol, V, theta); the cell index fixes the streams."""
+def run_cells(spec, *, realizations: int, seed: int, progress=None, log=None,
+              limit: int | None = None) -> list[dict]:
+    """``spec``: iterable of (preset, protocol, V, theta); the cell index fixes the streams.
+
+    ``log``: a JSON-lines file to which every finished cell is appended (one line, flushed),
+    and from which a rerun with the same spec, seed and realizations takes the cells already
+    done (a torn last line from an interrupted run is ignored): a long map survives being
+    stopped and resumes where it was.  ``limit``: stop after that many cells of ``spec`` (the
+    cells done so far are returned, in spec order).
+    """
     from ..progress import Progress
 
     spec = list(spec)
-    out = []
-    with Progress(len(spec), "hybrid-map", enabled=progress) as bar:
-        for i, (preset, kind, v, th) in enumerate(spec):
-            out.append(compare_cell(preset, kind, v, th, realizations, seed, i))
-            bar.update()
-    return out
+    done = _read_log(log, spec, realizations, seed) if log is not None else {}
+    todo = [i for i in range(len(spec) if limit is None else min(limit, len(spec))) if i not in done]
+    fh = None
+    if log is not None:
+        fh = open(log, "a", encoding="utf-8")
+        if not done:
+            fh.write(json.dumps({"header": {"seed": seed, "realizations": realizations,
+                                            "cells": len(spec)}}) + "\n")
+            fh.flush()
+    try:
+        with Progress(len(todo), "hybrid-map", enabled=progress) as bar:
+            for i in todo:
+                preset, kind, v, th = spec[i]
+                done[i] = compare_cell(preset, kind, v, th, realizations, seed, i)
+                if fh is not None:
+                    fh.write(json.dumps(to_jsonable({"index": i, "cell": done[i]})) + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                bar.update()
+    finally:
+        if fh is not None:
+            fh.close()
+    return [done[i] for i in sorted(done)]
+
+
+def _read_log(log, spec, realizations, seed) -> dict:
+    """Cells already in ``log`` (index -> cell), checked against this run's spec."""
+    path = Path(log)
+    if not path.exists():
+        return {}
+    done = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for n, line in enumerate(lines, 1):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            if n == len(lines):
+                break  # torn last line of an interrupted run
+            raise ValueError(f"{path}:{n}: not a JSON line") from None
+        if "header" in rec:
+            h = rec["header"]
+            if (h["seed"], h["realizations"], h["cells"]) != (seed, realizations, len(spec)):
+                raise ValueError(f"{path}:{n}: log of another run (seed, realizations, cells) = "
+                                 f"{(h['seed'], h['realizations'], h['cells'])}, this run "
+                                 f"{(seed, realizations, len(spec))}")
+            continue
+        i, c = rec["index"], rec["cell"]
+        if i >= len(spec) or (c["preset"], c["protocol"], c["v"], c["theta"]) != tuple(spec[i]):
+            raise ValueError(f"{path}:{n}: cell {i} does not match this run's grid")
+        for side in ("hybrid", "langevin"):  # censored times were written as null
+            for key in ("delay", "relax"):
+                c[side][key] = np.array([np.inf if q is None else q for q in c[side][key]])
+            for key in ("g_avg", "g_end"):
+                c[side][key] = np.asarray(c[side][key], dtype=float)
+        done[i] = c
+    return done
 
 
 def full_spec(presets=None, voltages=VOLTAGES, thetas=THETAS, protocols=PROTOCOLS):
@@ -230,24 +296,26 @@ QUICK_SPEC = (
 
 
 def run(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None,
-        spec=None) -> dict:
-    """The map: ``spec`` (see :func:`run_cells`) or, by default, the full grid of every
-    preset (the reduced :data:`QUICK_SPEC` with ``quick``)."""
+        spec=None, log=None, limit=None) -> dict:
+    """The map: ``spec`` (see :func:`run_cells`, also for ``log`` and ``limit``) or, by
+    default, the full grid of every preset (the reduced :data:`QUICK_SPEC` with ``quick``)."""
     n = int(realizations) if realizations else (QUICK_REALIZATIONS if quick else FULL_REALIZATIONS)
     if spec is None:
         spec = list(QUICK_SPEC) if quick else full_spec()
-    cells = run_cells(spec, realizations=n, seed=seed, progress=progress)
+    cells = run_cells(spec, realizations=n, seed=seed, progress=progress, log=log, limit=limit)
     summary = assess(cells)
     return {
         "criterion": (f"Holm step-down over all {summary['tests']} tests (G difference in SE, KS of "
-                      f"delay, KS of relaxation time) at family-wise error rate {ALPHA}; "
+                      f"delay, KS of relaxation time, KS of G at the window's end) at "
+                      f"family-wise error rate {ALPHA}; "
                       f"Benjamini-Hochberg FDR {ALPHA} reported beside it"),
         "protocol": {"lead": LEAD, "rise": RISE, "hold": HOLD, "pulses": PULSES,
                      "pulse_width": PULSE_WIDTH, "relax_window": RELAX_WINDOW, "step": STEP,
                      "switch_g": SWITCH, "relaxed_g": RELAXED,
                      "units": {"t": "1/kappa", "v": "V_th", "g": "G_max"},
                      "series_resistance": 0.0, "start": "Boltzmann at T0, zero bias"},
-        "realizations": n, "summary": summary, "cells": cells,
+        "realizations": n, "cells_in_grid": len(spec), "cells_run": len(cells),
+        "summary": summary, "cells": cells,
     }
 
 
@@ -271,7 +339,7 @@ def plot(result: dict, path) -> None:
         for c in sub:
             i, j = ths.index(c["theta"]), vs.index(c["v"])
             z[i, j] = c["g_z"]
-            pm[i, j] = -np.log10(max(min(c["p_g"], c["p_delay"], c["p_relax"]), 1e-300))
+            pm[i, j] = -np.log10(max(min(c[k] for k in TESTS), 1e-300))
         for col, (data, label, kw) in enumerate((
                 (z, "G difference (hybrid - Langevin) / SE", dict(cmap="RdBu_r", vmin=-5, vmax=5)),
                 (pm, "-log10 of the smallest p of the cell", dict(cmap="viridis", vmin=0, vmax=6)))):

@@ -70,12 +70,16 @@ H_EXIT = 1  # leave it when it drops below H_EXIT * theta
 H_CHECK = 2  # Langevin steps between two regime checks
 H_THETA_TOL = 3  # max relative change of theta over a hopping macro-step
 H_DV_TOL = 4  # max change of the device voltage over a macro-step on a ramp (in V_th)
-H_MODE = 5  # 0: pure Langevin (validation); 1: hybrid
+H_MODE = 5  # 0: pure Langevin (validation); 1: hybrid; 2: hybrid without the mixed regime
+#              (a whole device hops or none of it: the code before it; bench/fast_path.py)
 H_LOCAL = 6  # a particle counts as sitting in its well within H_LOCAL k_B T of the minimum
 N_HYBRID = 7
 
 MODE_LANGEVIN = 0
 MODE_HOPPING = 1
+# Mixed (zero bias only): the particles that sit in wells where hopping holds are occupation
+# numbers (``counts``), the others -- x[N - m:], m = N - sum(counts) -- run Langevin dynamics.
+MODE_MIXED = 2
 
 class HopTables(NamedTuple):
     """The hop tables of one landscape (built by spicemem.devices.diffusive), dimensionless.
@@ -479,6 +483,55 @@ def remap_is_local(counts, tab, j_old, j_new, dv, a, theta, local):
 
 
 @jit
+def zero_span(tw, vw, t):
+    """(True, end) when the source is identically zero from ``t`` until ``end`` (inf: for
+    good), else (False, t).  Only then are the particles independent (no tilt, no Joule
+    heating, theta relaxing to theta_0 whatever they do), so some can hop while others run
+    Langevin dynamics."""
+    m = tw.shape[0]
+    if t < tw[0]:
+        if vw[0] != 0.0:
+            return False, t
+        q = 0  # held at vw[0] until tw[0]; continue over the zero segments after it
+    elif t >= tw[m - 1]:
+        return vw[m - 1] == 0.0, np.inf
+    else:
+        q = 0
+        while tw[q + 1] <= t:
+            q += 1
+        if vw[q] != 0.0 or vw[q + 1] != 0.0:
+            return False, t
+        q += 1
+    while q < m - 1 and vw[q + 1] == 0.0:
+        q += 1
+    if q == m - 1 and vw[m - 1] == 0.0:
+        return True, np.inf
+    return True, tw[q]
+
+
+@jit
+def split_particles(x, tab, j, dv, a, theta, local, margin, enter, counts):
+    """Move the particles that may hop (their basin's margin >= ``enter`` and within
+    ``local`` k_B T of its minimum) to the front of ``x`` and count them into ``counts``;
+    the others end up in the tail.  Returns the number left for Langevin dynamics."""
+    n_basins, edge_x, min_x = tab[T_NB], tab[T_EDGE], tab[T_MIN]
+    v = tab[T_V][j] + dv
+    nb = n_basins[j]
+    counts[:] = 0
+    g = 0
+    for i in range(x.shape[0]):
+        k = basin_of(edge_x, j, nb, x[i])
+        if (margin[k] >= enter and landscape_u(tab, x[i], v, a)
+                - landscape_u(tab, min_x[j, k], v, a) <= local * theta):
+            counts[k] += 1
+            xi = x[i]
+            x[i] = x[g]
+            x[g] = xi
+            g += 1
+    return x.shape[0] - g
+
+
+@jit
 def assign_basins(x, tab, j, counts):
     """Occupation numbers of the basins of landscape j for positions x."""
     n_basins, edge_x = tab[T_NB], tab[T_EDGE]
@@ -595,6 +648,98 @@ def gillespie(counts, rr, rl, margin, exit_margin, nb, span, state, stop_on_hop)
 # The hybrid integrator
 # --------------------------------------------------------------------------------------
 @jit
+def _mixed_step(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, tab, tw, vw,
+                t, t_end, dt, rr, rl, margin):
+    """One macro-step of the mixed regime (zero bias): the particles counted in ``counts``
+    hop (Gillespie, rates at the macro-step's mid temperature), x[nh:] take Langevin steps
+    of dt over the same time, in chunks of H_CHECK steps; after each chunk a Langevin
+    particle that has reached a well where hopping holds (margin >= H_ENTER, within H_LOCAL
+    k_B T of the minimum) joins the counts, and a hop that lands in a well below H_EXIT
+    hands that particle to Langevin dynamics at the minimum it reached, the hop's time
+    rounded to the step grid (an error below dt/2 per such hop).  Exact in distribution
+    as far as hopping is: without bias the particles of eq. 4 are independent and theta
+    relaxes to theta_0 whatever they do.
+
+    Returns (theta, t, stop); stop when less than half a step is left before t_end.
+    Sets mode[0] to MODE_HOPPING when no particle is left to Langevin, MODE_LANGEVIN when
+    the bias comes on or an occupied well's margin drops below H_EXIT.
+    """
+    n = x.shape[0]
+    j = mode[1]
+    nb = tab[T_NB][j]
+    min_x, edge_x = tab[T_MIN], tab[T_EDGE]
+    dvr = -tab[T_V][j]  # zero bias: the residual tilt of the landscape nearest to v = 0
+    th0 = p[P_THETA0]
+    a = p[P_FIELD]
+    nh = 0
+    for k in range(nb):
+        nh += counts[k]
+    zero, z_end = zero_span(tw, vw, t)
+    if zero and z_end >= t_end:
+        n_steps = int((t_end - t) / dt + 0.5)  # as the Langevin regime: nearest whole step
+        if n_steps == 0:
+            return theta, t, True
+    elif zero:
+        n_steps = int((z_end - t) / dt)  # every step before the bias comes on
+    else:
+        n_steps = 0
+    if theta > 1.0 / tab[T_ITH][0]:
+        n_steps = 0  # beyond the tables (an ambient above them): Langevin for all
+    if n_steps == 0:
+        draw_positions(x[:nh], counts, tab, j, theta, state, a, dvr)
+        mode[0] = MODE_LANGEVIN
+        return theta, t, False
+    gap = abs(theta - th0)
+    if gap > 0.0:
+        n_th = int(hc[H_THETA_TOL] * theta / gap / dt)
+        if n_th < 1:
+            n_th = 1
+        if n_th < n_steps:
+            n_steps = n_th
+    th_mid = th0 + (theta - th0) * np.exp(-0.5 * n_steps * dt)
+    basin_rates(tab, j, dvr, th_mid, a, rr, rl, margin)
+    if occupied_margin(counts, margin, nb) < hc[H_EXIT]:
+        draw_positions(x[:nh], counts, tab, j, theta, state, a, dvr)
+        mode[0] = MODE_LANGEVIN
+        return theta, t, False
+    check = max(int(hc[H_CHECK]), 1)
+    v = tab[T_V][j] + dvr
+    local = hc[H_LOCAL]
+    done = 0
+    while done < n_steps:
+        k_steps = min(check, n_steps - done)
+        used, landed = gillespie(counts, rr, rl, margin, hc[H_EXIT], nb, k_steps * dt, state, False)
+        if landed >= 0:
+            k_steps = int(used / dt + 0.5)
+        if k_steps > 0:
+            theta = advance(x[nh:], order[:n - nh], theta, state, tab_f, inv_dx, p, tw, vw, t,
+                            k_steps, dt)
+            t += k_steps * dt
+            done += k_steps
+        if landed >= 0:
+            counts[landed] -= 1
+            nh -= 1
+            x[nh] = min_x[j, landed]
+        # Langevin particles that have settled in a well where hopping holds join the counts.
+        i = nh
+        while i < n:
+            k = basin_of(edge_x, j, nb, x[i])
+            if (margin[k] >= hc[H_ENTER] and landscape_u(tab, x[i], v, a)
+                    - landscape_u(tab, min_x[j, k], v, a) <= local * theta):
+                counts[k] += 1
+                xi = x[i]
+                x[i] = x[nh]
+                x[nh] = xi
+                nh += 1
+            i += 1
+        if nh == n:
+            mode[0] = MODE_HOPPING
+            break
+    if abs(t_end - t) < 1e-6 * dt:
+        t = t_end
+    return theta, t, False
+
+@jit
 def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, tab, tw, vw,
                    t_start, t_end, dt):
     """Advance one device from t_start to t_end, choosing Langevin or hopping by its state.
@@ -623,6 +768,7 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
     v_lim = max(abs(v_grid[0]), abs(v_grid[nv - 1]))
     theta_hi = 1.0 / inv_theta_grid[0]
     hybrid = hc[H_MODE] != 0.0
+    per_particle = hc[H_MODE] == 1.0
     check = max(int(hc[H_CHECK]), 1)
     scratch = np.empty_like(counts)
     n_basins = tab[T_NB]
@@ -661,6 +807,21 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
                 mode[0] = MODE_HOPPING
                 mode[1] = j
                 r_m = -1.0
+            elif per_particle and vs == 0.0 and zero_span(tw, vw, t)[0]:
+                # Unbiased: the particles in wells where hopping holds hop, the rest go on
+                # by Langevin dynamics (a device with one particle on a shoulder well no
+                # longer integrates all of them).
+                if split_particles(x, tab, j, dvr, a, theta, hc[H_LOCAL], margin, hc[H_ENTER],
+                                   counts) < x.shape[0]:
+                    mode[0] = MODE_MIXED
+                    mode[1] = j
+            continue
+
+        if mode[0] == MODE_MIXED:
+            theta, t, stop = _mixed_step(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc,
+                                         tab, tw, vw, t, t_end, dt, rr, rl, margin)
+            if stop:
+                break  # less than half a step left: it is carried into the next call
             continue
 
         # ---- hopping regime: one macro-step ----
@@ -724,10 +885,18 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
         theta = th_eq + (theta - th_eq) * np.exp(-used)
         t += used
         if landed >= 0:
-            # The particle that arrived sits at the minimum it reached; the others in
-            # their wells' Boltzmann laws; Langevin dynamics takes over.
+            # The particle that arrived sits at the minimum it reached; Langevin dynamics
+            # takes it over -- at zero bias it alone, the others keep hopping (mixed regime);
+            # under bias all of them, drawn in their wells' Boltzmann laws.
             counts[landed] -= 1
             n = x.shape[0]
+            if per_particle and vd == 0.0 and zero_span(tw, vw, t)[0]:
+                nh = 0
+                for k in range(nb):
+                    nh += counts[k]
+                x[nh] = tab[T_MIN][mode[1], landed]
+                mode[0] = MODE_MIXED
+                continue
             draw_positions(x[:n - 1], counts, tab, mode[1], theta, state, a, dvr)
             x[n - 1] = tab[T_MIN][mode[1], landed]
             counts[landed] += 1
@@ -741,13 +910,17 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
 @jit
 def materialize(x, counts, mode, theta, state, tab, a, v):
     """Make ``x`` current: in the hopping regime draw positions from the occupations
-    (in the landscape of device voltage ``v``, which must map to landscape mode[1])."""
-    if mode[0] == MODE_HOPPING:
+    (in the landscape of device voltage ``v``, which must map to landscape mode[1]); in the
+    mixed regime only those of the hopping particles, x[:sum(counts)]."""
+    if mode[0] != MODE_LANGEVIN:
         v_grid = tab[T_V]
         j, dvr = landscape_index(v, v_grid[0], 1.0 / (v_grid[1] - v_grid[0]), v_grid.shape[0])
         if j != mode[1]:
             dvr = v - v_grid[mode[1]]
-        draw_positions(x, counts, tab, mode[1], theta, state, a, dvr)
+        nh = 0
+        for k in range(tab[T_NB][mode[1]]):
+            nh += counts[k]
+        draw_positions(x[:nh], counts, tab, mode[1], theta, state, a, dvr)
 
 
 @jit(parallel=True)
