@@ -285,10 +285,11 @@ class Session:
         c[cb.LIVE] = 1 if live else 0
 
     def _progress(self, progress) -> TimeProgress:
-        stream = None if progress is None or isinstance(progress, bool) else progress
-        enabled = None if progress is None or stream is not None else bool(progress)
-        if stream is not None:
-            enabled = True
+        # None: a bar when stderr is a terminal; True/False: always/never; a stream: draw there
+        if progress is None or isinstance(progress, bool):
+            stream, enabled = None, progress
+        else:
+            stream, enabled = progress, True
         t_stop = self.net.tran["tstop"] if self.net.tran else 0.0
         label = self.net.source.rsplit("/", 1)[-1]
         return TimeProgress(t_stop, label, devices=self.dev.n, stream=stream, enabled=enabled)
