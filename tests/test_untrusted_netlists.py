@@ -462,7 +462,8 @@ def test_what_reaches_ngspice_is_never_a_command_include_or_file_reader(payload,
 def test_generated_netlists_through_ngspice_never_run_the_payload(payload, body):
     """End to end, 100 generated netlists (about 5 s; about one in eight is accepted): whatever the bridge accepts is run by
     ngspice itself, and the payload's marker never appears (a refusal or an ngspice error
-    is fine; the payload running is not)."""
+    is fine; the payload running is not), and ngspice still runs a good netlist afterwards
+    (a numparam error once left it answering "cannot recover" to every later load)."""
     from spicemem.errors import SpicememError
 
     folder, marker = payload
@@ -474,3 +475,5 @@ def test_generated_netlists_through_ngspice_never_run_the_payload(payload, body)
     except SpicememError:
         pass
     assert not marker.exists()
+    after = run_netlist("* t\n" + "\n".join(BODY) + "\n.end\n")
+    assert after.vectors["v(a)"][-1] == pytest.approx(1.0, abs=1e-12)

@@ -19,6 +19,21 @@ data and the background thread, and PySpice's own user pointer (they decode it w
 
 The library: ``$NGSPICE_LIBRARY_PATH`` if set, else ``libngspice.so.0`` (Debian's
 ``libngspice0`` package) or ``libngspice.so`` (``libngspice0-dev``).
+
+A fatal error restarts the library.  ngspice's shared library never exits the process: on a
+fatal error it calls the ControlledExit callback, prints "ngspice.dll cannot recover and
+awaits to be detached" and expects the caller to unload it.  One input reaches this from an
+allowed netlist: any numparam error while the netlist loads (a malformed ``.param``, an
+undefined ``{name}``): ``nupa_done`` exits before it resets its "first deck" flag, so every
+later deck reuses the same parameter table with its error count and exits too (ngspice
+39.3, ``src/frontend/numparam/spicenum.c``; still so upstream).  Every later load in the
+process then failed; this was the flaky full-suite failure after the property test of
+``tests/test_untrusted_netlists.py``, whose random netlists hit it in about one run in six.
+The engine therefore records the callback and, before it next drives ngspice, unloads the
+library (``ffi.dlclose``) and loads it again, which gives fresh C globals (measured:
+nothing of it stays mapped), started as at first (private working directory, same
+callbacks).  If the library stays mapped (another handle holds it), a private copy of the
+file is loaded instead: a copy is a new object with its own globals.
 """
 
 from __future__ import annotations
@@ -27,6 +42,7 @@ import contextlib
 import ctypes
 import os
 import re
+import shutil
 import signal
 import tempfile
 import threading
@@ -45,14 +61,58 @@ def _library_path() -> str:
     env = os.environ.get("NGSPICE_LIBRARY_PATH")
     tried = [env] if env else list(_CANDIDATES)
     for path in tried:
-        try:
-            ctypes.CDLL(path)
-        except OSError:
-            continue
-        return path
+        if _loadable(path):
+            return path
     raise EngineMissingError(
         f"the ngspice shared library is not installed (tried {', '.join(tried)}); install it with "
         f"'apt-get install libngspice0' or set NGSPICE_LIBRARY_PATH to its path")
+
+
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def _libdl():
+    """``dlopen``, ``dlclose`` and ``dladdr`` of the C library (glibc; ctypes's own handles are
+    never closed, and cffi's ``dlopen`` crashes on ``RTLD_NOLOAD``: no dlerror text)."""
+    c = ctypes.CDLL(None)
+    c.dlopen.restype = ctypes.c_void_p
+    c.dlopen.argtypes = (ctypes.c_char_p, ctypes.c_int)
+    c.dlclose.argtypes = (ctypes.c_void_p,)
+    c.dladdr.argtypes = (ctypes.c_void_p, ctypes.POINTER(_DlInfo))
+    return c
+
+
+def _loadable(path: str) -> bool:
+    """Whether ``path`` loads, without keeping it loaded: a handle left open here would keep
+    a dead ngspice mapped when the engine restarts it."""
+    dl = _libdl()
+    handle = dl.dlopen(os.fsencode(path), os.RTLD_LAZY)
+    if not handle:
+        return False
+    dl.dlclose(handle)
+    return True
+
+
+def _still_loaded(path: str) -> bool:
+    """Whether an object loaded as ``path`` is still mapped (``RTLD_NOLOAD`` opens only an
+    object already loaded, and counts one more handle, closed at once)."""
+    dl = _libdl()
+    handle = dl.dlopen(os.fsencode(path), os.RTLD_NOLOAD | os.RTLD_LAZY)
+    if not handle:
+        return False
+    dl.dlclose(handle)
+    return True
+
+
+def _file_of(ffi, lib) -> str | None:
+    """The file the loaded library ``lib`` came from (``dladdr`` of one of its functions)."""
+    info = _DlInfo()
+    addr = int(ffi.cast("uintptr_t", lib.ngSpice_Init))
+    if _libdl().dladdr(addr, ctypes.byref(info)) and info.dli_fname:
+        return os.fsdecode(info.dli_fname)
+    return None
 
 
 @contextlib.contextmanager
@@ -111,6 +171,10 @@ class Engine:
                                      "PySpice; spicemem needs to create the only one")
         self._cb = cb
         self._init_handler = None
+        #: (status, immediate, quit) of ngspice's last ControlledExit call, until the restart
+        self.exited = None
+        #: how many times the library was unloaded and loaded again after a fatal error
+        self.restarts = 0
         engine = self
 
         class _Shared(_shared.NgSpiceShared):
@@ -118,7 +182,9 @@ class Engine:
                 ffi = _shared.ffi
                 self._send_char_c = ffi.callback("int (char *, int, void *)", self._send_char)
                 self._send_stat_c = ffi.callback("int (char *, int, void *)", self._send_stat)
-                self._exit_c = ffi.callback("int (int, bool, bool, int, void *)", self._exit)
+                # ours, not PySpice's: the engine must know that ngspice asked to be unloaded
+                self._exit_c = ffi.callback("int (int, bool, bool, int, void *)", engine._on_exit,
+                                            onerror=lambda *exc: 0)
                 self._send_init_data_c = ffi.callback("int (pvecinfoall, int, void *)",
                                                       self._send_init_data)
                 self._background_thread_running_c = ffi.callback("int (bool, int, void *)",
@@ -134,11 +200,11 @@ class Engine:
                     self._send_init_data_c, self._background_thread_running_c, self._self_c)
                 if rc:
                     raise EngineMissingError(f"ngSpice_Init returned {rc}")
-                ident = ffi.new("int *", self._ngspice_id)
-                self._ngspice_id = ident
+                if isinstance(self._ngspice_id, int):  # a restart keeps the first pointer
+                    self._ngspice_id = ffi.new("int *", self._ngspice_id)
                 rc = self._ngspice_shared.ngSpice_Init_Sync(
-                    self._get_vsrc_data_c, self._get_isrc_data_c, self._get_sync_data_c, ident,
-                    self._self_c)
+                    self._get_vsrc_data_c, self._get_isrc_data_c, self._get_sync_data_c,
+                    self._ngspice_id, self._self_c)
                 if rc:
                     raise EngineMissingError(f"ngSpice_Init_Sync returned {rc}")
                 self._get_version()
@@ -171,14 +237,58 @@ class Engine:
         self._ffi = _shared.ffi
         self._lib = self.shared._ngspice_shared
         self.library_path = library_path
+        self._file = _file_of(self._ffi, self._lib) or library_path  # the file, for a copy
         self.init_error = None
         banner = self.command("version -f")[0]
         m = re.search(r"ngspice-(\S+)", "\n".join(banner))
         self.version = m.group(1) if m else "unknown"
 
+    # -- a fatal error: unload and load again -------------------------------------------------
+    def _on_exit(self, status, immediate, quit_exit, ident, user):
+        """ControlledExit (called by ngspice, in C): ngspice cannot go on and asks to be
+        unloaded.  Only recorded here; :meth:`restart` runs before ngspice is driven again."""
+        self.exited = (int(status), bool(immediate), bool(quit_exit))
+        return 0
+
+    def restart(self):
+        """Unload the library and load it again, fresh, with the same callbacks.
+
+        Runs when ngspice has called ControlledExit (:attr:`exited`): ngspice's state after
+        that is not usable (see the module notes).  Nothing of the old instance may run
+        when this is called (the bridge runs ngspice in blocking mode, so none does once
+        the call that failed has returned).  Vectors of the old instance are gone.
+        """
+        ffi = self._ffi
+        old, self._lib = self._lib, None
+        if old is not None:  # None: a restart before this one failed
+            ffi.dlclose(old)
+        with contextlib.ExitStack() as stack:
+            path = self.library_path
+            if _still_loaded(path):
+                # another handle keeps a dead instance mapped under this name: a copy of the
+                # file is a new object with its own globals (removed again once mapped)
+                folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="spicemem-ngspice-"))
+                path = os.path.join(folder, f"libngspice-spicemem{self.restarts + 1}.so")
+                shutil.copyfile(self._file, path)
+            try:
+                with _private_start():
+                    self._lib = ffi.dlopen(path)
+                    self.shared._ngspice_shared = self._lib
+                    self.shared._init_ngspice(False)
+            except OSError as exc:
+                raise EngineMissingError(f"ngspice stopped after a fatal error and cannot be loaded "
+                                         f"again from {path!r}: {exc}") from None
+        self.exited = None
+        self.restarts += 1
+
+    def _alive(self):
+        if self.exited is not None:
+            self.restart()
+
     # -- commands ------------------------------------------------------------------------------
     def command(self, cmd: str):
         """Run one ngspice command; return (stdout lines, stderr lines)."""
+        self._alive()
         sh = self.shared
         sh.clear_output()
         self._lib.ngSpice_Command(cmd.encode("ascii"))
@@ -190,6 +300,7 @@ class Engine:
         lines = [ln for ln in text.splitlines() if ln.strip()] + [""]
         keep = [ffi.new("char[]", ln.encode("utf-8", "replace")) for ln in lines] + [ffi.NULL]
         arr = ffi.new("char *[]", keep)
+        self._alive()
         self.shared.clear_output()
         self._lib.ngSpice_Circ(arr)
         return list(self.shared._stdout), list(self.shared._stderr)

@@ -5,6 +5,37 @@ from __future__ import annotations
 import re
 
 _LINE_ERROR = re.compile(r"^error on line (\d+)", re.IGNORECASE)
+_NUMPARAM_LINE = re.compile(r"^netlist line no\. (\d+):$", re.IGNORECASE)
+#: what ngspice's shared library prints when it stops on a fatal error (its ControlledExit)
+FATAL = "ngspice.dll cannot recover"
+_BOILERPLATE = ("please check your input netlist", "error: ngspice.dll cannot recover", "note:",
+                "warning:", "circuit:")
+
+
+def _fatal(lines, net):
+    """One line of a fatal error that made ngspice stop, or None if it did not.
+
+    numparam's errors (measured on 39.3) are "Netlist line no. N:" then the reason, N
+    counting the lines sent (title = 1; 0 inside an expanded subcircuit); the line is named
+    as the user wrote it when N is known.
+    """
+    if not any(FATAL in ln for ln in lines):
+        return None
+    where, quoted, reasons = net.source if net is not None else "", "", []
+    for ln in lines:
+        m = _NUMPARAM_LINE.match(ln)
+        if m is not None:
+            n = int(m.group(1))
+            if net is not None and not quoted and 0 < n <= len(net.origins):
+                where = net.origins[n - 1] or net.source
+                quoted = f" (in {net.text.split(chr(10))[n - 1].strip()!r})"
+            continue
+        low = ln.lower()
+        if ln.startswith("|") or low.startswith(_BOILERPLATE) or ln in reasons:
+            continue
+        reasons.append(ln)
+    reason = "; ".join(reasons[:3]) or "a fatal error"
+    return f"{where}: ngspice: {reason}{quoted}" if net is not None else reason
 
 
 def load_error(out, err, net) -> str | None:
@@ -17,6 +48,9 @@ def load_error(out, err, net) -> str | None:
     found in the text the bridge sent.
     """
     lines = [ln.strip() for ln in list(err) + list(out) if ln.strip()]
+    fatal = _fatal(lines, net)
+    if fatal is not None:  # ngspice stopped (the engine restarts it before its next use)
+        return fatal
     sent = net.text.split("\n")
     for k, ln in enumerate(lines):
         m = _LINE_ERROR.match(ln)
@@ -51,6 +85,9 @@ def first_error(out, err):
     ...") is kept whole.
     """
     lines = [ln.strip() for ln in list(err) + list(out) if ln.strip()]
+    fatal = _fatal(lines, None)
+    if fatal is not None:
+        return f"{fatal} (a fatal error: ngspice is restarted)"
     for ln in lines:
         low = ln.lower()
         if "timestep too small" in low or "trouble with node" in low:
