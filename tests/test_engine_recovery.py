@@ -4,13 +4,15 @@ A numparam error while a netlist loads (here a ``.param`` line with trailing wor
 property test of ``test_untrusted_netlists.py`` generates now and then) makes ngspice 39.3
 call its ControlledExit and print "ngspice.dll cannot recover"; numparam's state stays
 broken, so before the engine restarted the library every later load in the process failed
-the same way (the flaky full-suite failure).  Each test below failed on the code before the
-restart: the good run after the bad one answered "ngspice.dll cannot recover".
+the same way (the flaky full-suite failure).  The first two tests failed on the code before
+the restart (the good run after the bad one answered "ngspice.dll cannot recover"); the last
+two test the restart itself: a forced exit, and a library that another handle keeps mapped.
 """
 
 import ctypes
 import os
 
+import numpy as np
 import pytest
 
 from spicemem.bridge import run_netlist
@@ -57,20 +59,31 @@ def test_an_undefined_parameter_in_an_element_is_named_and_recovered():
     assert engine.restarts == before + 1  # one restart per fatal error, none for good runs
 
 
-def test_a_restarted_ngspice_reads_no_spiceinit_either(tmp_path, monkeypatch):
-    """The restart starts ngspice as the first start did: in a private folder, so a hostile
-    ``.spiceinit`` in the working directory is not read (ngspice reads it on ngSpice_Init).
-    The fatal exit is forced with ngspice's own ``quit`` (it asks to be unloaded the same way)."""
+def test_a_restarted_ngspice_cosimulates_bit_for_bit_and_reads_no_spiceinit(tmp_path, monkeypatch):
+    """The restart starts ngspice as the first start did: the same compiled callbacks (a
+    memristor run after it is bit for bit the run before it: same seed, same steps), and in
+    a private folder, so a hostile ``.spiceinit`` in the working directory is not read
+    (ngspice reads it on ngSpice_Init).  The fatal exit is forced with ngspice's own
+    ``quit`` (it asks to be unloaded through the same callback)."""
     engine = get_engine()
+    net = ("* t\n.model ag diffusive (preset=wang2017_paper friction_ratio=10 heating_ratio=20 "
+           "theta_ambient=0.35)\nV1 a 0 pulse(0 0.5 0 0.1u 0.1u 2u 5u)\nR1 a b 1k\nN1 b 0 ag\n"
+           ".tran 10n 4u\n.end\n")
+    first = run_netlist(net, seed=3)
     marker = tmp_path / "MARKER"
     (tmp_path / ".spiceinit").write_text(f"shell touch {marker}\n")
     monkeypatch.chdir(tmp_path)
     before = engine.restarts
     engine.command("quit")
     assert engine.exited is not None and engine.exited[2], engine.exited  # (status, immediate, quit)
-    assert divider_ok(run_netlist(GOOD))
+    again = run_netlist(net, seed=3)
     assert engine.restarts == before + 1 and engine.exited is None
     assert not marker.exists(), "the restarted ngspice read the working directory's .spiceinit"
+    assert first.steps["accepted"] == again.steps["accepted"] > 100
+    assert np.array_equal(first.time, again.time)
+    assert np.array_equal(first.conductance, again.conductance)
+    assert np.array_equal(first.vectors["v(b)"], again.vectors["v(b)"])
+    assert divider_ok(run_netlist(GOOD))
 
 
 def test_a_library_kept_mapped_by_another_handle_is_replaced_by_a_fresh_copy():
