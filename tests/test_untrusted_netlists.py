@@ -198,6 +198,38 @@ def test_nul_byte_and_control_characters(tmp_path, capsys):
 
 
 @pytest.mark.ngspice
+@pytest.mark.parametrize("analysis, reason", [
+    (".dc V1 0 1 0", r"\.dc V1 has step 0: the sweep from 0 to 1 would never end"),
+    (".dc V1 0 1 0.1 V2 0 1 0", r"\.dc V2 has step 0"),
+    (".dc V1 0 1 1e-12", r"\.dc would need 1e\+12 points"),
+    (".dc V1 0 1 {s}", r"\.dc V1's step must be a number, found '\{s\}'"),
+    (".ac dec 1e9 1 1e6", r"\.ac would need 6e\+09 points"),
+    (".noise v(a) V1 lin 1e12 1 10", r"\.noise would need 1e\+12 points"),
+    # ngspice's largest step is min(TSTEP, TSTOP/50) without TMAX: 1e12 steps
+    (".tran 1e-12 1", r"\.tran would need 1e\+12 points"),
+    (".tran 1u 1 0 1e-9", r"\.tran would need 1e\+09 points"),
+])
+def test_a_sweep_that_never_ends_is_refused_before_ngspice(tmp_path, capsys, analysis, reason):
+    # Measured before the check: '.dc V1 0 1 0' and '.tran 1e-12 1' kept ngspice busy past a
+    # 25 s timeout (the step-0 sweep never returns); untrusted input must not hang the bridge.
+    p = write(tmp_path, "sweep.cir", ["* t", "V1 a 0 dc 1 ac 1", "V2 b 0 dc 1", "R1 a b 1k",
+                                      analysis, ".end"])
+    t0 = time.monotonic()
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert time.monotonic() - t0 < 30
+    assert_refused(rc, err, tmp_path / "none", r"sweep\.cir:5: " + reason)
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("analysis", [".dc V1 0 1 0.25", ".ac dec 10 1 1e6", ".tran 1u 1m 0 1u"])
+def test_finite_sweeps_still_run(tmp_path, capsys, analysis):
+    p = write(tmp_path, "ok.cir", ["* t", "V1 a 0 dc 1 ac 1", "R1 a 0 1k", analysis, ".end"])
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert rc == 0, err
+    assert (tmp_path / "out" / "ok.csv").exists()
+
+
+@pytest.mark.ngspice
 def test_a_netlist_without_analysis_is_refused(tmp_path, capsys):
     p = write(tmp_path, "none.cir", ["* t", "V1 a 0 dc 1", "R1 a 0 1k", ".end"])
     rc, err = run_cli(capsys, p, tmp_path / "out")

@@ -37,6 +37,7 @@ callbacks recognise each flattened device (measured on ngspice 39.3).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -267,6 +268,7 @@ def _parse(source: str, lines: list, types) -> _Parsed:
             ps.analyses.append("tran")
             continue
         if head in (".op", ".dc", ".ac", ".noise", ".tf", ".sens", ".pz", ".disto") and not scope:
+            _check_sweep(head, toks, where)
             ps.analyses.append(head[1:])
             continue
         if head == ".save":
@@ -452,8 +454,69 @@ def _parse_tran(toks, where: str) -> dict:
     tmax = vals[3] if len(vals) > 3 else None
     if not (tstop > 0 and tstep > 0 and 0 <= tstart < tstop):
         raise NetlistError(f"{where}: malformed .tran: need 0 < TSTEP, 0 <= TSTART < TSTOP")
+    if tmax is not None and not tmax > 0:
+        raise NetlistError(f"{where}: malformed .tran: TMAX must be > 0, found {args[3]!r}")
+    # ngspice's largest time step is TMAX, else min(TSTEP, TSTOP/50) (traninit.c); the
+    # bridge runs from t = 0. Fewer steps than this cannot cover the run.
+    largest = tmax if tmax is not None else min(tstep, tstop / 50.0)
+    _check_points(".tran", tstop / largest, where,
+                  "raise TSTEP (or TMAX) or shorten TSTOP")
     return {"tstep": tstep, "tstop": tstop, "tstart": tstart, "tmax": tmax,
             "uic": any(t.lower() == "uic" for t in toks[1:]), "where": where, "args": args}
+
+
+#: The most points (time steps at ngspice's largest step, sweep values, frequencies) an
+#: analysis may ask for.  ngspice accepts any count and never returns from a sweep whose step
+#: is 0 or a run of 1e12 steps, so a netlist -- untrusted input -- could hang the bridge; 1e8
+#: points is hours of ngspice even for a tiny circuit, far beyond any sensible run.
+MAX_POINTS = 10**8
+
+
+def _check_points(what: str, points: float, where: str, hint: str) -> None:
+    if not points <= MAX_POINTS:      # also catches nan and inf
+        raise NetlistError(f"{where}: {what} would need {points:.3g} points, more than the limit "
+                           f"of {MAX_POINTS:.0e}: {hint}")
+
+
+def _sweep_number(text: str, what: str, where: str) -> float:
+    try:
+        return spice_number(text)
+    except ValueError:
+        raise NetlistError(f"{where}: {what} must be a number, found {text!r} (the bridge checks "
+                           f"a sweep's extent before ngspice runs it)") from None
+
+
+def _check_frequency_sweep(head: str, spec: list, where: str) -> None:
+    """``dec|oct|lin N FSTART FSTOP`` of .ac/.noise/.disto: a finite number of frequencies."""
+    if len(spec) < 4 or spec[0].lower() not in ("dec", "oct", "lin"):
+        return                           # ngspice reports the malformed line itself
+    n = _sweep_number(spec[1], f"{head}'s point count", where)
+    f1 = _sweep_number(spec[2], f"{head}'s start frequency", where)
+    f2 = _sweep_number(spec[3], f"{head}'s stop frequency", where)
+    if spec[0].lower() == "lin" or not (f1 > 0 and f2 > 0):
+        points = n                       # ngspice refuses f <= 0 on a log sweep itself
+    else:
+        span = math.log10(f2 / f1) if spec[0].lower() == "dec" else math.log2(f2 / f1)
+        points = n * abs(span) + 1
+    _check_points(head, points, where, "use fewer points per interval or a narrower range")
+
+
+def _check_sweep(head: str, toks: list, where: str) -> None:
+    """Refuse an analysis whose sweep never ends or is absurdly long (see MAX_POINTS)."""
+    if head == ".dc":
+        args = toks[1:]
+        for k in range(0, len(args) - 3, 4):    # SRC START STOP STEP [SRC2 START2 STOP2 STEP2]
+            start, stop, step = (_sweep_number(a, f".dc {args[k]}'s {w}", where)
+                                 for a, w in zip(args[k + 1:k + 4], ("start", "stop", "step")))
+            if step == 0:
+                raise NetlistError(f"{where}: .dc {args[k]} has step 0: the sweep from {args[k + 1]} "
+                                   f"to {args[k + 2]} would never end")
+            _check_points(".dc", abs(stop - start) / abs(step) + 1, where,
+                          "use a larger step or a narrower range")
+    elif head in (".ac", ".disto"):
+        _check_frequency_sweep(head, toks[1:], where)
+    elif head == ".noise":
+        _check_frequency_sweep(head, toks[3:], where)   # .noise V(OUT[,REF]) SRC dec N F1 F2
 
 
 def _tran_line(tran: dict) -> str:
