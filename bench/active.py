@@ -13,8 +13,11 @@ process and through the same engine path (``run_netlist``):
 * ``live_device_1t``: (``--device-measure``) 1 thread, the step control before issue 17;
 * ``peer``:       every device an instance of our ngspice subcircuit of the compact diffusive
                   memristor of T. Wang et al., IEEE TCASAI 2024 (``bench/peers/wang2024.py``;
-                  noise off, its cheapest form; time rescaled so that it switches within the
-                  pulses, see there).
+                  noise off, its cheapest form; its bounds as stiff restoring rates, the form
+                  an ngspice expert writes; time rescaled so that it switches within the
+                  pulses, see there);
+* ``peer_literal``: (``--forms ...,peer_literal``) the same with the published if-cascade
+                  written literally (the port before issue 17b: 11-17 Newton iterations a step).
 
 All use the same ``.tran`` line with TMAX = the bridge's default cap (0.5 us).  For each form:
 accepted steps, ngspice ``run`` wall time (median of ``--repeat`` runs, and the spread
@@ -47,8 +50,9 @@ from peers.wang2024 import NAME as PEER, subcircuit  # noqa: E402
 PEER_TIME_SCALE = 1e-6
 
 
-def peer_netlist(rows: int, cols: int, tstop: float, tmax: float) -> str:
-    """bench/bridge.py's array with every device an instance of the peer subcircuit."""
+def peer_netlist(rows: int, cols: int, tstop: float, tmax: float, form: str = "expert") -> str:
+    """bench/bridge.py's array with every device an instance of the peer subcircuit
+    (``form``: see :func:`peers.wang2024.subcircuit`)."""
     text = crossbar(rows, cols, "fixed", tstop, tmax, 1.0)
     out = []
     for line in text.splitlines():
@@ -56,7 +60,7 @@ def peer_netlist(rows: int, cols: int, tstop: float, tmax: float) -> str:
             name, a, b, _ = line.split()
             line = f"X{name[1:]} {a} {b} {PEER}"
         out.append(line)
-    out.insert(1, subcircuit(time_scale=PEER_TIME_SCALE).rstrip("\n"))
+    out.insert(1, subcircuit(time_scale=PEER_TIME_SCALE, form=form).rstrip("\n"))
     return "\n".join(out) + "\n"
 
 
@@ -163,8 +167,11 @@ def main(argv=None) -> int:
                 line[key] = m
         if "peer" in forms:
             line["peer"] = measure(peer_netlist(n, n, args.tstop, tmax), args.repeat)
+        if "peer_literal" in forms:
+            line["peer_literal"] = measure(peer_netlist(n, n, args.tstop, tmax, "literal"),
+                                           args.repeat)
         fx = line.get("fixed", {}).get("wall_s")
-        for key in [k for k in line if k.startswith("live_")] + ["frozen", "peer"]:
+        for key in [k for k in line if k.startswith("live_")] + ["frozen", "peer", "peer_literal"]:
             if key in line and fx:
                 line[f"{key}_over_fixed"] = round(line[key]["wall_s"] / fx, 1)
         for key in [k for k in line if k.startswith("live_") and not k.endswith("fixed")]:
@@ -179,7 +186,8 @@ def main(argv=None) -> int:
     print("| size | form | steps | Newton/step | run wall s (spread) | ms/step | CPU s | x fixed |")
     print("|---|---|---:|---:|---|---:|---:|---:|")
     for line in rows_out:
-        for key in ("fixed", "frozen", *[f"live_{t}t" for t in threads], "live_device_1t", "peer"):
+        for key in ("fixed", "frozen", *[f"live_{t}t" for t in threads], "live_device_1t", "peer",
+                    "peer_literal"):
             if key in line:
                 m = line[key]
                 ratio = line.get(f"{key}_over_fixed", 1.0 if key == "fixed" else "")

@@ -34,9 +34,9 @@ from peers.wang2024 import PUBLISHED, subcircuit  # noqa: E402
 RS, RP, CP2, VAMP, TDELAY, TRISE = 50.0, 1e7, 1e-6, 1.0, 1e-4, 1e-5
 
 
-def testbench(tstop: float) -> str:
+def testbench(tstop: float, form: str = "expert") -> str:
     return ("* Wang 2024 diffusive memristor, single voltage pulse (authors' testbench)\n"
-            + subcircuit(kappa=0.0)
+            + subcircuit(kappa=0.0, form=form)
             + f"Vin in 0 PULSE(0 {VAMP} {TDELAY} {TRISE} {TRISE} 49 50 1)\n"
             f"Rs in p {RS}\nRp p n {RP}\nCp2 p n {CP2}\nVgnd n 0 0\nX1 p n wang2024\n"
             f".tran 0.1m {tstop} 0 0.1m\n.end\n")
@@ -99,10 +99,12 @@ def switch_time(t, i, level=1e-5):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tstop", type=float, default=1.5)
+    ap.add_argument("--form", default="expert", choices=("expert", "literal"),
+                    help="the subcircuit's form (wang2024.subcircuit)")
     args = ap.parse_args(argv)
     from spicemem.bridge import run_netlist
 
-    res = run_netlist(testbench(args.tstop), seed=0)
+    res = run_netlist(testbench(args.tstop, args.form), seed=0)
     t = np.asarray(res.time)
     f = np.asarray(res.vectors["v(x1.f)"])
     r = np.asarray(res.vectors["v(x1.r)"])
@@ -112,7 +114,7 @@ def main(argv=None) -> int:
     vr, fr, rr = reference(args.tstop, grid)
     ir = np.array([device_current(*z) for z in zip(vr, fr, rr)])
     out = {"check": "wang2024 peer vs own solve of the published equations",
-           "tstop_s": args.tstop,
+           "form": args.form, "tstop_s": args.tstop, "accepted": res.steps["accepted"],
            "max_abs_err_f": float(np.max(np.abs(np.interp(grid, t, f) - fr))),
            "max_abs_err_r": float(np.max(np.abs(np.interp(grid, t, r) - rr))),
            "t_switch_s": switch_time(t, i), "t_switch_ref_s": switch_time(grid, ir),
