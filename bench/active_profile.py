@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     from spicemem.devices.diffusive import DiffusiveParams
     from spicemem.devices.ensemble import initial_state
     from spicemem.kernels.diffusive import resistance
-    from spicemem.kernels.hopping import (MODE_HOPPING, MODE_LANGEVIN, MODE_MIXED,
+    from spicemem.kernels.hopping import (MODE_LANGEVIN, MODE_MIXED,
                                           advance_hybrid, materialize)
 
     numba.set_num_threads(1)
