@@ -64,7 +64,13 @@ def main(argv=None) -> int:
     g_max = p.g_max * p.r_tunnel  # G_max in units of 1/R_t (the kernels' r_M is in R_t)
     phases = ("before", "rise", "switching", "on", "fall", "after")
     acc = {ph: {"time_langevin": 0.0, "time_mixed": 0.0, "time_hopping": 0.0, "psteps": 0.0,
-                "cpu": 0.0, "devices": 0} for ph in phases}
+                "cpu": 0.0, "devices": 0, "lang_hot": 0.0, "lang_beyond_v": 0.0}
+           for ph in phases}
+    # why a device is in the Langevin regime (advance_hybrid's tests, in its order): hotter
+    # than the hop tables' hottest temperature, or biased beyond their largest voltage;
+    # otherwise an occupied well's margin is below hop_enter (or it has not settled)
+    theta_hi = 1.0 / tab.inv_theta[0]
+    v_lim = max(abs(tab.v[0]), abs(tab.v[-1]))
     edges = np.arange(0.0, args.tstop + 1e-15, args.chunk) / ts
     # compile (or load) the kernels outside the timing
     w = x[0].copy()
@@ -99,6 +105,7 @@ def main(argv=None) -> int:
                 ph = "after"
             seen.add(ph)
             m0 = mode[0]
+            th0_chunk = th
             nh = counts.sum() if m0 == MODE_MIXED else 0
             c0 = time.process_time()
             if u1 > clock:
@@ -113,6 +120,10 @@ def main(argv=None) -> int:
             if m0 == MODE_LANGEVIN:
                 a["time_langevin"] += u1 - u0
                 a["psteps"] += n * (u1 - u0) / dt
+                if th0_chunk > theta_hi:
+                    a["lang_hot"] += u1 - u0
+                elif abs(np.interp(u0, tw, vw)) > v_lim:
+                    a["lang_beyond_v"] += u1 - u0
             elif m0 == MODE_MIXED:
                 a["time_mixed"] += u1 - u0
                 a["psteps"] += (n - nh) * (u1 - u0) / dt
@@ -141,6 +152,8 @@ def main(argv=None) -> int:
             "frac_time_langevin": round(a["time_langevin"] * ts / R / span, 3) if span else 0,
             "frac_time_mixed": round(a["time_mixed"] * ts / R / span, 3) if span else 0,
             "frac_time_hopping": round(a["time_hopping"] * ts / R / span, 3) if span else 0,
+            "langevin_time_hot": round(a["lang_hot"] / a["time_langevin"], 3) if a["time_langevin"] else 0,
+            "langevin_time_beyond_v_grid": round(a["lang_beyond_v"] / a["time_langevin"], 3) if a["time_langevin"] else 0,
             "langevin_psteps_per_device": round(a["psteps"] / R),
             "cpu_ms_per_device": round(1e3 * a["cpu"] / R, 3),
             "ns_per_langevin_pstep": round(1e9 * a["cpu"] / a["psteps"], 2) if a["psteps"] else None,
@@ -149,6 +162,7 @@ def main(argv=None) -> int:
     print(json.dumps({
         "devices": R, "tstop_s": args.tstop, "dt_s": dt * ts, "dt_dimensionless": dt,
         "particles": n, "switched": int(np.isfinite(sw).sum()),
+        "hop_tables_theta_max": round(float(theta_hi), 3), "hop_tables_v_max": round(float(v_lim), 3),
         "t_sw_after_plateau_start_us": [round(float(np.nanmean(sw)), 3),
                                          round(float(np.nanstd(sw, ddof=1) / np.sqrt(np.isfinite(sw).sum())), 3)],
         "langevin_psteps_per_device": round(tot_ps / R),
