@@ -5,6 +5,10 @@ Our own port of the model's published equations, written for ngspice 39 B-source
 can be run by plain ngspice through :func:`spicemem.bridge.run_netlist` (B-sources, capacitors,
 resistors and a subcircuit: all on the bridge's allow-list).
 
+Two forms (``form=``): ``"literal"``, the published if-cascade of the clamps as written, and
+``"expert"`` (default), the clamps as stiff restoring rates, with which ngspice's implicit
+step always has a solution (4.3x less CPU on the all-active array; see :func:`subcircuit`).
+
 Equations (state f: the filament, r: the residual, both in [0, 1]; v the device voltage):
 
     a  = min(1, |v| mu / (alpha + 1 - f - r) - gamma1 f - beta f) - noise(f)
@@ -107,28 +111,21 @@ def subcircuit(time_scale: float = 1.0, noise: bool = False, name: str = NAME,
     # driving term of df/dt before the noise (published df(v, f, r))
     drive = (f"min(1, abs(V(p,n))*{_g(mu)}/({_g(al)}+1-V(f)-V(r)) - {_g(g1 + be)}*V(f))")
     lines = [f".subckt {name} p n"]
-    if form == "expert":
-        k = _g(stiffness)
-        shrink = "0"
-        if noise:
-            dt = p["dt"]
-            lines.append(f"Vu u 0 dc 0 trrandom(1 {_g(dt * time_scale)} 0 0.5 0.5)")
-            pf = f"(1-exp(-{_g(p['kappa'] * dt)}*pwr(max(0,min(1-1e-12,V(f))),{_g(p['m'])})))"
-            shrink = f"((V(u) < {pf}) ? ({_g(p['eta'] / dt)}*max(0,min(1-1e-12,V(f)))) : (0))"
-        lines.append(f"Bf 0 f I = {{{drive} - ({shrink}) - {k}*max(0,V(f)+V(r)-1)"
-                     f" - {k}*max(0,V(f)-1) + {k}*max(0,-V(f))}}")
-        lines.append(f"Br 0 r I = {{{_g(be)}*V(f) - {_g(g2)}*V(r) - {k}*max(0,V(r)-1)"
-                     f" + {k}*max(0,-V(r))}}")
-    if noise and form == "literal":
+    if noise:
         dt = p["dt"]
         # uniform in [0, 1], a new value every dt (LTspice: rand(floor(time/dt)+777))
         lines.append(f"Vu u 0 dc 0 trrandom(1 {_g(dt * time_scale)} 0 0.5 0.5)")
         pf = f"(1-exp(-{_g(p['kappa'] * dt)}*pwr(max(0,min(1-1e-12,V(f))),{_g(p['m'])})))"
         shrink = f"((V(u) < {pf}) ? ({_g(p['eta'] / dt)}*max(0,min(1-1e-12,V(f)))) : (0))"
-        lines.append(f"Ba 0 xa I = {{{drive} - {shrink}}}")
-    elif form == "literal":
+        drive = f"{drive} - {shrink}"
+    if form == "expert":
+        k = _g(stiffness)
+        lines.append(f"Bf 0 f I = {{{drive} - {k}*max(0,V(f)+V(r)-1)"
+                     f" - {k}*max(0,V(f)-1) + {k}*max(0,-V(f))}}")
+        lines.append(f"Br 0 r I = {{{_g(be)}*V(f) - {_g(g2)}*V(r) - {k}*max(0,V(r)-1)"
+                     f" + {k}*max(0,-V(r))}}")
+    else:
         lines.append(f"Ba 0 xa I = {{{drive}}}")
-    if form == "literal":
         _literal_clamps(lines, be, g2)
     lines.append(f"Cf f 0 {_g(time_scale)}")
     lines.append("Rlf f 0 1e15")  # a DC path for the operating point (leak time 1e15 time_scale)
