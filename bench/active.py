@@ -31,7 +31,8 @@ peer / live.  One JSON line per size, then a Markdown table; the load average is
 before and after, because the wall times mean little on a loaded machine.
 
 Usage: python bench/active.py [--sizes 16,32,64] [--repeat 3] [--tstop 20e-6] [--quick]
-       [--threads 1,2] [--forms fixed,frozen,live,peer] [--kernel] [--device-measure]
+       [--threads 1,2] [--forms fixed,frozen,live,peer[,peer_literal]] [--kernel]
+       [--device-measure] [--dt-factor 0.2]
 ``--quick``: sizes 16,32, tstop 10 us, one repeat.
 """
 
