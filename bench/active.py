@@ -11,10 +11,15 @@ process and through the same engine path (``run_netlist``):
 * ``live_1t``:    the bridge with live diffusive devices on 1 Numba thread;
 * ``live_2t``:    the same on 2 threads (``--threads``);
 * ``live_device_1t``: (``--device-measure``) 1 thread, the step control before issue 17;
+* ``live_dtF_2t``: (``--dt-factor F``) 2 threads, the devices' Langevin step rule at F
+                  instead of 0.05 (bench/langevin_dt.py: the statistics at 2x, 4x, 8x dt);
 * ``peer``:       every device an instance of our ngspice subcircuit of the compact diffusive
                   memristor of T. Wang et al., IEEE TCASAI 2024 (``bench/peers/wang2024.py``;
-                  noise off, its cheapest form; time rescaled so that it switches within the
-                  pulses, see there).
+                  noise off, its cheapest form; its bounds as stiff restoring rates, the form
+                  an ngspice expert writes; time rescaled so that it switches within the
+                  pulses, see there);
+* ``peer_literal``: (``--forms ...,peer_literal``) the same with the published if-cascade
+                  written literally (the port before issue 17b: 11-17 Newton iterations a step).
 
 All use the same ``.tran`` line with TMAX = the bridge's default cap (0.5 us).  For each form:
 accepted steps, ngspice ``run`` wall time (median of ``--repeat`` runs, and the spread
@@ -26,7 +31,8 @@ peer / live.  One JSON line per size, then a Markdown table; the load average is
 before and after, because the wall times mean little on a loaded machine.
 
 Usage: python bench/active.py [--sizes 16,32,64] [--repeat 3] [--tstop 20e-6] [--quick]
-       [--threads 1,2] [--forms fixed,frozen,live,peer] [--kernel] [--device-measure]
+       [--threads 1,2] [--forms fixed,frozen,live,peer[,peer_literal]] [--kernel]
+       [--device-measure] [--dt-factor 0.2]
 ``--quick``: sizes 16,32, tstop 10 us, one repeat.
 """
 
@@ -41,14 +47,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bridge import crossbar  # noqa: E402  (bench/bridge.py: the same array)
-from peers.wang2024 import NAME as PEER, subcircuit  # noqa: E402
+from peers.wang2024 import NAME as PEER, OPTIONS as PEER_OPTIONS, subcircuit  # noqa: E402
 
 #: Unit of time of the peer's rates (s): switches in ~1 us under the 2.5 V rows.
 PEER_TIME_SCALE = 1e-6
 
 
-def peer_netlist(rows: int, cols: int, tstop: float, tmax: float) -> str:
-    """bench/bridge.py's array with every device an instance of the peer subcircuit."""
+def peer_netlist(rows: int, cols: int, tstop: float, tmax: float, form: str = "expert") -> str:
+    """bench/bridge.py's array with every device an instance of the peer subcircuit
+    (``form``: see :func:`peers.wang2024.subcircuit`)."""
     text = crossbar(rows, cols, "fixed", tstop, tmax, 1.0)
     out = []
     for line in text.splitlines():
@@ -56,7 +63,9 @@ def peer_netlist(rows: int, cols: int, tstop: float, tmax: float) -> str:
             name, a, b, _ = line.split()
             line = f"X{name[1:]} {a} {b} {PEER}"
         out.append(line)
-    out.insert(1, subcircuit(time_scale=PEER_TIME_SCALE).rstrip("\n"))
+    out.insert(1, subcircuit(time_scale=PEER_TIME_SCALE, form=form).rstrip("\n"))
+    if form == "expert":
+        out.insert(1, f".options {PEER_OPTIONS}")  # the peer's best integration method
     return "\n".join(out) + "\n"
 
 
@@ -117,6 +126,10 @@ def main(argv=None) -> int:
     ap.add_argument("--device-measure", action="store_true",
                     help="also run live on 1 thread with the step control before issue 17 "
                          "(StepControl(measure='device'))")
+    ap.add_argument("--dt-factor", type=float, default=None,
+                    help="also run live on the largest thread count with this dt_factor on the "
+                         ".model line (the step rule's factor; default 0.05): bench/langevin_dt.py "
+                         "measures whether the statistics change")
     ap.add_argument("--quick", action="store_true", help="sizes 16,32, tstop 10 us, 1 repeat")
     args = ap.parse_args(argv)
     if args.quick:
@@ -154,22 +167,37 @@ def main(argv=None) -> int:
             variants = [(f"live_{t}t", t, "node") for t in threads]
             if args.device_measure:
                 variants.append(("live_device_1t", 1, "device"))
+            if args.dt_factor:
+                variants.append((f"live_dt{args.dt_factor:g}_{max(threads)}t", max(threads),
+                                 "node"))
             for key, t, sm in variants:
-                m = measure(text, args.repeat, threads=t, step_measure=sm, sources=n * n)
-                # Langevin particle-steps of the run: every device steps every dt
-                psteps = n * n * (args.tstop / dt_s) * p.n_particles
+                txt, dts = text, dt_s
+                if "_dt" in key:
+                    txt = text.replace("theta_ambient=0.35)",
+                                       f"theta_ambient=0.35 dt_factor={args.dt_factor:g})")
+                    dts = dt_s * args.dt_factor / p.dt_factor
+                m = measure(txt, args.repeat, threads=t, step_measure=sm, sources=n * n)
+                # Langevin particle-steps of the run if every device stepped every dt (the
+                # hybrid hops instead at 0 V: bench/active_profile.py counts them)
+                psteps = n * n * (args.tstop / dts) * p.n_particles
                 m["ns_per_particle_step"] = round(1e9 * m["wall_s"] / psteps, 2)
                 m["cpu_ns_per_particle_step"] = round(1e9 * m["cpu_s"] / psteps, 2)
                 line[key] = m
         if "peer" in forms:
             line["peer"] = measure(peer_netlist(n, n, args.tstop, tmax), args.repeat)
+        if "peer_literal" in forms:
+            line["peer_literal"] = measure(peer_netlist(n, n, args.tstop, tmax, "literal"),
+                                           args.repeat)
         fx = line.get("fixed", {}).get("wall_s")
-        for key in [k for k in line if k.startswith("live_")] + ["frozen", "peer"]:
+        for key in [k for k in line if k.startswith("live_")] + ["frozen", "peer", "peer_literal"]:
             if key in line and fx:
                 line[f"{key}_over_fixed"] = round(line[key]["wall_s"] / fx, 1)
         for key in [k for k in line if k.startswith("live_") and not k.endswith("fixed")]:
             if "peer" in line:
                 line[f"peer_over_{key}"] = round(line["peer"]["wall_s"] / line[key]["wall_s"], 2)
+                # by process CPU time (less inflated by the machine's load than the wall time;
+                # on 2 threads it counts both threads' work)
+                line[f"peer_over_{key}_cpu"] = round(line["peer"]["cpu_s"] / line[key]["cpu_s"], 2)
         if "live_1t" in line and "live_2t" in line:
             line["speedup_2t"] = round(line["live_1t"]["wall_s"] / line["live_2t"]["wall_s"], 2)
         line["load"] = loadavg()
@@ -179,7 +207,8 @@ def main(argv=None) -> int:
     print("| size | form | steps | Newton/step | run wall s (spread) | ms/step | CPU s | x fixed |")
     print("|---|---|---:|---:|---|---:|---:|---:|")
     for line in rows_out:
-        for key in ("fixed", "frozen", *[f"live_{t}t" for t in threads], "live_device_1t", "peer"):
+        for key in ("fixed", "frozen", *[k for k in line if k.startswith("live_")
+                                         and isinstance(line[k], dict)], "peer", "peer_literal"):
             if key in line:
                 m = line[key]
                 ratio = line.get(f"{key}_over_fixed", 1.0 if key == "fixed" else "")

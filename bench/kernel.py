@@ -3,6 +3,8 @@
 Prints one JSON line:
   particle_steps_per_s          our kernel, one thread, zero bias (relaxation: most steps)
   particle_steps_per_s_biased   our kernel, one thread, under bias (eq. 3 + heating each step)
+  particle_steps_per_s_gaussian_noise  our kernel at zero bias with Gaussian increments (Box-
+                                Muller) instead of the default three-point ones
   numpy_particle_steps_per_s    an Euler-Maruyama step vectorised with NumPy, 4 realizations
                                 (a cheaper scheme than the kernel's stochastic Heun step)
   rng_floor_particle_steps_per_s  a Numba loop that only draws one Gaussian per particle-step
@@ -22,7 +24,7 @@ import numpy as np
 
 from spicemem.devices.diffusive import DiffusiveParams
 from spicemem.devices.ensemble import initial_state
-from spicemem.kernels.diffusive import advance, force
+from spicemem.kernels.diffusive import P_NOISE, advance, force
 
 
 @numba.njit(cache=True)
@@ -67,17 +69,21 @@ def main(argv=None):
     order = np.arange(n, dtype=np.int64)
     tw = np.array([0.0, 1.0])
 
-    def ours(v):
+    def ours(v, pv=core.p):
         vw = np.array([v, v])
         x = x0[0].copy()
         st = st0[0].copy()
-        advance(x, order, 0.35, st, core.table, core.inv_dx, core.p, tw, vw, 0.0, args.steps, core.dt)
+        advance(x, order, 0.35, st, core.table, core.inv_dx, pv, tw, vw, 0.0, args.steps, core.dt)
+
+    p_gauss = core.p.copy()
+    p_gauss[P_NOISE] = 1.0  # Gaussian increments by Box-Muller (the validation option)
 
     ours(0.0)
     ours(1.0)  # compile
     _rng_floor(10, 1)
     t_zero = best_of(lambda: ours(0.0))
     t_bias = best_of(lambda: ours(1.0))
+    t_gauss = best_of(lambda: ours(0.0, p_gauss))
     t_floor = best_of(lambda: _rng_floor(args.steps * n, 1))
     rng = np.random.default_rng(1)
     xs = np.tile(x0[0], (4, 1))
@@ -90,6 +96,7 @@ def main(argv=None):
         "steps": args.steps,
         "particle_steps_per_s": ps / t_zero,
         "particle_steps_per_s_biased": ps / t_bias,
+        "particle_steps_per_s_gaussian_noise": ps / t_gauss,
         "numpy_particle_steps_per_s": np_steps * 4 * n / t_np,
         "rng_floor_particle_steps_per_s": ps / t_floor,
     }

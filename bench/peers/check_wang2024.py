@@ -29,14 +29,15 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from peers.wang2024 import PUBLISHED, subcircuit  # noqa: E402
+from peers.wang2024 import OPTIONS, PUBLISHED, subcircuit  # noqa: E402
 
 RS, RP, CP2, VAMP, TDELAY, TRISE = 50.0, 1e7, 1e-6, 1.0, 1e-4, 1e-5
 
 
-def testbench(tstop: float) -> str:
+def testbench(tstop: float, form: str = "expert", options: str = "") -> str:
     return ("* Wang 2024 diffusive memristor, single voltage pulse (authors' testbench)\n"
-            + subcircuit(kappa=0.0)
+            + (f".options {options}\n" if options else "")
+            + subcircuit(kappa=0.0, form=form)
             + f"Vin in 0 PULSE(0 {VAMP} {TDELAY} {TRISE} {TRISE} 49 50 1)\n"
             f"Rs in p {RS}\nRp p n {RP}\nCp2 p n {CP2}\nVgnd n 0 0\nX1 p n wang2024\n"
             f".tran 0.1m {tstop} 0 0.1m\n.end\n")
@@ -99,10 +100,14 @@ def switch_time(t, i, level=1e-5):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tstop", type=float, default=1.5)
+    ap.add_argument("--form", default="expert", choices=("expert", "literal"),
+                    help="the subcircuit's form (wang2024.subcircuit)")
+    ap.add_argument("--options", default=OPTIONS,
+                    help=f"ngspice .options of the run (default {OPTIONS!r}, the benches')")
     args = ap.parse_args(argv)
     from spicemem.bridge import run_netlist
 
-    res = run_netlist(testbench(args.tstop), seed=0)
+    res = run_netlist(testbench(args.tstop, args.form, args.options), seed=0)
     t = np.asarray(res.time)
     f = np.asarray(res.vectors["v(x1.f)"])
     r = np.asarray(res.vectors["v(x1.r)"])
@@ -112,7 +117,7 @@ def main(argv=None) -> int:
     vr, fr, rr = reference(args.tstop, grid)
     ir = np.array([device_current(*z) for z in zip(vr, fr, rr)])
     out = {"check": "wang2024 peer vs own solve of the published equations",
-           "tstop_s": args.tstop,
+           "form": args.form, "options": args.options, "tstop_s": args.tstop, "accepted": res.steps["accepted"],
            "max_abs_err_f": float(np.max(np.abs(np.interp(grid, t, f) - fr))),
            "max_abs_err_r": float(np.max(np.abs(np.interp(grid, t, r) - rr))),
            "t_switch_s": switch_time(t, i), "t_switch_ref_s": switch_time(grid, ir),

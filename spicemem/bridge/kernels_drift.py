@@ -40,13 +40,14 @@ dropped is reported (``drift_time_dropped_s`` in the run's ``extra``).
 from __future__ import annotations
 
 import numpy as np
-from numba import carray, cfunc
+from numba import carray, cfunc, prange
 
 from ..kernels.drift import (P_A, P_B, P_BETA, P_GM, P_SIG_OFF, P_SIG_ON, P_SIG_P, advance,
                              beyond_ceiling, rate)
 from ._abi import f64_ptr, i64_ptr
 from ..kernels._jit import jit
 from .callbacks import GROUP_KERNEL_SIG, request_step
+from .kernels import PARALLEL_MIN_DEVICES  # (also starts Numba's thread pool: see there)
 from .layout import (B_FSTATE, B_G, B_INDEX, B_KSCALE, B_N, B_NDEV, B_NF, B_NP, B_P,
                      B_SCRATCH, B_TEMP, B_V0, B_V1, BLOCK_SLOTS)
 
@@ -152,6 +153,31 @@ def advance_coupled(xa, va, vb, dt, p, hint, c, cmax):
     return x, h, steps, used, hr
 
 
+@jit
+def _drift_one(j, index, v0, v1, g, temp, fs, p, dt, c, cmax, kscale, out):
+    """Advance device j of a drift group (its own rows only); ``out[j]`` = (steps, used,
+    request) for the serial reduction of :func:`drift_group`."""
+    gi = index[j]
+    xa = fs[j, F_X]
+    x, h, steps, used, hr = advance_coupled(xa, v0[gi], v1[gi], dt, p[j], fs[j, F_H], c, cmax)
+    if fs[j, F_BEYOND] == 0.0 and beyond_ceiling(v0[gi], v1[gi], xa, x, p[j]):
+        fs[j, F_BEYOND] = 1.0
+    fs[j, F_X] = x
+    fs[j, F_H] = h
+    g[gi] = p[j, P_GM] * x + (1.0 - x) * p[j, P_A]
+    temp[gi] = kscale
+    out[j, 0] = steps
+    out[j, 1] = used
+    out[j, 2] = hr
+
+
+@jit(parallel=True)
+def _drift_all(index, v0, v1, g, temp, fs, p, dt, c, cmax, kscale, out):
+    """All devices of a drift group on Numba's threads (each touches only its own rows)."""
+    for j in prange(index.shape[0]):
+        _drift_one(j, index, v0, v1, g, temp, fs, p, dt, c, cmax, kscale, out)
+
+
 @cfunc(GROUP_KERNEL_SIG, cache=True)
 def drift_group(block, t0, t1):
     """Advance drift devices from t0 to t1 (s); write G0 = G_m x + (1 - x) a (S)."""
@@ -170,6 +196,23 @@ def drift_group(block, t0, t1):
     dt = t1 - t0
     c = scr[S_TOL]
     cmax = scr[S_TOL_MAX]
+    if n >= PARALLEL_MIN_DEVICES:
+        # the devices on all threads, then the shared counters and the step request in
+        # group order, so that the numbers do not depend on the thread count
+        out = np.empty((n, 3))
+        _drift_all(index, v0, v1, g, temp, fs, p, dt, c, cmax, bf[B_KSCALE], out)
+        for j in range(n):
+            if out[j, 0] < 0:
+                scr[S_OVERRUNS] += 1.0
+            if out[j, 1] < dt:
+                scr[S_DROPPED] += dt - out[j, 1]
+                scr[S_TRUNCATED] += 1.0
+            if out[j, 2] < np.inf:
+                request_step(max(out[j, 2], H_REQUEST_MIN))
+        for j in range(n):
+            if not np.isfinite(fs[j, F_X]):
+                return index[j] + 1
+        return 0
     for j in range(n):
         gi = index[j]
         xa = fs[j, F_X]

@@ -54,13 +54,14 @@ own law (eq. 5) at the accepted point's voltage, in K.
 from __future__ import annotations
 
 import numpy as np
-from numba import carray, cfunc, from_dtype, types
+from numba import carray, cfunc, from_dtype, prange, types
 from numba.extending import intrinsic
 
 from ..kernels._jit import jit
 from ..kernels.rram import PARAMS, STATE, advance, current, field_factor, rate, temperature
 from ._abi import f64_ptr, i64_ptr
 from .callbacks import GROUP_KERNEL_SIG, request_step
+from .kernels import PARALLEL_MIN_DEVICES  # (also starts Numba's thread pool: see there)
 from .layout import (B_FSTATE, B_G, B_INDEX, B_N, B_NDEV, B_P, B_SCRATCH, B_TEMP, B_V0, B_V1,
                      BLOCK_SLOTS)
 
@@ -187,6 +188,44 @@ def advance_truncated(ga, dev, va, vb, dt, p, cmax):
     return g_lo, h_lo, n_lo, lo
 
 
+@jit
+def _rram_one(j, index, v0, v1, gout, temp, devs, prm, dt, c, out):
+    """Advance device j of an RRAM group (its own records only); ``out[j]`` = (steps,
+    used, request) for the serial reduction of :func:`rram_group` (request inf: none)."""
+    gi = index[j]
+    dev = devs[j]
+    p = prm[j]
+    ga = dev.g
+    used = dt
+    if p.dgap0 == 0.0:
+        chi, t_left = dev.chi, dev.t_left
+        g, h, steps, used = advance_truncated(ga, dev, v0[gi], v1[gi], dt, p,
+                                              TRUNCATE_FACTOR * c)
+    else:
+        g, chi, t_left, h, steps = advance(ga, dev.chi, dev.t_left, dev.rng, v0[gi], v1[gi],
+                                           dt, p, dev.h)
+    dev.g = g
+    dev.chi = chi
+    dev.t_left = t_left
+    dev.h = h
+    hr = step_request(ga, g, v0[gi], v1[gi], used, p, c)
+    if used <= 0.0 < dt:
+        hr = min(hr, 1e-3 * dt)
+    gout[gi] = p.i0 * np.exp(-g / p.g0) / p.v0
+    temp[gi] = temperature(v1[gi], g, p)
+    out[j, 0] = steps
+    out[j, 1] = used
+    out[j, 2] = hr
+    out[j, 3] = 1.0 if (np.isfinite(g) and np.isfinite(current(v1[gi], g, p))) else 0.0
+
+
+@jit(parallel=True)
+def _rram_all(index, v0, v1, gout, temp, devs, prm, dt, c, out):
+    """All devices of an RRAM group on Numba's threads (each owns its stream and records)."""
+    for j in prange(index.shape[0]):
+        _rram_one(j, index, v0, v1, gout, temp, devs, prm, dt, c, out)
+
+
 @cfunc(GROUP_KERNEL_SIG, cache=True)
 def rram_group(block, t0, t1):
     """Advance RRAM devices from t0 to t1 (s); write G0 (S) and the temperature (K)."""
@@ -203,6 +242,27 @@ def rram_group(block, t0, t1):
     scr = carray(f64_ptr(b[B_SCRATCH]), (16,))
     dt = t1 - t0
     c = scr[S_TOL]
+    if n >= PARALLEL_MIN_DEVICES:
+        # the devices on all threads, then the shared counters and the step request in
+        # group order, so that the numbers do not depend on the thread count
+        out = np.empty((n, 4))
+        _rram_all(index, v0, v1, gout, temp, devs, prm, dt, c, out)
+        for j in range(n):
+            if out[j, 1] < dt:
+                scr[S_DROPPED] += dt - out[j, 1]
+                scr[S_TRUNCATED] += 1.0
+            if out[j, 0] < 0:
+                scr[S_OVERRUNS] += 1.0
+            hr = out[j, 2]
+            if hr < np.inf:
+                hr = max(hr, H_REQUEST_MIN)
+                request_step(hr)
+                if hr < scr[S_MIN_REQUEST]:
+                    scr[S_MIN_REQUEST] = hr
+        for j in range(n):
+            if out[j, 3] == 0.0:
+                return index[j] + 1
+        return 0
     for j in range(n):
         gi = index[j]
         dev = devs[j]
