@@ -8,12 +8,16 @@ import numpy as np
 
 from .diffusive import DiffusiveParams
 from .params import check_int_at_least, check_nonnegative
+from .result import DeviceResult
 from .validity import check_diffusive
 
 
 @dataclass(frozen=True)
-class DiffusiveResult:
-    """Time series of an ensemble run, in SI.
+class DiffusiveResult(DeviceResult):
+    """Time series of an ensemble run, in SI (a :class:`~spicemem.devices.result.DeviceResult`:
+    ``state`` is empty -- the model's state, the particle positions, is recorded at
+    ``snapshot_times`` only; ``extras`` holds ``g_max``, ``snapshot_times``, ``snapshots``,
+    ``dt`` and ``validity``).
 
     Attributes
     ----------
@@ -46,6 +50,13 @@ class DiffusiveResult:
     dt: float
     params: DiffusiveParams
     validity: list = field(default_factory=list)
+
+    model = "diffusive"
+
+    @property
+    def extras(self) -> dict:
+        return {"g_max": self.g_max, "snapshot_times": self.snapshot_times,
+                "snapshots": self.snapshots, "dt": self.dt, "validity": self.validity}
 
     @property
     def g_norm(self) -> np.ndarray:
