@@ -5,10 +5,15 @@ Runs, all small (about a minute once compiled):
   ensemble_langevin   spicemem.simulate, Langevin integrator, 4 devices, a pulse + relaxation,
                       series resistance (eq. 3 and heating), particle snapshots
   ensemble_hybrid     the same with the hybrid integrator (hopping after the pulse)
+  hybrid_relaxation   hybrid zero-bias relaxations from given positions and temperatures at
+                      k_B T/w_p = 0.15 (the mixed regime: what bench/fast_path.py times)
   build_tables        the hop tables of a preset (every array of HopTables)
   bridge_diffusive    run_netlist of two diffusive devices (Langevin and hybrid cards) behind
                       a resistor, pulse then rest
   bridge_drift_rram   run_netlist of a drift and an RRAM device
+  bridge_parallel     run_netlist of 64 hybrid diffusive devices (a group that large runs on
+                      Numba's threads: bridge.kernels.PARALLEL_MIN_DEVICES) relaxing at
+                      k_B T/w_p = 0.15 after a pulse
   standalone_drift/rram  simulate_drift, simulate_rram (variation on)
 
 Writes {name: sha256 of the arrays' bytes} as JSON (``--out``) and, with ``--compare FILE``,
@@ -48,6 +53,18 @@ def ensemble(integrator: str) -> str:
     return digest(r.t, r.conductance, r.voltage, r.temperature, r.snapshots)
 
 
+def relaxation() -> str:
+    from spicemem import simulate
+    from spicemem.experiments import hybrid_validation as hv
+
+    x0, temp0 = hv.post_pulse_states(0.15, 3, 1)
+    window = hv.PROTOCOLS[0.15][2]
+    t_out = np.concatenate([[0.0], np.geomspace(1e-9, window, 200)])
+    r = simulate(hv.params_for(0.15), [0.0, window], [0.0, 0.0], realizations=3, seed=1, x0=x0,
+                 temperature0=temp0, t_out=t_out)
+    return digest(r.t, r.conductance, r.temperature)
+
+
 def tables() -> str:
     from spicemem import DiffusiveParams
 
@@ -80,6 +97,16 @@ N2 b 0 mem state=hrs
 """
 
 
+def parallel_netlist(n: int = 64) -> str:
+    lines = ["* bit identity: a parallel hybrid group",
+             ".model dh diffusive (preset=wang2017_paper theta_ambient=0.15 friction_ratio=10 "
+             "heating_ratio=20 integrator=hybrid)",
+             "V1 in 0 PWL(0 0 100n 1.5 1.1u 1.5 1.2u 0 20u 0)"]
+    for k in range(n):
+        lines += [f"R{k} in a{k} 2k", f"N{k} a{k} 0 dh"]
+    return "\n".join(lines + [".tran 50n 20u", ".end", ""])
+
+
 def bridge(text: str) -> str:
     from spicemem.bridge import run_netlist
 
@@ -104,8 +131,9 @@ def standalone() -> dict:
 
 def fingerprints() -> dict:
     out = {"ensemble_langevin": ensemble("langevin"), "ensemble_hybrid": ensemble("hybrid"),
+           "hybrid_relaxation": relaxation(),
            "build_tables": tables(), "bridge_diffusive": bridge(BRIDGE_DIFFUSIVE),
-           "bridge_drift_rram": bridge(BRIDGE_MEMORIES)}
+           "bridge_drift_rram": bridge(BRIDGE_MEMORIES), "bridge_parallel": bridge(parallel_netlist())}
     out.update(standalone())
     return out
 

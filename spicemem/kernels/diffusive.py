@@ -284,7 +284,7 @@ def sample_from_cdf(x, state, grid, cdf):
         x[i] = grid[k] + frac * (grid[k + 1] - grid[k])
 
 
-@jit(parallel=True)
+@jit
 def run_ensemble(ens, core, wave, t0, dt, rec, out, cur0):
     """Drive R independent devices through one waveform and record them.
 
@@ -300,9 +300,18 @@ def run_ensemble(ens, core, wave, t0, dt, rec, out, cur0):
     """
     x, order, theta, states = ens
     tab, inv_dx, p = core
-    tw, vw = wave
     rec_steps, rec_out, rec_snap = rec
     g_out, th_out, vd_out, snaps = out
+    # the parallel loop takes the arrays one by one (see kernels.hopping.run_ensemble_hybrid
+    # for what Numba's parfors do with tuples)
+    _ensemble(x, order, theta, states, tab, inv_dx, p, wave.t, wave.v, t0, dt, rec_steps, rec_out,
+              rec_snap, g_out, th_out, vd_out, snaps, cur0)
+
+
+@jit(parallel=True)
+def _ensemble(x, order, theta, states, tab, inv_dx, p, tw, vw, t0, dt,
+              rec_steps, rec_out, rec_snap, g_out, th_out, vd_out, snaps, cur0):
+    """The parallel loop of :func:`run_ensemble` over the devices."""
     n_real = x.shape[0]
     lam = p[P_LAM]
     rs = p[P_RSERIES]

@@ -949,7 +949,7 @@ def materialize(x, counts, mode, theta, state, tab, a, v):
         draw_positions(x[:nh], counts, tab, mode[1], theta, state, a, dvr)
 
 
-@jit(parallel=True)
+@jit
 def run_ensemble_hybrid(ens, model, wave, dt, rec, out):
     """Hybrid counterpart of :func:`spicemem.kernels.diffusive.run_ensemble` (record times
     are continuous here, not step indices): ``ens`` a
@@ -959,15 +959,33 @@ def run_ensemble_hybrid(ens, model, wave, dt, rec, out):
     of a record), so that a long ensemble runs in pieces of records with the same numbers
     as in one call.
 
-    The records are unpacked here and rebuilt per device inside the parallel loop: Numba's
-    parfors cannot hand a nested tuple of arrays to the loop body (numba 0.68: "scalar type
-    ... given for non scalar argument"), a flat one of arrays they can."""
+    The parallel loop (:func:`_ensemble_hybrid`) takes the arrays one by one, and the
+    records are rebuilt per device outside it (:func:`_advance_one`): Numba 0.68's parfors
+    cannot hand a nested tuple to the loop body ("scalar type ... given for non scalar
+    argument"), and a tuple built inside the body came out wrong *silently* (measured: a
+    zero-bias relaxation of bench/fast_path.py relaxed 4x faster, at 3x the CPU)."""
     x, order, counts, modes, theta, states, clock = ens
     tab_f, inv_dx, p = model.core
-    hc, tab = model.hc, model.hop
-    tw, vw = wave
     rec_times, rec_out, rec_snap = rec
     g_out, th_out, vd_out, snaps = out
+    _ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, model.hc,
+                     model.hop, wave.t, wave.v, clock, dt, rec_times, rec_out, rec_snap, g_out,
+                     th_out, vd_out, snaps)
+
+
+@jit
+def _advance_one(xr, orr, cr, md, th, st, tab_f, inv_dx, p, hc, tab, tw, vw, cur, tk, dt):
+    """:func:`advance_hybrid` of one device of :func:`_ensemble_hybrid` (the records are
+    built here, outside the parallel loop)."""
+    return advance_hybrid(HybridDevice(xr, orr, cr, md, st), th,
+                          HybridModel(Core(tab_f, inv_dx, p), hc, tab), Waveform(tw, vw),
+                          cur, tk, dt)
+
+
+@jit(parallel=True)
+def _ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, hc, tab,
+                     tw, vw, clock, dt, rec_times, rec_out, rec_snap, g_out, th_out, vd_out, snaps):
+    """The parallel loop of :func:`run_ensemble_hybrid` over the devices."""
     lam = p[P_LAM]
     rs = p[P_RSERIES]
     for r in prange(x.shape[0]):
@@ -981,9 +999,8 @@ def run_ensemble_hybrid(ens, model, wave, dt, rec, out):
         for k in range(rec_times.shape[0]):
             tk = rec_times[k]
             if tk > cur:
-                th, cur = advance_hybrid(HybridDevice(xr, orr, cr, md, st), th,
-                                         HybridModel(Core(tab_f, inv_dx, p), hc, tab),
-                                         Waveform(tw, vw), cur, tk, dt)
+                th, cur = _advance_one(xr, orr, cr, md, th, st, tab_f, inv_dx, p, hc, tab, tw, vw,
+                                       cur, tk, dt)
             # the record is at tk (the state within dt/2 of it, as pure Langevin records
             # at the nearest step): the source at tk, so the divider holds exactly
             vs, _ = source_voltage(tw, vw, tk, 0)
