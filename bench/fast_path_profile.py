@@ -21,6 +21,7 @@ from spicemem.devices.ensemble import initial_state
 from spicemem.experiments import hybrid_validation as hv
 from spicemem.kernels import hopping as hk
 from spicemem.kernels.diffusive import P_RSERIES
+from spicemem.kernels.records import Core, HybridDevice, HybridModel, Waveform
 
 
 def profile(mode, x0, temp0, window, seed, slices):
@@ -51,8 +52,9 @@ def profile(mode, x0, temp0, window, seed, slices):
         for k in range(slices):
             m0, nh = md[0], counts.sum()
             t0 = t
-            th, t = hk.advance_hybrid(x, order, counts, md, th, st, core.table, core.inv_dx, p, hc,
-                                      tab, tw, vw, t, edges[k + 1], dt)
+            th, t = hk.advance_hybrid(HybridDevice(x, order, counts, md, st), th,
+                                      HybridModel(Core(core.table, core.inv_dx, p), hc, tab),
+                                      Waveform(tw, vw), t, edges[k + 1], dt)
             span = t - t0
             if m0 == hk.MODE_LANGEVIN:
                 out["langevin_time"] += span

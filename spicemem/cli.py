@@ -11,6 +11,8 @@ import argparse
 import secrets
 import sys
 
+from .bridge.devices import memory_types  # the registry's metadata: no compiled code
+
 
 def _seed(value: str) -> int:
     try:
@@ -30,6 +32,13 @@ def _positive_int(value: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
     return n
+
+
+def _legacy_memory_options() -> list:
+    """[(type, (card, LRS, HRS keyword))] of the memories with their own crossbar keywords
+    (``MemoryCell.aliases``), whose options ``--<card>``, ``--<LRS>``, ``--<HRS>`` (dashes for
+    underscores) predate ``--memory-model/--memory-lrs/--memory-hrs``."""
+    return [(kind, cell.aliases) for kind, cell in memory_types().items() if cell.aliases]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     cb.add_argument("cols", type=_positive_int, help="number of columns")
     cb.add_argument("--cell", default="1S1R", help="1R or 1S1R (default 1S1R)")
     cb.add_argument("--memory", default="resistor",
-                    help="resistor (stored pattern), or a memristor type that can be a memory: drift, "
-                         "rram, or any registered one (default resistor)")
+                    help="resistor (stored pattern), or a registered memristor type that can be a "
+                         f"memory: {', '.join(memory_types())} (default resistor)")
     cb.add_argument("--scheme", default="v/2", help="unselected lines: floating, v/2 or v/3 (default v/2)")
     cb.add_argument("--selected", default=None, metavar="I,J", help="selected cell (default 0,COLS-1)")
     cb.add_argument("--pattern", default="worst", metavar="worst|lrs|FILE",
@@ -79,10 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     for opt, default, unit in (("--r-lrs", "10k", "Ohm"), ("--r-hrs", "100k", "Ohm"), ("--r-wire", "2", "Ohm per segment"),
                                ("--r-driver", "100", "Ohm"), ("--r-sense", "100", "Ohm")):
         cb.add_argument(opt, default=default, help=f"in {unit} (default {default})")
-    cb.add_argument("--x-lrs", default="1", help="drift memory state of an LRS cell, in [0, 1]")
-    cb.add_argument("--x-hrs", default="0", help="drift memory state of an HRS cell, in [0, 1]")
-    cb.add_argument("--gap-lrs", default="0.2n", help="rram memory gap of an LRS cell, in m (default 0.2n)")
-    cb.add_argument("--gap-hrs", default="1.7n", help="rram memory gap of an HRS cell, in m (default 1.7n)")
+    for kind, fields in _legacy_memory_options():  # the older per-type spelling of --memory-*
+        cell = memory_types()[kind]
+        unit = f", in {cell.unit}" if cell.unit else ""
+        for name, default, what in zip(fields[1:], (cell.lrs, cell.hrs), ("an LRS", "an HRS")):
+            cb.add_argument("--" + name.replace("_", "-"), default=None,
+                            help=f"{kind} memory {cell.state_key} of {what} cell{unit} (default {default:g})")
     cb.add_argument("--memory-reversed", action="store_true",
                     help="memristor memory with n+ on the selector side (a positive read is its RESET polarity)")
     cb.add_argument("--pulse", default="read", help="read or write (a write needs --amplitude)")
@@ -91,8 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                          ("--tail", "0")):
         cb.add_argument(opt, default=default, help=f"pulse {opt[2:]}, in s (default {default})")
     cb.add_argument("--selector-model", default=None, help="key=value text of the selector's .model card")
-    cb.add_argument("--drift-model", default=None, help="key=value text of the drift memory's .model card")
-    cb.add_argument("--rram-model", default=None, help="key=value text of the rram memory's .model card")
+    for kind, fields in _legacy_memory_options():
+        cb.add_argument("--" + fields[0].replace("_", "-"), default=None,
+                        help=f"key=value text of the {kind} memory's .model card")
     cb.add_argument("--memory-model", default=None,
                     help="key=value text of any memristor memory's .model card (default: its type's)")
     cb.add_argument("--memory-lrs", default=None,
@@ -220,10 +232,12 @@ def _cmd_crossbar(args) -> int:
     extra = {}
     if args.selector_model is not None:
         extra["selector_model"] = args.selector_model
-    if args.drift_model is not None:
-        extra["drift_model"] = args.drift_model
-    if args.rram_model is not None:
-        extra["rram_model"] = args.rram_model
+    for _, (card, lrs, hrs) in _legacy_memory_options():
+        if getattr(args, card) is not None:
+            extra[card] = getattr(args, card)
+        for key in (lrs, hrs):
+            if getattr(args, key) is not None:
+                extra[key] = num("--" + key.replace("_", "-"), getattr(args, key))
     if args.memory_model is not None:
         extra["memory_model"] = args.memory_model
     for key in ("memory_lrs", "memory_hrs"):
@@ -233,9 +247,7 @@ def _cmd_crossbar(args) -> int:
                     selected=selected, pulse=pulse, analysis=args.analysis.lower(),
                     r_lrs=num("--r-lrs", args.r_lrs), r_hrs=num("--r-hrs", args.r_hrs),
                     r_wire=num("--r-wire", args.r_wire), r_driver=num("--r-driver", args.r_driver),
-                    r_sense=num("--r-sense", args.r_sense), x_lrs=num("--x-lrs", args.x_lrs),
-                    x_hrs=num("--x-hrs", args.x_hrs), gap_lrs=num("--gap-lrs", args.gap_lrs),
-                    gap_hrs=num("--gap-hrs", args.gap_hrs), memory_reversed=args.memory_reversed,
+                    r_sense=num("--r-sense", args.r_sense), memory_reversed=args.memory_reversed,
                     selector_resistance=None if args.fixed_selector is None else num("--fixed-selector", args.fixed_selector),
                     tmax=None if args.tmax is None else num("--tmax", args.tmax), **extra)
     pat = args.pattern

@@ -7,10 +7,8 @@
 NumPy's ``SeedSequence`` mixes its entropy with O'Neill's hash; the shift keeps the result
 in [0, 2**63), the range every spicemem seed accepts.  The sweep's task seeds
 (:mod:`spicemem.sweep.seeding`: entropy = the base seed, spawn key = (point, realization))
-and the experiments' per-case seeds (entropy = [seed, *keys]) are this function.
-
-(:mod:`spicemem.experiments.synapse` still shifts by 2, giving seeds in [0, 2**62); changing
-it would change its realizations.)
+and the experiments' per-case seeds (entropy = [seed, *keys], e.g. the synapse experiments'
+per-point seeds, entropy = [seed, 0x5E1A, point]) are this function.
 """
 
 from __future__ import annotations

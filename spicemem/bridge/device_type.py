@@ -25,7 +25,13 @@ A device type provides (SI units at every method's boundary):
   current is not linear in its voltage, and the same law in numpy for the results;
 * optionally ``validity``: records of devices that left the model's validity range;
 * optionally ``memory``: how the crossbar generator writes the model as a memory cell
-  (:class:`MemoryCell`).
+  (:class:`MemoryCell`);
+* optionally ``simulate``: the model's standalone simulator (no ngspice) under a
+  piecewise-linear source, returning a :class:`spicemem.devices.result.DeviceResult`
+  (``spicemem.simulate(model=...)`` and the sweep ``device`` target call it);
+* ``default_preset`` (the preset of ``spicemem.simulate(model=NAME)`` without one),
+  ``law_keys`` (parameters that may not vary per instance) and ``stuck_states`` (the
+  ``state=`` values of a device stuck ON / OFF).
 
 This module imports no model and no compiled code: the plugins import it, the registry
 imports the plugins.
@@ -117,6 +123,14 @@ class MemoryCell:
         Default values of that keyword for an LRS and an HRS cell (the keyword's unit).
     unit : str
         The unit of the state, for help texts ("" for dimensionless).
+    low, high : float
+        The range of an initial state (:meth:`check_state`); ``low_open``: ``low`` itself is
+        excluded.
+    aliases : tuple of str
+        Only the two memories the crossbar had before any registered type could be one:
+        the names of their own ``Crossbar`` keywords (model card, LRS state, HRS state),
+        kept for backward compatibility.  A new type declares none: ``memory_model``,
+        ``memory_lrs`` and ``memory_hrs`` serve every type.
     """
 
     model: str
@@ -124,6 +138,23 @@ class MemoryCell:
     lrs: float
     hrs: float
     unit: str = ""
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    aliases: tuple = ()
+
+    def check_state(self, name: str, value) -> float:
+        """An initial state as a float, or a ValueError naming ``name`` and the value."""
+        from ..devices import params as _v
+
+        if self.low_open and self.low == 0.0 and self.high == math.inf:
+            return _v.check_positive(name, value)
+        x = _v.check_finite(name, value)
+        if not (self.low < x if self.low_open else self.low <= x) or not x <= self.high:
+            left = "(" if self.low_open else "["
+            raise ValueError(f"parameter {name!r} must lie in {left}{self.low:g}, {self.high:g}], "
+                             f"got {x!r}")
+        return x
 
 
 class DeviceType:
@@ -134,7 +165,12 @@ class DeviceType:
     frozen SI parameter dataclass, with ``from_mapping``, ``from_preset`` and ``replace``),
     ``temp_field`` (the field the ``temp`` key sets, or None), ``extra_fields``
     ({key: type} of ``.model`` keys that are not dataclass fields), ``memory``
-    (:class:`MemoryCell` or None) and ``variable`` (random ``.model`` parameters allowed).
+    (:class:`MemoryCell` or None), ``variable`` (random ``.model`` parameters allowed),
+    ``law_keys`` (those of them that may not vary: they are written into the B-source
+    current law, a text every instance of a card shares), ``stuck_states`` (the instance
+    ``state=`` values of a device stuck ON / OFF, or None: no stuck devices),
+    ``default_preset`` and ``simulate_keys`` ({keyword: description} of the model's own
+    keywords of :meth:`simulate`, e.g. its initial state).
     """
 
     name: str = ""
@@ -145,6 +181,10 @@ class DeviceType:
     extra_fields: dict = {}
     memory: MemoryCell | None = None
     variable: bool = False
+    law_keys: frozenset = frozenset()
+    stuck_states: tuple | None = None
+    default_preset: str | None = None
+    simulate_keys: dict = {}
     available: bool = True
     #: Optional hooks (None: not provided); plugins define them as methods.
     expression: Callable[..., str] | None = None
@@ -204,6 +244,28 @@ class DeviceType:
     def instance_params(self, params, raw: dict, where: str) -> tuple:
         """Instance keys (``seed`` removed) -> (params, initial state)."""
         raise NotImplementedError
+
+    def default_params(self, preset: str | None = None):
+        """The SI parameter object of ``preset`` (default :attr:`default_preset`; the
+        parameter class's defaults if neither); ValueError naming an unknown preset."""
+        name = self.default_preset if preset is None else preset
+        if name is None:
+            return self.params_class.from_mapping({})
+        names = self.preset_names()
+        match = [p for p in names if p.lower() == str(name).lower()]
+        if not match:
+            raise ValueError(f"unknown preset {name!r} for {self.noun} (known: {', '.join(names)})")
+        return self.params_class.from_preset(match[0])
+
+    def simulate(self, params, t, v, *, realizations: int = 1, seed: int = 0,
+                 series_resistance: float = 0.0, t_out=None, n_out: int = 1001,
+                 first_stream: int = 0, **options):
+        """The standalone simulation of ``realizations`` devices (no ngspice) driven by the
+        piecewise-linear source (``t`` in s, ``v`` in V) through ``series_resistance``
+        (Ohm); realization r draws from random stream ``first_stream + r`` of ``seed``.
+        ``options`` are the model's own keywords (:attr:`simulate_keys`).  Returns a
+        :class:`spicemem.devices.result.DeviceResult`."""
+        raise NotImplementedError(f"{self.noun} has no standalone simulator")
 
     def init_label(self, init) -> str:
         """The initial state as the run's device record shows it (``BridgeResult.devices``)."""

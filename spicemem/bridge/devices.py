@@ -61,13 +61,12 @@ def variable_types() -> list:
     return sorted(name for name, t in _REGISTRY.items() if t.variable)
 
 
-#: The parameters of each type that may not vary per instance: those written into the
-#: B-source current law, a text that every instance of a card shares (devices_drift.expression,
-#: devices_rram.expression).  Every other parameter lives in per-device compiled arrays.
-LAW_KEYS = {"diffusive": frozenset(), "drift": frozenset({"g_m", "a_fp", "b_fp"}),
-            "rram": frozenset({"i0", "g0", "v0", "g_min"})}
-#: The instance ``state=`` of a device stuck ON / OFF, per type (variability.py).
-STUCK_STATES = {"diffusive": ("on", "off"), "drift": ("lrs", "hrs"), "rram": ("lrs", "hrs")}
+def stuck_types() -> dict:
+    """{name: (state ON, state OFF)}: the instance ``state=`` of a device stuck ON / OFF, for
+    the types that have stuck devices (``DeviceType.stuck_states``; variability.py)."""
+    return {name: t.stuck_states for name, t in _REGISTRY.items() if t.stuck_states is not None}
+
+
 #: Instance keys that a stuck device's state replaces.
 STATE_KEYS = ("state", "x0", "gap0")
 
@@ -91,7 +90,7 @@ def model_spreads(card) -> dict:
         raise NetlistError(f"{card.line.where}: model {card.name!r}: random parameters "
                            f"({', '.join(sorted(spreads))}) are supported for "
                            f"{', '.join(variable_types())} devices")
-    fixed = sorted(set(spreads) & LAW_KEYS.get(card.type, frozenset()))
+    fixed = sorted(set(spreads) & _REGISTRY[card.type].law_keys)
     if fixed:
         raise NetlistError(f"{card.line.where}: model {card.name!r}: {', '.join(fixed)} cannot vary "
                            f"per device: the {card.type} current law is written into the netlist "
@@ -103,9 +102,9 @@ def model_spreads(card) -> dict:
 def model_stuck(card) -> tuple:
     """(P(stuck ON), P(stuck OFF)) of a memristor ``.model`` card (0, 0 without them)."""
     p = _variability.stuck_probabilities(card.params, card.line.where)
-    if any(p) and card.type not in STUCK_STATES:
+    if any(p) and _REGISTRY[card.type].stuck_states is None:
         raise NetlistError(f"{card.line.where}: model {card.name!r}: stuck_on/stuck_off are "
-                           f"supported for {', '.join(sorted(STUCK_STATES))} devices")
+                           f"supported for {', '.join(sorted(stuck_types()))} devices")
     return p
 
 

@@ -45,6 +45,11 @@ class DiffusiveType(DeviceType):
     temp_field = "t_ambient"
     extra_fields = {"heating_ratio": float, "theta_ambient": float}
     variable = True
+    stuck_states = ("on", "off")
+    default_preset = "wang2017_paper"
+    simulate_keys = {"x0": "initial particle positions in m, shape (N,) or (R, N)",
+                     "temperature0": "initial device temperature in K, scalar or (R,)",
+                     "snapshot_times": "times (s) at which particle positions are recorded"}
 
     @property
     def params_class(self):
@@ -56,6 +61,12 @@ class DiffusiveType(DeviceType):
         from ..devices.diffusive import preset_names
 
         return preset_names()
+
+    def simulate(self, params, t, v, **options):
+        """:func:`spicemem.devices.ensemble.simulate` (a ``DiffusiveResult``)."""
+        from ..devices.ensemble import simulate
+
+        return simulate(params, t, v, **options)
 
     def instance_params(self, params, raw: dict, where: str):
         init = "off"

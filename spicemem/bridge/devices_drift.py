@@ -184,8 +184,13 @@ class DriftType(DeviceType):
     name = "drift"
     summary = "TaOx drift memristor (Strachan et al. 2013): non-volatile, deterministic"
     noun = "a drift memristor"
-    memory = MemoryCell(model="preset=TaOx", state_key="x0", lrs=1.0, hrs=0.0)
-    variable = True  # state-equation parameters only (devices.LAW_KEYS)
+    memory = MemoryCell(model="preset=TaOx", state_key="x0", lrs=1.0, hrs=0.0, low=0.0, high=1.0,
+                        aliases=("drift_model", "x_lrs", "x_hrs"))
+    variable = True  # state-equation parameters only (law_keys)
+    law_keys = frozenset({"g_m", "a_fp", "b_fp"})  # written into expression()
+    stuck_states = ("lrs", "hrs")
+    default_preset = "TaOx"
+    simulate_keys = {"x0": "initial state(s) in [0, 1], a number or shape (R,); default 0 (HRS)"}
 
     @property
     def params_class(self):
@@ -200,6 +205,26 @@ class DriftType(DeviceType):
 
     def init_label(self, init) -> str:
         return f"x0={init!r}"
+
+    def simulate(self, params, t, v, *, realizations: int = 1, seed: int = 0,
+                 series_resistance: float = 0.0, t_out=None, n_out: int = 1001,
+                 first_stream: int = 0, x0=0.0):
+        """:func:`spicemem.devices.drift.simulate_drift` (a ``DriftResult``) of
+        ``realizations`` devices started at ``x0`` (one state, or one per device); the model
+        is deterministic, so ``seed`` and ``first_stream`` draw nothing."""
+        from ..devices.drift import simulate_drift
+        from ..devices.params import check_int_at_least
+
+        realizations = check_int_at_least("realizations", realizations, 1)
+        check_int_at_least("seed", seed, 0)
+        check_int_at_least("first_stream", first_stream, 0)
+        x = np.atleast_1d(np.asarray(x0, dtype=float))
+        if x.size == 1:
+            x = np.full(realizations, x[0])
+        elif realizations not in (1, x.size):
+            raise ValueError(f"realizations = {realizations} does not match {x.size} initial states")
+        return simulate_drift(params, t, v, x0=x, series_resistance=series_resistance,
+                              t_out=t_out, n_out=n_out)
 
     instance_params = staticmethod(instance_params)
     g_scale = staticmethod(g_scale)

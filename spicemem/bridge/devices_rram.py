@@ -186,10 +186,14 @@ class RRAMType(DeviceType):
     summary = ("Stanford/PKU metal-oxide RRAM (Jiang et al. 2016): non-volatile filament gap, "
                "cycle-to-cycle variation")
     noun = "an rram memristor"
-    variable = True  # state-equation parameters only (devices.LAW_KEYS)
+    variable = True  # state-equation parameters only (law_keys)
+    law_keys = frozenset({"i0", "g0", "v0", "g_min"})  # written into expression()
+    stuck_states = ("lrs", "hrs")
+    default_preset = "stanford_hfox"
+    simulate_keys = {"gap0": "initial gap(s) in m, a number or shape (R,); default gap_ini"}
     temp_field = "t_ambient"
     memory = MemoryCell(model="preset=stanford_hfox", state_key="gap0", lrs=0.2e-9, hrs=1.7e-9,
-                        unit="m")
+                        unit="m", low=0.0, low_open=True, aliases=("rram_model", "gap_lrs", "gap_hrs"))
 
     @property
     def params_class(self):
@@ -201,6 +205,12 @@ class RRAMType(DeviceType):
         from ..devices.rram import preset_names
 
         return preset_names()
+
+    def simulate(self, params, t, v, *, gap0=None, **options):
+        """:func:`spicemem.devices.rram.simulate_rram` (an ``RRAMResult``)."""
+        from ..devices.rram import simulate_rram
+
+        return simulate_rram(params, t, v, gap0=gap0, **options)
 
     instance_params = staticmethod(instance_params)
     g_scale = staticmethod(g_scale)

@@ -15,6 +15,7 @@ from numba.np.ufunc.parallel import _launch_threads
 from ..kernels._jit import jit
 from ..kernels.diffusive import P_FIELD, P_LAM, advance, resistance
 from ..kernels.hopping import N_HYBRID, HopTables, advance_hybrid, materialize
+from ..kernels.records import Core, HybridDevice, HybridModel, Waveform
 from ._abi import f64_ptr, i64_ptr, u64_ptr
 from .callbacks import GROUP_KERNEL_SIG
 from .layout import (A_COUNTS, A_HC, A_KMAX, A_MODES, A_NG, A_NT, A_NV, A_TABLES, AUX_SLOTS, B_AUX,
@@ -152,8 +153,9 @@ def _hybrid_one(j, index, v0, v1, g, temp, fs, ist, rng, p, tabf, inv_dx, scales
     vw[1] = v1[gi] / vs
     x = fs[j, :npart]
     order = ist[j, :npart]
-    th, reached = advance_hybrid(x, order, counts[j], modes[j], fs[j, npart], rng[j], tabf,
-                                 inv_dx, p[j], hc, tab, tw, vw, clock, u1, dt)
+    th, reached = advance_hybrid(HybridDevice(x, order, counts[j], modes[j], rng[j]), fs[j, npart],
+                                 HybridModel(Core(tabf, inv_dx, p[j]), hc, tab), Waveform(tw, vw),
+                                 clock, u1, dt)
     fs[j, npart] = th
     fs[j, npart + 1] = reached  # within dt/2 of t1: the remainder carries over
     materialize(x, counts[j], modes[j], th, rng[j], tab, p[j, P_FIELD], vw[1])

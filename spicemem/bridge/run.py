@@ -114,7 +114,7 @@ def _device_specs(net: Netlist, seed: int):
         stuck = _variability.draw_stuck(*_devices.model_stuck(dev.model), dseed, stream)
         if stuck is not None:  # frozen in its ON / OFF state for the whole run
             raw = {k: v for k, v in raw.items() if k not in _devices.STATE_KEYS}
-            raw["state"] = _devices.STUCK_STATES[dev.model.type][0 if stuck == "on" else 1]
+            raw["state"] = dtype.stuck_states[0 if stuck == "on" else 1]
         params, init = dtype.instance_params(params, raw, dev.instance.line.where)
         spec = _devices.DeviceSpec(dev.index, dev.name, params, dseed, stream, init)
         specs_by_type.setdefault(dev.model.type, []).append(spec)

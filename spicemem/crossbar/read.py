@@ -121,7 +121,7 @@ def read(spec: Crossbar, *, seed: int = 0, step=None) -> ReadResult:
 
     if spec.memory != "resistor":
         raise ValueError("read() measures arrays with fixed memory resistors (memory='resistor'); "
-                         "run an array of memristor memories (drift, rram) with 'spicemem run' or run_netlist")
+                         f"run an array of memristor memories ({spec.memory}) with 'spicemem run' or run_netlist")
     if not spec.live_selectors and spec.analysis != "op":
         spec = spec.replace(analysis="op")
     res = run_netlist(netlist_text(spec), seed=seed, step=step, name=f"crossbar {spec.tag()}")

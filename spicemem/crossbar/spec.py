@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..bridge.devices import memory_types as registered_memory_types
 from ..devices import params as _v
 
 CELLS = ("1R", "1S1R")
@@ -29,29 +30,31 @@ ANALYSES = ("tran", "op")
 #: * ``r_tunnel=100`` Ohm (R_min = 5.7 kOhm): ON resistance below the memory's LRS.
 SELECTOR_MODEL = ("preset=wang2017_paper theta_ambient=0.125 tunnel_length_ratio=0.15 "
                   "friction_ratio=10 heating_ratio=20 r_tunnel=100")
-#: The drift memory's model card (``.model mem drift (...)``); the same as the type's own
-#: default (``DriftType.memory``; checked by tests/test_device_plugin.py: importing the
-#: crossbar package must not load the bridge, which loads Numba).
-DRIFT_MODEL = "preset=TaOx"
-#: The RRAM memory's model card (``.model mem rram (...)``): the authors' Verilog-A defaults.
-RRAM_MODEL = "preset=stanford_hfox"
-
 LRS, HRS = 1, 0
-
-#: The keyword names the two built-in memristor memories had before any registered type
-#: could be a memory: {type: (model-card field, LRS state field, HRS state field)}.  A new
-#: type needs no entry (``memory_model``, ``memory_lrs``, ``memory_hrs`` serve every type).
-_LEGACY_FIELDS = {"drift": ("drift_model", "x_lrs", "x_hrs"),
-                  "rram": ("rram_model", "gap_lrs", "gap_hrs")}
 
 
 def memory_types() -> dict:
     """{type: MemoryCell} of the registered memristor types that can be a memory
-    (:func:`spicemem.bridge.devices.memory_types`; imported on use, so that importing the
-    crossbar package loads no simulator)."""
-    from ..bridge.devices import memory_types as registered
+    (:func:`spicemem.bridge.devices.memory_types`: the registry's metadata, which loads no
+    simulator and no compiled code)."""
+    return registered_memory_types()
 
-    return registered()
+
+def _legacy_fields() -> dict:
+    """{type: (model-card field, LRS state field, HRS state field)}: the ``Crossbar``
+    keywords of the memories that had their own before any registered type could be one
+    (declared by each type, ``MemoryCell.aliases``).  A new type has none
+    (``memory_model``, ``memory_lrs``, ``memory_hrs`` serve every type)."""
+    return {name: cell.aliases for name, cell in memory_types().items() if cell.aliases}
+
+
+def __getattr__(name):
+    """The legacy constants ``<TYPE>_MODEL`` (the default model card of a memory with its
+    own keywords, e.g. ``DRIFT_MODEL``), from the type's ``MemoryCell``."""
+    for kind, fields in _legacy_fields().items():
+        if fields[0].upper() == name:
+            return memory_types()[kind].model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def memories() -> tuple:
@@ -237,14 +240,15 @@ class Crossbar:
     pattern: tuple | None = None
     r_lrs: float = 10e3
     r_hrs: float = 100e3
-    x_lrs: float = 1.0
-    x_hrs: float = 0.0
-    gap_lrs: float = 0.2e-9
-    gap_hrs: float = 1.7e-9
+    # the legacy keywords (_legacy_fields); None: the type's own default (MemoryCell)
+    x_lrs: float | None = None
+    x_hrs: float | None = None
+    gap_lrs: float | None = None
+    gap_hrs: float | None = None
     memory_reversed: bool = False
     selector_model: str = SELECTOR_MODEL
-    drift_model: str = DRIFT_MODEL
-    rram_model: str = RRAM_MODEL
+    drift_model: str | None = None
+    rram_model: str | None = None
     memory_model: str | None = None
     memory_lrs: float | None = None
     memory_hrs: float | None = None
@@ -280,12 +284,15 @@ class Crossbar:
             object.__setattr__(self, name, _v.check_positive(name, getattr(self, name)))
         for name in ("r_wire", "r_driver", "r_sense"):
             object.__setattr__(self, name, _v.check_nonnegative(name, getattr(self, name)))
-        for name in ("x_lrs", "x_hrs"):
-            x = _v.check_finite(name, getattr(self, name))
-            if not 0.0 <= x <= 1.0:
-                raise ValueError(f"parameter {name!r} must lie in [0, 1], got {x!r}")
-        for name in ("gap_lrs", "gap_hrs"):
-            object.__setattr__(self, name, _v.check_positive(name, getattr(self, name)))
+        legacy_cards = []
+        for kind, (card, lrs, hrs) in _legacy_fields().items():
+            cell = memory_types()[kind]
+            if getattr(self, card) is None:
+                object.__setattr__(self, card, cell.model)
+            legacy_cards.append(card)
+            for name, default in ((lrs, cell.lrs), (hrs, cell.hrs)):
+                value = default if getattr(self, name) is None else getattr(self, name)
+                object.__setattr__(self, name, cell.check_state(name, value))
         if not isinstance(self.memory_reversed, bool):
             raise ValueError(f"parameter 'memory_reversed' must be True or False, got "
                              f"{self.memory_reversed!r}")
@@ -311,7 +318,7 @@ class Crossbar:
         for name in ("memory_lrs", "memory_hrs"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, _v.check_finite(name, getattr(self, name)))
-        for name in ("selector_model", "drift_model", "rram_model", "memory_model"):
+        for name in ("selector_model", *legacy_cards, "memory_model"):
             text = getattr(self, name)
             if name == "memory_model" and text is None:
                 continue
@@ -341,8 +348,9 @@ class Crossbar:
         """``key=value`` text of the memristor memory's ``.model`` card."""
         if self.memory_model is not None:
             return self.memory_model
-        if self.memory in _LEGACY_FIELDS:
-            return getattr(self, _LEGACY_FIELDS[self.memory][0])
+        legacy = _legacy_fields()
+        if self.memory in legacy:
+            return getattr(self, legacy[self.memory][0])
         return memory_types()[self.memory].model
 
     def memory_state(self, state: int) -> float:
@@ -351,8 +359,9 @@ class Crossbar:
         given = self.memory_lrs if state == LRS else self.memory_hrs
         if given is not None:
             return given
-        if self.memory in _LEGACY_FIELDS:
-            return getattr(self, _LEGACY_FIELDS[self.memory][1 if state == LRS else 2])
+        legacy = _legacy_fields()
+        if self.memory in legacy:
+            return getattr(self, legacy[self.memory][1 if state == LRS else 2])
         cell = memory_types()[self.memory]
         return cell.lrs if state == LRS else cell.hrs
 

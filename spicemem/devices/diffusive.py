@@ -403,26 +403,22 @@ def _hop_tables_for(w_i, r_1, x_c, r_p, a, eta):
 
     v_grid = np.arange(-HOP_V_MAX, HOP_V_MAX + 0.5 * HOP_DV, HOP_DV)
     inv_theta = np.linspace(1.0 / HOP_THETA_MAX, 1.0 / HOP_THETA_MIN, HOP_N_THETA)
+    from ..kernels.records import Landscape
+
     nv, nt, km = v_grid.size, inv_theta.size, HOP_KMAX
-    n_basins = np.zeros(nv, np.int64)
-    edge_x = np.zeros((nv, km + 1))
-    arrays2 = [np.zeros((nv, km)) for _ in range(7)]  # min_x curv slope bar_r bar_l sad_r sad_l
-    log_t_r = np.zeros((nv, nt, km))
-    log_t_l = np.zeros((nv, nt, km))
-    log_x_r = np.zeros((nv, nt, km))
-    log_x_l = np.zeros((nv, nt, km))
-    hk.build_tables(w_i, r_1, x_c, r_p, a, eta, v_grid, inv_theta,
-                    HOP_GRID, km, n_basins, edge_x, *arrays2, log_t_r, log_t_l, log_x_r, log_x_l)
-    if np.any(n_basins < 0):
-        raise ValueError(f"the landscape has more than {km} wells (pin_period_ratio "
-                         f"{r_p!r} too small for the hopping tables)")
     xg = np.linspace(-1.0, 1.0, HOP_GRID)
     u_base = hk.potential(xg, w_i, r_1, x_c, r_p)
-    min_x, curv, slope, bar_r, bar_l, sad_r, sad_l = arrays2
-    out = hk.HopTables(v=v_grid, inv_theta=inv_theta, n_basins=n_basins, edges=edge_x, minima=min_x,
-                       curvature=curv, slope=slope, barrier_right=bar_r, barrier_left=bar_l,
-                       saddle_right=sad_r, saddle_left=sad_l, log_t_right=log_t_r,
-                       log_t_left=log_t_l, u=u_base, log_x_right=log_x_r, log_x_left=log_x_l)
+    per_v = [np.zeros((nv, km)) for _ in range(7)]  # minima curvature slope barriers saddles
+    per_vt = [np.zeros((nv, nt, km)) for _ in range(4)]  # log_t right/left, log_x right/left
+    out = hk.HopTables(v=v_grid, inv_theta=inv_theta, n_basins=np.zeros(nv, np.int64),
+                       edges=np.zeros((nv, km + 1)), minima=per_v[0], curvature=per_v[1],
+                       slope=per_v[2], barrier_right=per_v[3], barrier_left=per_v[4],
+                       saddle_right=per_v[5], saddle_left=per_v[6], log_t_right=per_vt[0],
+                       log_t_left=per_vt[1], u=u_base, log_x_right=per_vt[2], log_x_left=per_vt[3])
+    hk.build_tables(Landscape(w_i, r_1, x_c, r_p, a, eta), HOP_GRID, km, out)
+    if np.any(out.n_basins < 0):
+        raise ValueError(f"the landscape has more than {km} wells (pin_period_ratio "
+                         f"{r_p!r} too small for the hopping tables)")
     for arr in out:
         arr.flags.writeable = False  # shared between parameter sets
     return out

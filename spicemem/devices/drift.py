@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import SimulationError
 from . import params as _v
 from . import presets as _presets
+from .result import DeviceResult
 from .waveforms import integration_grid
 
 _PRESET_FILE = "drift_presets.toml"
@@ -168,8 +169,11 @@ class DriftParams:
 
 
 @dataclass(frozen=True)
-class DriftResult:
-    """Time series of :func:`simulate_drift`, in SI.
+class DriftResult(DeviceResult):
+    """Time series of :func:`simulate_drift`, in SI (a
+    :class:`~spicemem.devices.result.DeviceResult`: ``state`` is ``{"x": x}``, ``temperature``
+    and ``seed`` are None -- the model is isothermal and deterministic; ``extras`` holds
+    ``series_resistance`` and ``beyond_ceiling``).
 
     Attributes
     ----------
@@ -195,6 +199,18 @@ class DriftResult:
     series_resistance: float
     params: DriftParams
     beyond_ceiling: np.ndarray = None
+
+    model = "drift"
+    temperature = None
+    seed = None
+
+    @property
+    def state(self) -> dict:
+        return {"x": self.x}
+
+    @property
+    def extras(self) -> dict:
+        return {"series_resistance": self.series_resistance, "beyond_ceiling": self.beyond_ceiling}
 
     @property
     def resistance(self) -> np.ndarray:

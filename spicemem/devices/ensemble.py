@@ -8,12 +8,16 @@ import numpy as np
 
 from .diffusive import DiffusiveParams
 from .params import check_int_at_least, check_nonnegative
+from .result import DeviceResult
 from .validity import check_diffusive
 
 
 @dataclass(frozen=True)
-class DiffusiveResult:
-    """Time series of an ensemble run, in SI.
+class DiffusiveResult(DeviceResult):
+    """Time series of an ensemble run, in SI (a :class:`~spicemem.devices.result.DeviceResult`:
+    ``state`` is empty -- the model's state, the particle positions, is recorded at
+    ``snapshot_times`` only; ``extras`` holds ``g_max``, ``snapshot_times``, ``snapshots``,
+    ``dt`` and ``validity``).
 
     Attributes
     ----------
@@ -46,6 +50,13 @@ class DiffusiveResult:
     dt: float
     params: DiffusiveParams
     validity: list = field(default_factory=list)
+
+    model = "diffusive"
+
+    @property
+    def extras(self) -> dict:
+        return {"g_max": self.g_max, "snapshot_times": self.snapshot_times,
+                "snapshots": self.snapshots, "dt": self.dt, "validity": self.validity}
 
     @property
     def g_norm(self) -> np.ndarray:
@@ -132,6 +143,8 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
     DiffusiveResult
     """
     from ..kernels.diffusive import P_RSERIES, run_ensemble
+    from ..kernels.records import (Core, Ensemble, HybridEnsemble, HybridModel, Outputs, Records,
+                                   Waveform)
 
     realizations = check_int_at_least("realizations", realizations, 1)
     seed = check_int_at_least("seed", seed, 0)
@@ -188,6 +201,9 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
     th = np.zeros((realizations, k_out))
     vd = np.zeros((realizations, k_out))
     snaps = np.zeros((realizations, snap_steps.size, params.n_particles))
+    model = Core(core.table, core.inv_dx, p)
+    wave = Waveform(tw, vw)
+    out = Outputs(g, th, vd, snaps)
     if params.integrator == "hybrid":
         from ..kernels.hopping import MODE_LANGEVIN, run_ensemble_hybrid
 
@@ -197,15 +213,18 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
         modes[:, 0] = MODE_LANGEVIN
         clock = np.zeros(realizations)
         rec_times = rec_steps * dt
+        ens = HybridEnsemble(x, perm, counts, modes, theta, states, clock)
+        # the hop tables as a plain tuple (the kernels index it by position): Numba 0.68 cannot
+        # lower a NamedTuple taken out of a nested record inside a parallel loop
+        hybrid = HybridModel(model, core.hybrid_control, tuple(tab))
         for a, b in _pieces(rec_steps, realizations * params.n_particles):
-            run_ensemble_hybrid(x, perm, counts, modes, theta, states, core.table, core.inv_dx, p,
-                                core.hybrid_control, tab, tw, vw, clock, dt, rec_times[a:b],
-                                rec_out[a:b], rec_snap[a:b], g, th, vd, snaps)
+            run_ensemble_hybrid(ens, hybrid, wave, dt,
+                                Records(rec_times[a:b], rec_out[a:b], rec_snap[a:b]), out)
     else:
+        ens = Ensemble(x, perm, theta, states)
         for a, b in _pieces(rec_steps, realizations * params.n_particles):
-            run_ensemble(x, perm, theta, states, core.table, core.inv_dx, p, tw, vw, 0.0, dt,
-                         rec_steps[a:b], rec_out[a:b], rec_snap[a:b], g, th, vd, snaps,
-                         int(rec_steps[a - 1]) if a > 0 else 0)
+            run_ensemble(ens, model, wave, 0.0, dt, Records(rec_steps[a:b], rec_out[a:b], rec_snap[a:b]),
+                         out, int(rec_steps[a - 1]) if a > 0 else 0)
 
     t_rec = t[0] + out_steps * dt * sc.time
     conductance = g * sc.conductance

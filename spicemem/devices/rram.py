@@ -15,6 +15,7 @@ from ..errors import SimulationError
 from . import params as _v
 from . import presets as _presets
 from .units import K_B_EV
+from .result import DeviceResult
 from .waveforms import integration_grid
 
 _PRESET_FILE = "rram_presets.toml"
@@ -270,8 +271,10 @@ class RRAMParams:
 
 
 @dataclass(frozen=True)
-class RRAMResult:
-    """Time series of :func:`simulate_rram`, in SI.
+class RRAMResult(DeviceResult):
+    """Time series of :func:`simulate_rram`, in SI (a
+    :class:`~spicemem.devices.result.DeviceResult`: ``state`` is ``{"gap": gap}``,
+    ``conductance`` the chord conductance I/V, ``extras`` holds ``series_resistance``).
 
     Attributes
     ----------
@@ -296,9 +299,28 @@ class RRAMResult:
     seed: int
     params: RRAMParams
 
+    model = "rram"
+
     @property
     def realizations(self) -> int:
         return self.gap.shape[0]
+
+    @property
+    def state(self) -> dict:
+        return {"gap": self.gap}
+
+    @property
+    def extras(self) -> dict:
+        return {"series_resistance": self.series_resistance}
+
+    @property
+    def conductance(self) -> np.ndarray:
+        """Chord conductance I/V in S, (R, K); its V -> 0 limit I0 exp(-g/g0)/V0 where V = 0."""
+        p = self.params
+        u = self.voltage / p.v0
+        safe = np.where(u == 0.0, 1.0, u)
+        ratio = np.where(u == 0.0, 1.0, np.sinh(safe) / safe)
+        return p.i0 * np.exp(-self.gap / p.g0) / p.v0 * ratio
 
 
 def simulate_rram(params: RRAMParams, t, v, *, gap0=None, series_resistance: float = 0.0,

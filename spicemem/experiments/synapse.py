@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..seeds import derive_seed
+
 #: The diffusive device: the paper's own model as calibrated to its Fig. 4
 #: (``wang2017_fig4``) with wells at a node of the pinning potential (both clusters equally
 #: deep) and the SI anchors the paper does not give: R_min = 1 kOhm, V_th = 0.6 V,
@@ -342,8 +344,9 @@ def diffusive_conductance_at(result, t: float) -> np.ndarray:
 
 def _point_seed(seed: int, k: int) -> int:
     """An independent base seed for point k of an experiment (devices of one netlist share
-    it and differ by their stream, i.e. by name)."""
-    return int(np.random.SeedSequence([int(seed), 0x5E1A, int(k)]).generate_state(1, np.uint64)[0] >> 2)
+    it and differ by their stream, i.e. by name): the project's one seed derivation,
+    :func:`spicemem.seeds.derive_seed` ([seed, 0x5E1A, k])."""
+    return derive_seed([int(seed), 0x5E1A, int(k)])
 
 
 def group_seeds(seed: int, groups: int) -> list:

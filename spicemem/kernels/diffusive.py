@@ -284,18 +284,34 @@ def sample_from_cdf(x, state, grid, cdf):
         x[i] = grid[k] + frac * (grid[k + 1] - grid[k])
 
 
-@jit(parallel=True)
-def run_ensemble(x, order, theta, states, tab, inv_dx, p, tw, vw, t0, dt,
-                 rec_steps, rec_out, rec_snap, g_out, th_out, vd_out, snaps, cur0):
+@jit
+def run_ensemble(ens, core, wave, t0, dt, rec, out, cur0):
     """Drive R independent devices through one waveform and record them.
 
-    ``rec_steps`` (ascending step indices) are the record points; ``rec_out[k]`` is the
-    output column for record k (or -1) and ``rec_snap[k]`` the snapshot slot (or -1).
+    ``ens`` (:class:`~spicemem.kernels.records.Ensemble`) holds the devices, ``core``
+    (``Core``) the model, ``wave`` (``Waveform``) the source from time ``t0``; Langevin
+    step ``dt``.  ``rec.at`` (ascending step indices) are the record points; ``rec.out[k]``
+    is the output column of ``out`` (``Outputs``) for record k (or -1) and ``rec.snap[k]``
+    the snapshot slot (or -1).
     The devices start at step ``cur0`` (0, or the last record of a previous call: the
     caller runs long ensembles in pieces of records, so that Ctrl-C lands between them).
     Realizations run in parallel; each owns its random stream, so the numbers do not
     depend on the thread count.
     """
+    x, order, theta, states = ens
+    tab, inv_dx, p = core
+    rec_steps, rec_out, rec_snap = rec
+    g_out, th_out, vd_out, snaps = out
+    # the parallel loop takes the arrays one by one (see kernels.hopping.run_ensemble_hybrid
+    # for what Numba's parfors do with tuples)
+    _ensemble(x, order, theta, states, tab, inv_dx, p, wave.t, wave.v, t0, dt, rec_steps, rec_out,
+              rec_snap, g_out, th_out, vd_out, snaps, cur0)
+
+
+@jit(parallel=True)
+def _ensemble(x, order, theta, states, tab, inv_dx, p, tw, vw, t0, dt,
+              rec_steps, rec_out, rec_snap, g_out, th_out, vd_out, snaps, cur0):
+    """The parallel loop of :func:`run_ensemble` over the devices."""
     n_real = x.shape[0]
     lam = p[P_LAM]
     rs = p[P_RSERIES]

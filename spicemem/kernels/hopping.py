@@ -62,6 +62,7 @@ from numba import prange
 from ._jit import jit
 from .diffusive import (P_FIELD, P_HEAT, P_LAM, P_RSERIES, P_THETA0, advance, invert_cdf,
                         potential, resistance, source_voltage)
+from .records import Core, HybridDevice, HybridModel, Waveform
 from .rng import uniform
 
 # Hybrid control vector (float64), built by spicemem.devices.diffusive.
@@ -227,11 +228,26 @@ def _basins(u, kmax):
     return nb, edges, mins
 
 
+@jit
+def build_tables(land, n_grid, kmax, tab):
+    """Fill the hop tables ``tab`` (a :class:`HopTables` of writable arrays; its ``v`` and
+    ``inv_theta`` grids given) of the landscape ``land`` (a
+    :class:`~spicemem.kernels.records.Landscape`) for every voltage of ``tab.v``, on a
+    quadrature grid of ``n_grid`` points with at most ``kmax`` wells (dimensionless; in
+    parallel)."""
+    w_i, r_1, x_c, r_p, a, eta = land
+    # The parallel loop takes the arrays one by one: with them unpacked from the tuple
+    # inside the parallel function, Numba 0.68 lost the writes to n_basins (measured: all 0).
+    _fill_tables(w_i, r_1, x_c, r_p, a, eta, tab[T_V], tab[T_ITH], n_grid, kmax, tab[T_NB],
+                 tab[T_EDGE], tab[T_MIN], tab[T_CURV], tab[T_SLOPE], tab[T_BAR_R], tab[T_BAR_L],
+                 tab[T_SAD_R], tab[T_SAD_L], tab[T_LT_R], tab[T_LT_L], tab[T_LX_R], tab[T_LX_L])
+
+
 @jit(parallel=True)
-def build_tables(w_i, r_1, x_c, r_p, a, eta, v_grid, inv_theta_grid, n_grid, kmax,
+def _fill_tables(w_i, r_1, x_c, r_p, a, eta, v_grid, inv_theta_grid, n_grid, kmax,
                  n_basins, edge_x, min_x, curv, slope, bar_r, bar_l, sad_r, sad_l, log_t_r, log_t_l,
                  log_x_r, log_x_l):
-    """Fill the hop tables for every voltage of ``v_grid`` (dimensionless; in parallel)."""
+    """The loop of :func:`build_tables` over the voltages (in parallel)."""
     xg = np.linspace(-1.0, 1.0, n_grid)
     h = xg[1] - xg[0]
     base = potential(xg, w_i, r_1, x_c, r_p)
@@ -648,8 +664,7 @@ def gillespie(counts, rr, rl, margin, exit_margin, nb, span, state, stop_on_hop)
 # The hybrid integrator
 # --------------------------------------------------------------------------------------
 @jit
-def _mixed_step(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, tab, tw, vw,
-                t, t_end, dt, rr, rl, margin):
+def _mixed_step(dev, theta, model, wave, t, t_end, dt, rr, rl, margin):
     """One macro-step of the mixed regime (zero bias): the particles counted in ``counts``
     hop (Gillespie, rates at the macro-step's mid temperature), x[nh:] take Langevin steps
     of dt over the same time, in chunks of H_CHECK steps; after each chunk a Langevin
@@ -662,8 +677,13 @@ def _mixed_step(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, tab,
 
     Returns (theta, t, stop); stop when less than half a step is left before t_end.
     Sets mode[0] to MODE_HOPPING when no particle is left to Langevin, MODE_LANGEVIN when
-    the bias comes on or an occupied well's margin drops below H_EXIT.
+    the bias comes on or an occupied well's margin drops below H_EXIT.  The arguments are
+    those of :func:`advance_hybrid` plus its rate buffers ``rr``, ``rl``, ``margin``.
     """
+    x, order, counts, mode, state = dev
+    tab_f, inv_dx, p = model.core
+    hc, tab = model.hc, model.hop
+    tw, vw = wave
     n = x.shape[0]
     j = mode[1]
     nb = tab[T_NB][j]
@@ -740,9 +760,12 @@ def _mixed_step(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, tab,
     return theta, t, False
 
 @jit
-def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, tab, tw, vw,
-                   t_start, t_end, dt):
+def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
     """Advance one device from t_start to t_end, choosing Langevin or hopping by its state.
+
+    ``dev`` is a :class:`~spicemem.kernels.records.HybridDevice`, ``model`` a
+    :class:`~spicemem.kernels.records.HybridModel`, ``wave`` a
+    :class:`~spicemem.kernels.records.Waveform`; ``theta`` the device temperature.
 
     ``mode`` is an int64[2] array: [regime, landscape index of ``counts``].  In the
     hopping regime ``counts`` holds the basin occupations and ``x`` is stale until
@@ -755,6 +778,10 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
     while pure Langevin gave +29 % at both.)  Cumulated over calls the step count is the
     one pure Langevin dynamics takes, so a hybrid that never hops is pure Langevin.
     """
+    x, order, counts, mode, state = dev
+    tab_f, inv_dx, p = model.core
+    hc, tab = model.hc, model.hop
+    tw, vw = wave
     a = p[P_FIELD]
     c = p[P_HEAT]
     th0 = p[P_THETA0]
@@ -818,8 +845,7 @@ def advance_hybrid(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc, t
             continue
 
         if mode[0] == MODE_MIXED:
-            theta, t, stop = _mixed_step(x, order, counts, mode, theta, state, tab_f, inv_dx, p, hc,
-                                         tab, tw, vw, t, t_end, dt, rr, rl, margin)
+            theta, t, stop = _mixed_step(dev, theta, model, wave, t, t_end, dt, rr, rl, margin)
             if stop:
                 break  # less than half a step left: it is carried into the next call
             continue
@@ -923,13 +949,43 @@ def materialize(x, counts, mode, theta, state, tab, a, v):
         draw_positions(x[:nh], counts, tab, mode[1], theta, state, a, dvr)
 
 
-@jit(parallel=True)
-def run_ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, hc, tab,
-                        tw, vw, clock, dt, rec_times, rec_out, rec_snap, g_out, th_out, vd_out, snaps):
+@jit
+def run_ensemble_hybrid(ens, model, wave, dt, rec, out):
     """Hybrid counterpart of :func:`spicemem.kernels.diffusive.run_ensemble` (record times
-    are continuous here, not step indices).  ``clock`` (R,) holds each device's time, in
-    and out (:func:`advance_hybrid` may stop within dt/2 of a record), so that a long
-    ensemble runs in pieces of records with the same numbers as in one call."""
+    are continuous here, not step indices): ``ens`` a
+    :class:`~spicemem.kernels.records.HybridEnsemble`, ``model`` a ``HybridModel``, ``wave``
+    a ``Waveform``, ``rec`` the ``Records`` (times), ``out`` the ``Outputs``.  ``ens.clock``
+    (R,) holds each device's time, in and out (:func:`advance_hybrid` may stop within dt/2
+    of a record), so that a long ensemble runs in pieces of records with the same numbers
+    as in one call.
+
+    The parallel loop (:func:`_ensemble_hybrid`) takes the arrays one by one, and the
+    records are rebuilt per device outside it (:func:`_advance_one`): Numba 0.68's parfors
+    cannot hand a nested tuple to the loop body ("scalar type ... given for non scalar
+    argument"), and a tuple built inside the body came out wrong *silently* (measured: a
+    zero-bias relaxation of bench/fast_path.py relaxed 4x faster, at 3x the CPU)."""
+    x, order, counts, modes, theta, states, clock = ens
+    tab_f, inv_dx, p = model.core
+    rec_times, rec_out, rec_snap = rec
+    g_out, th_out, vd_out, snaps = out
+    _ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, model.hc,
+                     model.hop, wave.t, wave.v, clock, dt, rec_times, rec_out, rec_snap, g_out,
+                     th_out, vd_out, snaps)
+
+
+@jit
+def _advance_one(xr, orr, cr, md, th, st, tab_f, inv_dx, p, hc, tab, tw, vw, cur, tk, dt):
+    """:func:`advance_hybrid` of one device of :func:`_ensemble_hybrid` (the records are
+    built here, outside the parallel loop)."""
+    return advance_hybrid(HybridDevice(xr, orr, cr, md, st), th,
+                          HybridModel(Core(tab_f, inv_dx, p), hc, tab), Waveform(tw, vw),
+                          cur, tk, dt)
+
+
+@jit(parallel=True)
+def _ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, hc, tab,
+                     tw, vw, clock, dt, rec_times, rec_out, rec_snap, g_out, th_out, vd_out, snaps):
+    """The parallel loop of :func:`run_ensemble_hybrid` over the devices."""
     lam = p[P_LAM]
     rs = p[P_RSERIES]
     for r in prange(x.shape[0]):
@@ -943,8 +999,8 @@ def run_ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p
         for k in range(rec_times.shape[0]):
             tk = rec_times[k]
             if tk > cur:
-                th, cur = advance_hybrid(xr, orr, cr, md, th, st, tab_f, inv_dx, p, hc, tab, tw, vw,
-                                         cur, tk, dt)
+                th, cur = _advance_one(xr, orr, cr, md, th, st, tab_f, inv_dx, p, hc, tab, tw, vw,
+                                       cur, tk, dt)
             # the record is at tk (the state within dt/2 of it, as pure Langevin records
             # at the nearest step): the source at tk, so the divider holds exactly
             vs, _ = source_voltage(tw, vw, tk, 0)

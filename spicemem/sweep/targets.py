@@ -70,25 +70,38 @@ class Target:
 # -- the built-in device ------------------------------------------------------------------------
 _WAVEFORM_KEYS = ("amplitude", "width", "interval", "count", "rise", "delay", "tail")
 _ANALYSIS_KEYS = ("g_on", "g_off", "output_step")
-_DEVICE_NAMES = ("preset", "presets", "noise", "integrator")  # device keys whose values are names
+_DEVICE_NAMES = ("model", "preset", "presets", "noise", "integrator")  # device keys whose values are names
+_DEFAULT_MODEL = "diffusive"
 DEVICE_METRICS = {
-    "g_peak": "largest G/G_max of the run, dimensionless",
-    "g_end": "G/G_max at the end of the last pulse, dimensionless",
-    "g_final": "G/G_max at the end of the run, dimensionless",
-    "switch_time": "s from the start of the first pulse to G/G_max >= g_on (NaN: never)",
-    "relaxation_time": "s from the end of the last pulse to G/G_max < g_off (NaN: was not "
+    "g_peak": "largest G/G_scale of the run, dimensionless",
+    "g_end": "G/G_scale at the end of the last pulse, dimensionless",
+    "g_final": "G/G_scale at the end of the run, dimensionless",
+    "switch_time": "s from the start of the first pulse to G/G_scale >= g_on (NaN: never)",
+    "relaxation_time": "s from the end of the last pulse to G/G_scale < g_off (NaN: was not "
                        "ON at the pulse end, or had not relaxed by the end of the run)",
-    "temperature_peak": "highest device temperature of the run, K",
+    "temperature_peak": "highest device temperature of the run, K (NaN: an isothermal model)",
 }
 
 
-class DeviceTarget(Target):
-    """``spicemem.simulate`` of one diffusive memristor under a pulse train.
+def _device_type(model):
+    """The registered device type ``model`` (:mod:`spicemem.bridge.devices`; metadata only,
+    no compiled code), or None."""
+    from ..bridge.devices import registry
 
-    Sections: ``[device]`` (a preset name plus DiffusiveParams overrides, SI, and
-    ``theta_ambient``/``heating_ratio``), ``[waveform]`` (``pulse_train`` arguments, V and s),
-    ``[analysis]`` (``g_on`` = 0.5 and ``g_off`` = 0.02, thresholds on G/G_max;
-    ``output_step`` in s, default 1/2000 of the run).  Each realization is one device,
+    return registry().get(model.lower()) if isinstance(model, str) else None
+
+
+class DeviceTarget(Target):
+    """The standalone simulation (``spicemem.simulate``) of one memristor of any registered
+    model under a pulse train.
+
+    Sections: ``[device]`` (``model``, a registered model with a standalone simulator,
+    default the diffusive memristor; a preset name, default the model's; overrides of its
+    parameter fields, SI; and the model's own ``simulate`` keywords, e.g. its initial
+    state), ``[waveform]`` (``pulse_train`` arguments, V and s), ``[analysis]`` (``g_on`` =
+    0.5 and ``g_off`` = 0.02, thresholds on G/G_scale -- G over the model's conductance
+    unit ``DeviceType.g_scale``, G_max for the diffusive model; ``output_step`` in s,
+    default 1/2000 of the run).  Each realization is one device,
     ``simulate(..., realizations=1, seed=task seed)``.
     """
 
@@ -97,20 +110,26 @@ class DeviceTarget(Target):
     default_metrics = tuple(DEVICE_METRICS)
     example_parameter = "device.t_ambient"
 
+    @property
+    def dtype(self):
+        return getattr(self, "_dtype", None) or _device_type(_DEFAULT_MODEL)
+
     def check_key(self, section, key, value):
         if value is not None and self.check_value(f"{section}.{key}", value):
             return self.check_value(f"{section}.{key}", value)
         if section == "device":
-            from ..devices.diffusive import DiffusiveParams, preset_names
-
-            allowed = {f.name for f in _fields(DiffusiveParams)} | {"preset", "presets", "theta_ambient",
-                                                                     "heating_ratio"}
+            dtype = self.dtype
+            if key == "model":
+                return None if value is not None else "the model cannot be varied (one sweep, one model)"
+            allowed = ({f.name for f in _fields(dtype.params_class)} | {"preset", "presets"}
+                       | set(dtype.extra_fields) | set(dtype.simulate_keys))
             if key not in allowed:
-                return f"unknown device parameter; expected preset or one of {_short(sorted(allowed - {'preset'}))}"
+                return (f"unknown parameter of {dtype.noun}; expected model, preset or one of "
+                        f"{_short(sorted(allowed - {'preset'}))}")
             if key == "presets" and value is not None:
                 return "a user preset file is fixed in [device], not varied"
-            if key == "preset" and value is not None and value not in preset_names():
-                return (f"unknown preset; known: {', '.join(preset_names())} (or give a user "
+            if key == "preset" and value is not None and value not in dtype.preset_names():
+                return (f"unknown preset; known: {', '.join(dtype.preset_names())} (or give a user "
                         f"preset file as [device] presets)")
             return None
         if section == "waveform" and key not in _WAVEFORM_KEYS:
@@ -120,23 +139,36 @@ class DeviceTarget(Target):
         return None
 
     def check_section(self, ctx, section, table):
-        """``[device] presets = "file.toml"`` (a user preset file, e.g. written by ``spicemem
-        fit``; relative to the sweep file) is resolved here, and ``preset`` checked in it."""
+        """``[device] model`` chooses the device type (checked first: the other keys are its
+        parameters); ``[device] presets = "file.toml"`` (a user preset file, e.g. written by
+        ``spicemem fit``; relative to the sweep file) is resolved here, and ``preset``
+        checked in it."""
+        if section == "device" and "model" in table:
+            from ..standalone import model_names
+
+            model = table["model"]
+            self._dtype = _device_type(model)
+            if self._dtype is None or self._dtype.name not in model_names():
+                raise ctx.error("device.model", model, f"expected a registered model with a standalone "
+                                f"simulator: {', '.join(model_names())}")
+            table = {**table, "model": self._dtype.name}
         if section != "device" or "presets" not in table:
             return super().check_section(ctx, section, table)
+        import inspect
         from pathlib import Path
 
-        from ..devices.diffusive import DiffusiveParams
-
+        cls = self.dtype.params_class
         table = dict(table)
         files = table.pop("presets")
         name = table.pop("preset", None)
         table = super().check_section(ctx, section, table)
         if not isinstance(files, str) or not isinstance(name, str):
             raise ctx.error("device.presets", files, "needs a file name and [device] preset, the name of a preset in it")
+        if "presets" not in inspect.signature(cls.from_preset).parameters:
+            raise ctx.error("device.presets", files, f"a user preset file is not supported for {self.dtype.noun}")
         path = (Path(ctx.base_dir) / files).resolve()
         try:
-            DiffusiveParams.from_preset(name, presets=path)
+            cls.from_preset(name, presets=path)
         except ValueError as exc:
             raise ctx.error("device.presets", files, " ".join(str(exc).split())) from None
         return {**table, "preset": name, "presets": str(path)}
@@ -145,6 +177,9 @@ class DeviceTarget(Target):
         section, _, key = name.partition(".")
         if section == "device" and key in _DEVICE_NAMES:
             return None if isinstance(value, str) else "expected a name (a string)"
+        if section == "device" and key in {f.name for f in _fields(self.dtype.params_class)
+                                           if isinstance(f.default, bool)}:
+            return None if isinstance(value, bool) else "expected true or false"
         if isinstance(value, bool) or not isinstance(value, int | float):
             return "expected a number"
         return None
@@ -165,12 +200,15 @@ class DeviceTarget(Target):
     def setup(self, sections):
         import numpy as np
 
-        from ..devices.diffusive import DiffusiveParams
         from ..devices.waveforms import pulse_train, pulse_windows
 
         dev = dict(sections["device"])
-        params = DiffusiveParams.from_preset(dev.pop("preset", "wang2017_paper"),
-                                             presets=dev.pop("presets", None), **dev)
+        dtype = _device_type(dev.pop("model", _DEFAULT_MODEL))
+        options = {k: dev.pop(k) for k in list(dev) if k in dtype.simulate_keys}
+        name = dev.pop("preset", dtype.default_preset)
+        files = dev.pop("presets", None)
+        extra = {} if files is None else {"presets": files}
+        params = dtype.params_class.from_preset(name, **extra, **dev)
         wave = {"interval": 0.0, "count": 1, **sections["waveform"]}
         t, v = pulse_train(wave.pop("amplitude"), wave.pop("width"), wave.pop("interval"),
                            wave.pop("count"), **wave)
@@ -180,20 +218,20 @@ class DeviceTarget(Target):
             raise ValueError(f"analysis.output_step must be > 0 s, got {step!r}")
         starts, ends = pulse_windows(t, v)
         t_out = np.arange(t[0], t[-1] + 0.5 * step, step)
-        return params, t, v, t_out, float(starts[0]), float(ends[-1]), float(an["g_on"]), float(an["g_off"])
+        return (dtype, params, options, t, v, t_out, float(starts[0]), float(ends[-1]),
+                float(an["g_on"]), float(an["g_off"]))
 
     def measure(self, ctx, seed: int, metrics) -> dict:
         import numpy as np
 
-        from ..devices.ensemble import simulate
-
-        params, t, v, t_out, t_on, t_off, g_on, g_off = ctx
-        res = simulate(params, t, v, realizations=1, seed=seed, t_out=t_out)
-        g = res.g_norm[0]
+        dtype, params, options, t, v, t_out, t_on, t_off, g_on, g_off = ctx
+        res = dtype.simulate(params, t, v, realizations=1, seed=seed, t_out=t_out, **options)
+        g = res.conductance[0] / dtype.g_scale(params)
         tt = res.t
         g_end = float(np.interp(t_off, tt, g))
         out = {"g_peak": float(g.max()), "g_end": g_end, "g_final": float(g[-1]),
-               "temperature_peak": float(res.temperature[0].max())}
+               "temperature_peak": (math.nan if res.temperature is None
+                                    else float(res.temperature[0].max()))}
         on = np.nonzero((tt >= t_on) & (g >= g_on))[0]
         out["switch_time"] = float(tt[on[0]] - t_on) if on.size else math.nan
         off = np.nonzero((tt >= t_off) & (g < g_off))[0]
