@@ -216,22 +216,27 @@ def loop_netlist(device: str, params, proto: dict, devices: int) -> str:
     from ..experiments.measured import T_STEP, _compress, _fmt, _pwl, netlist_text
 
     pts, _, t_stop = loop_schedule(proto)
+    from ..bridge.devices import STUCK_STATES
+
+    # every device starts in its type's OFF state (the first positive sweep SETs it)
+    init = f" state={STUCK_STATES[device][1]}" if device in STUCK_STATES else ""
     body = []
     if proto.get("compliance_a"):
         kp = 2.0 * proto["compliance_a"] / V_LIMITER ** 2
         body.append(f".model nlim nmos (level=1 vto={_fmt(-V_LIMITER)} kp={_fmt(kp)})")
         for k in range(1, devices + 1):
-            body += [f"Mca{k} in x{k} x{k} x{k} nlim", f"Mcb{k} m{k} x{k} x{k} x{k} nlim", f"N{k} m{k} 0 dev"]
+            body += [f"Mca{k} in x{k} x{k} x{k} nlim", f"Mcb{k} m{k} x{k} x{k} x{k} nlim", f"N{k} m{k} 0 dev{init}"]
     else:
         for k in range(1, devices + 1):
-            body += [f"Rs{k} in m{k} {_fmt(proto['series_ohm'])}", f"N{k} m{k} 0 dev"]
+            body += [f"Rs{k} in m{k} {_fmt(proto['series_ohm'])}", f"N{k} m{k} 0 dev{init}"]
     card = model_card(device, params, temperature=proto.get("temperature_k"))
     return netlist_text("spicemem fit: I-V loops", [card], _pwl(_compress(pts)), body, t_stop,
                         min(T_STEP, proto["step_v"] / proto["sweep_rate_v_per_s"] / 4))
 
 
-def simulate_loops(device: str, params, proto: dict, devices: int, seed: int) -> list:
-    """Per-cycle statistics of ``devices`` simulated devices x ``proto['cycles']`` cycles."""
+def simulate_loop_curves(device: str, params, proto: dict, devices: int, seed: int):
+    """(source voltage (K,), cycle index (K,), device currents (devices, K)) at the sample
+    points of the staircase: the simulated measurement, through ngspice."""
     import warnings
 
     from ..bridge import run_netlist
@@ -242,15 +247,22 @@ def simulate_loops(device: str, params, proto: dict, devices: int, seed: int) ->
     vs = np.array([s[1] for s in samples])
     cyc = np.array([s[2] for s in samples])
     with warnings.catch_warnings():
-        # the validity warning of hot devices is recorded in the result; a fit evaluates many
+        # the validity warnings of hot devices: a fit evaluates many parameter sets, some of
+        # them outside the model's validity range on the way (the fitted one is checked when
+        # the user runs it)
         warnings.simplefilter("ignore")
         res = run_netlist(loop_netlist(device, params, proto, devices), seed=seed, name="fit-iv-loop.cir")
+    return vs, cyc, np.array([values_at(res.time, res.current[d], ts) for d in range(devices)])
+
+
+def simulate_loops(device: str, params, proto: dict, devices: int, seed: int) -> list:
+    """Per-cycle statistics of ``devices`` simulated devices x ``proto['cycles']`` cycles."""
+    vs, cyc, cur = simulate_loop_curves(device, params, proto, devices, seed)
     rows = []
     for d in range(devices):
-        i = values_at(res.time, res.current[d], ts)
         for c in range(proto["cycles"]):
             sel = cyc == c
-            r = loop_statistics(vs[sel], i[sel], compliance_a=proto.get("compliance_a"),
+            r = loop_statistics(vs[sel], cur[d][sel], compliance_a=proto.get("compliance_a"),
                                 series_ohm=proto.get("series_ohm"))
             r["v_top"] = proto["v_max"]
             rows.append(r)
@@ -302,6 +314,13 @@ def pulse_events(t, v, i, series_ohm: float) -> list:
 def simulate_pulses(params, proto: dict, devices: int, seed: int) -> list:
     """Delay and relaxation of ``devices`` devices under the protocol's pulse (amplitude,
     width, read level, record) through the series resistor, standalone path."""
+    t, src, cur = simulate_pulse_curves(params, proto, devices, seed)
+    return [pulse_events(t, src[d], cur[d], proto["series_ohm"])[0] for d in range(devices)]
+
+
+def simulate_pulse_curves(params, proto: dict, devices: int, seed: int):
+    """(t (K,), source voltage (devices, K), current (devices, K)) of the protocol's pulse:
+    the simulated measurement."""
     from ..devices.ensemble import simulate
 
     amp, width, read, rec, r_s = (proto[k] for k in ("amplitude", "width", "read", "record", "series_ohm"))
@@ -314,8 +333,7 @@ def simulate_pulses(params, proto: dict, devices: int, seed: int) -> list:
     p = params.replace(t_ambient=proto["temperature_k"]) if proto.get("temperature_k") else params
     res = simulate(p, t, v, realizations=devices, seed=seed, series_resistance=r_s, t_out=t_out)
     cur = res.current
-    src = np.broadcast_to(res.source_voltage, cur.shape)
-    return [pulse_events(res.t, src[d], cur[d], r_s)[0] for d in range(devices)]
+    return res.t, np.broadcast_to(res.source_voltage, cur.shape), cur
 
 
 # -- paired-pulse facilitation --------------------------------------------------------------------

@@ -498,7 +498,7 @@ def protocol_observations(src, where, block, base_dir, group, base, device) -> l
     kind = block.get("kind")
     if kind == "summary":
         return _iv_or_ppf_summary(src, where, block, group, base)
-    allowed = {"iv_loop": {"kind", "file", "label"} | set(IV_KEYS),
+    allowed = {"iv_loop": {"kind", "file", "label", "statistics"} | set(IV_KEYS),
                "pulse": {"kind", "file", "files", "label", "series_ohm", "amplitude_v", "temperature_k"}}[kind]
     for key in block:
         if key not in allowed:
@@ -557,10 +557,16 @@ def _iv_file(src, where, block, path: Path, label, group, base) -> list:
         raise FitError(f"{f}: column 'current_a': no cycle reaches {limit}: no switching seen (units of the "
                        f"current, or the circuit keys, wrong?)")
     stats = summarize_cycles(rows, spreads=True)
+    chosen = block.get("statistics", list(stats))
+    if not isinstance(chosen, list) or not chosen:
+        raise _err(src, f"{where}.statistics", chosen, "expected a list of statistic names")
+    for name in chosen:
+        if name not in stats:
+            raise _err(src, f"{where}.statistics", name, f"not a statistic these loops show (they show: {', '.join(stats)})")
     floor = proto["step_v"] / math.sqrt(12.0)  # the staircase's resolution
     out = []
     for name, (value, se) in stats.items():
-        if name == "reset_voltage" and proto["v_min"] is None:
+        if name not in chosen or (name == "reset_voltage" and proto["v_min"] is None):
             continue
         fl = LN_RATIO_FLOOR if name == "ln_on_off_ratio" else floor
         sigma = math.sqrt((se if math.isfinite(se) else 0.0) ** 2 + fl ** 2)
