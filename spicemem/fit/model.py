@@ -138,7 +138,7 @@ def protocol_statistics(device: str, params, proto: dict, devices: int, seed: in
         rows = pr.simulate_loops(device, params, proto, devices, seed)
         stats = pr.summarize_cycles(rows, spreads=True)
         out = {}
-        for name in ("threshold_voltage", "hold_voltage", "reset_voltage", "ln_on_off_ratio"):
+        for name in pr.LOOP_STATS:
             v, se = stats.get(name, (math.nan, math.nan))
             if not math.isfinite(v):
                 v, se = (0.0, 1.0) if name != "threshold_voltage" else (proto["v_max"], 1.0)

@@ -69,13 +69,19 @@ def _at(v, k: float) -> float:
     return float(np.interp(k, np.arange(len(v)), np.abs(v)))
 
 
-def loop_statistics(v, i, *, compliance_a=None, series_ohm=None) -> dict:
+def loop_statistics(v, i, *, compliance_a=None, series_ohm=None, v_device=None) -> dict:
     """The statistics of one measured or simulated cycle (see the module docstring); NaN
-    for a statistic the cycle does not show (e.g. no switching)."""
+    for a statistic the cycle does not show (e.g. no switching).
+
+    With ``v_device`` (the voltage across the device, known in a simulation) also
+    ``ln_resistance_ratio``: ln of the device's resistance |V_dev/I| OFF (median over the
+    up-sweep at 25-75 % of the threshold) over ON (median over the positive down-sweep while
+    above the ON/OFF level), the "resistance ratio between the conducting and insulating
+    states" that papers quote (Wang et al. 2017, Fig. 1b: five orders for SiOxNy:Ag)."""
     v = np.asarray(v, dtype=float)
     i = np.abs(np.asarray(i, dtype=float))
     out = {"threshold_voltage": math.nan, "hold_voltage": math.nan, "reset_voltage": math.nan,
-           "ln_on_off_ratio": math.nan}
+           "ln_on_off_ratio": math.nan, "ln_resistance_ratio": math.nan}
     neg = np.nonzero(v < -1e-9)[0]
     k_neg = int(neg[0]) if neg.size else v.size
     pv, pi = v[:k_neg], i[:k_neg]
@@ -106,6 +112,13 @@ def loop_statistics(v, i, *, compliance_a=None, series_ohm=None) -> dict:
     down = lg[top:k_neg]
     kd = _crossing_index(down, level, False)
     out["hold_voltage"] = 0.0 if not math.isfinite(kd) else _at(pv[top:], kd)
+    if v_device is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r_dev = np.abs(np.asarray(v_device, dtype=float)[:k_neg]) / np.maximum(pi, 1e-300)
+        on = np.arange(top, k_neg)[down >= level]
+        if on.size:
+            out["ln_resistance_ratio"] = math.log(float(np.median(r_dev[: top + 1][sel]))
+                                                  / float(np.median(r_dev[on])))
     if neg.size:
         nv, nlg = v[k_neg:], lg[k_neg:]
         bottom = int(np.argmin(nv))
@@ -116,7 +129,7 @@ def loop_statistics(v, i, *, compliance_a=None, series_ohm=None) -> dict:
 
 
 #: Statistics of an I-V data block: name -> (per-cycle key, reduction).
-LOOP_STATS = ("threshold_voltage", "hold_voltage", "reset_voltage", "ln_on_off_ratio")
+LOOP_STATS = ("threshold_voltage", "hold_voltage", "reset_voltage", "ln_on_off_ratio", "ln_resistance_ratio")
 
 
 def summarize_cycles(rows: list, *, spreads: bool) -> dict:
@@ -136,7 +149,7 @@ def summarize_cycles(rows: list, *, spreads: bool) -> dict:
             continue
         sd = float(np.std(x, ddof=1)) if x.size > 1 else math.nan
         out[key] = (float(np.mean(x)), sd / math.sqrt(x.size) if x.size > 1 else math.nan)
-        if spreads and key != "ln_on_off_ratio" and x.size >= 3:
+        if spreads and not key.startswith("ln_") and x.size >= 3:
             # se of a normal sample's sd: sd / sqrt(2 (n - 1))
             out[f"{key}_sd"] = (sd, sd / math.sqrt(2.0 * (x.size - 1)))
     return out
@@ -234,9 +247,10 @@ def loop_netlist(device: str, params, proto: dict, devices: int) -> str:
                         min(T_STEP, proto["step_v"] / proto["sweep_rate_v_per_s"] / 4))
 
 
-def simulate_loop_curves(device: str, params, proto: dict, devices: int, seed: int):
+def simulate_loop_curves(device: str, params, proto: dict, devices: int, seed: int, *, device_voltage=False):
     """(source voltage (K,), cycle index (K,), device currents (devices, K)) at the sample
-    points of the staircase: the simulated measurement, through ngspice."""
+    points of the staircase: the simulated measurement, through ngspice; with
+    ``device_voltage`` also the voltages across the devices (devices, K)."""
     import warnings
 
     from ..bridge import run_netlist
@@ -252,18 +266,21 @@ def simulate_loop_curves(device: str, params, proto: dict, devices: int, seed: i
         # the user runs it)
         warnings.simplefilter("ignore")
         res = run_netlist(loop_netlist(device, params, proto, devices), seed=seed, name="fit-iv-loop.cir")
-    return vs, cyc, np.array([values_at(res.time, res.current[d], ts) for d in range(devices)])
+    cur = np.array([values_at(res.time, res.current[d], ts) for d in range(devices)])
+    if device_voltage:
+        return vs, cyc, cur, np.array([values_at(res.time, res.voltage[d], ts) for d in range(devices)])
+    return vs, cyc, cur
 
 
 def simulate_loops(device: str, params, proto: dict, devices: int, seed: int) -> list:
     """Per-cycle statistics of ``devices`` simulated devices x ``proto['cycles']`` cycles."""
-    vs, cyc, cur = simulate_loop_curves(device, params, proto, devices, seed)
+    vs, cyc, cur, vd = simulate_loop_curves(device, params, proto, devices, seed, device_voltage=True)
     rows = []
     for d in range(devices):
         for c in range(proto["cycles"]):
             sel = cyc == c
             r = loop_statistics(vs[sel], cur[d][sel], compliance_a=proto.get("compliance_a"),
-                                series_ohm=proto.get("series_ohm"))
+                                series_ohm=proto.get("series_ohm"), v_device=vd[d][sel])
             r["v_top"] = proto["v_max"]
             rows.append(r)
     return rows

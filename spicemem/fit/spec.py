@@ -59,10 +59,10 @@ FITTABLE = FITTABLE_BY_DEVICE["diffusive"]
 #: Summary statistics a paper may report (docs/fit.md): unit, and whether it is compared in ln.
 SUMMARIES = {"activation_energy": ("eV", False), "relaxation_median": ("s", True),
              "threshold_voltage": ("V", False), "hold_voltage": ("V", False),
-             "reset_voltage": ("V", False), "on_off_ratio": ("", True),
+             "reset_voltage": ("V", False), "on_off_ratio": ("", True), "resistance_ratio": ("", True),
              "ppf_ratio": ("", False)}
 #: Summary statistics of an I-V loop (they need the loop's protocol keys).
-IV_SUMMARIES = ("threshold_voltage", "hold_voltage", "reset_voltage", "on_off_ratio")
+IV_SUMMARIES = ("threshold_voltage", "hold_voltage", "reset_voltage", "on_off_ratio", "resistance_ratio")
 #: Kinds of measurement files and their required CSV columns.
 FILE_KINDS = {"relaxation": ("temperature_k", "relaxation_s"),
               "iv_loop": ("voltage_v", "current_a", "cycle"),
@@ -592,11 +592,12 @@ def _iv_or_ppf_summary(src, where, block, group, base) -> list:
     proto["v_min"] = -_number(src, f"{where}.v_min", -block["v_min"]) if "v_min" in block else None
     proto.setdefault("step_v", 0.01)
     label = str(block.get("label", stat))
-    if stat == "on_off_ratio":
+    if stat in ("on_off_ratio", "resistance_ratio"):
         if value < 1.0:
             raise _err(src, f"{where}.value", value, "an ON/OFF ratio (> 1) is expected")
+        # compared in ln: the standard error of ln(ratio) is uncertainty / value
         return [Observation(label, "iv_loop", math.log(value), unc / value, (), 0.0, src,
-                            statistic="ln_on_off_ratio", group=group, protocol=proto)]
+                            statistic=f"ln_{stat}", group=group, protocol=proto)]
     if stat == "reset_voltage" and proto["v_min"] is None:
         raise _err(src, f"{where}.v_min", None, "a reset voltage needs the negative sweep (v_min, in V)")
     if not value < 50.0:
