@@ -252,3 +252,27 @@ def test_pulse_recovery_diffusive(tmp_path):
                          '[parameters]\nw_pin = { min = 0.18, max = 0.4, start = 0.30 }\n'
                          '[[data]]\nkind = "pulse"\nfile = "p.csv"\nseries_ohm = 1e6\namplitude_v = 1.0\n')
     _check_recovered(rep, "w_pin", 0.25, 1.5)
+
+
+@pytest.mark.slow
+def test_ppf_recovery_diffusive(tmp_path):
+    """PPF ratios of two 3 V, 1 ms pulses behind 100 MOhm (the ppf_tzero protocol) at 1 and
+    20 ms: the data are the model's own ratios at w_pin = 0.25 eV from 48 devices (seed 77),
+    with their standard errors (sd of ln G2/G1 over sqrt 48, times the ratio); the fit runs
+    16 devices (its own seed) from w_pin = 0.29.  The ratio at 1 ms moves by ~0.7 between
+    w_pin 0.25 and 0.27 (measured: 1.12 and 1.84) against standard errors of ~0.15 (data)
+    and ~0.4 (16 simulated devices), so the interval must hold the truth and lie inside the
+    bounds (determined); it is not required to be narrow (PPF of 16 devices is noisy)."""
+    from spicemem.devices.diffusive import DiffusiveParams
+
+    proto = {"type": "ppf", "amplitude": 3.0, "width": 1e-3, "series_ohm": 1e8, "temperature_k": None,
+             "intervals": [1e-3, 20e-3]}
+    truth = DiffusiveParams.from_preset("SiOxNy_Ag").replace(w_pin=0.25)
+    got = pr.simulate_ppf(truth, proto, 48, 77)
+    vals = [got[f"ppf_{k}"][0] for k in range(2)]
+    ses = [got[f"ppf_{k}"][1] for k in range(2)]
+    rep = _fit(tmp_path, '[fit]\npreset = "SiOxNy_Ag"\nseed = 8\ndevices = 16\nmax_evaluations = 12\n'
+                         '[parameters]\nw_pin = { min = 0.2, max = 0.36, start = 0.29 }\n'
+                         '[[data]]\nkind = "summary"\nstatistic = "ppf_ratio"\namplitude_v = 3.0\nwidth_s = 1e-3\n'
+                         f'series_ohm = 1e8\nintervals_s = [1e-3, 20e-3]\nvalues = {vals!r}\nuncertainties = {ses!r}\n')
+    _check_recovered(rep, "w_pin", 0.25, 0.36 / 0.2)

@@ -108,7 +108,8 @@ def simulate_statistics(problem: dict, x) -> dict:
         else:
             g = ob["group"]
             if g not in groups:
-                groups[g] = protocol_statistics(device, params, ob["protocol"], problem["devices"],
+                groups[g] = protocol_statistics(device, params, ob["protocol"],
+                                                ob["protocol"].get("devices") or problem["devices"],
                                                 protocol_seed(problem["crn_seed"], g))
             out[f"o{j}"], out[f"o{j}_se"] = groups[g][ob["statistic"]]
     return out

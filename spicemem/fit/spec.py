@@ -448,7 +448,8 @@ def ln_median_and_se(values) -> tuple:
 
 # -- protocol data kinds: I-V loops, pulse responses, PPF (docs/fit.md, "Data kinds") ----------
 #: Keys of the I-V loop protocol (SI): the circuit, the sweep and the simulated cycles.
-IV_KEYS = ("compliance_a", "series_ohm", "sweep_rate_v_per_s", "step_v", "temperature_k", "cycles", "pause_s")
+IV_KEYS = ("compliance_a", "series_ohm", "sweep_rate_v_per_s", "step_v", "temperature_k", "cycles", "pause_s",
+           "devices")
 #: Floor of the standard error of ln(ON/OFF) (the data rarely resolve it better than 5 %).
 LN_RATIO_FLOOR = 0.05
 
@@ -485,6 +486,8 @@ def _iv_protocol(src, where, block, base) -> dict:
     proto["temperature_k"] = _temperature(src, where, block, base)
     proto["cycles"] = _int_key(src, f"{where}.cycles", block.get("cycles", 1), 1, 100)
     proto["pause_s"] = _number(src, f"{where}.pause_s", block.get("pause_s", 0.05))
+    if "devices" in block:  # fewer devices than fit.devices: an ngspice evaluation costs more
+        proto["devices"] = _int_key(src, f"{where}.devices", block["devices"], 1, 4096)
     if "step_v" in block:
         proto["step_v"] = _number(src, f"{where}.step_v", block["step_v"])
     return proto
