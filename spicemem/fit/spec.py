@@ -500,7 +500,10 @@ def protocol_observations(src, where, block, base_dir, group, base, device) -> l
         raise _err(src, where, block, "expected a table")
     kind = block.get("kind")
     if kind == "summary":
-        return _iv_or_ppf_summary(src, where, block, group, base)
+        obs = _iv_or_ppf_summary(src, where, block, group, base)
+        if obs[0].kind == "iv_loop":
+            _check_iv_cost(src, where, obs[0].protocol, base, device)
+        return obs
     allowed = {"iv_loop": {"kind", "file", "label", "statistics"} | set(IV_KEYS),
                "pulse": {"kind", "file", "files", "label", "series_ohm", "amplitude_v", "temperature_k"}}[kind]
     for key in block:
@@ -512,11 +515,36 @@ def protocol_observations(src, where, block, base_dir, group, base, device) -> l
         fname = block.get("file")
         if not isinstance(fname, str):
             raise _err(src, f"{where}.file", fname, "required: a CSV file name")
-        return _iv_file(src, where, block, Path(base_dir) / fname, label, group, base)
+        obs = _iv_file(src, where, block, Path(base_dir) / fname, label, group, base)
+        _check_iv_cost(src, where, obs[0].protocol, base, device)
+        return obs
     files = block.get("files", [block["file"]] if "file" in block else None)
     if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
         raise _err(src, f"{where}.files", files, "required: a CSV file name (file) or a list of them (files)")
     return _pulse_files(src, where, block, [Path(base_dir) / f for f in files], label, group, base)
+
+
+#: Largest number of ngspice steps an I-V evaluation may need (a few minutes per evaluation).
+MAX_IV_STEPS = 2e6
+
+
+def _check_iv_cost(src, where, proto, base, device) -> None:
+    """Refuse a sweep the simulation cannot afford: while a device is biased the bridge caps
+    ngspice's step at half the device type's fastest time scale (diffusive: the feedback
+    time), so a slow sweep costs (biased time) / (cap) steps per evaluation."""
+    from ..bridge.devices import registry
+
+    scale = registry()[device].time_scale(base)
+    if not math.isfinite(scale):
+        return
+    biased = proto["cycles"] * 2.0 * (proto["v_max"] + abs(proto["v_min"] or 0.0)) / proto["sweep_rate_v_per_s"]
+    steps = biased / (0.5 * scale)
+    if steps > MAX_IV_STEPS:
+        fastest = proto["sweep_rate_v_per_s"] * steps / MAX_IV_STEPS
+        raise _err(src, f"{where}.sweep_rate_v_per_s", proto["sweep_rate_v_per_s"],
+                   f"a protocol the model cannot run in a fit: {steps:.2g} ngspice steps per evaluation "
+                   f"(steps of {0.5 * scale:.2g} s while biased); give {fastest:.3g} V/s or faster "
+                   f"(the threshold then reflects that rate; docs/fit.md, 'Data kinds')")
 
 
 def _iv_file(src, where, block, path: Path, label, group, base) -> list:
