@@ -37,10 +37,16 @@ def fitted_toml(spec, report: dict) -> str:
                         + ("" if p["determined"] else " NOT DETERMINED by the data")
                         for n, p in pars.items())
             + f"; chi2 {report['chi2']:.2f} for {report['dof']} degrees of freedom; seed {report['seed']}.")
+    import inspect
+
+    cls = spec.params_class()
+    if "presets" in inspect.signature(cls.from_preset).parameters:
+        use = [f"# Use: .model d {spec.device} (preset={spec.name} presets=fitted.toml)  (path relative to the netlist)",
+               f"#      {cls.__name__}.from_preset({spec.name!r}, presets='fitted.toml')"]
+    else:  # drift, RRAM: their parameter classes read no user preset file (docs/fit.md)
+        use = [f"# {cls.__name__} reads no user preset file: give these values on a .model {spec.device} card"]
     lines = [f"# Written by `spicemem fit` on {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}.",
-             f"# Use: .model d diffusive (preset={spec.name} presets=fitted.toml)  (path relative to the netlist)",
-             f"#      DiffusiveParams.from_preset({spec.name!r}, presets='fitted.toml')",
-             "", f"[{spec.name}]", f"description = {_toml_value(desc)}"]
+             *use, "", f"[{spec.name}]", f"description = {_toml_value(desc)}"]
     for f in dataclasses.fields(spec.params_class()):
         v = getattr(fitted, f.name)
         if v is None:
