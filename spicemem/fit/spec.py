@@ -3,7 +3,7 @@
 Layout::
 
     [fit]
-    device = "diffusive"          # the only device type fitted so far
+    device = "diffusive"          # a device-type registry name: diffusive, drift, rram
     preset = "SiOxNy_Ag"          # the starting point; everything not fitted stays at it
     presets = "my_presets.toml"   # optional: a user preset file holding ``preset``
     name = "mine"                 # name of the fitted preset in fit/fitted.toml
@@ -25,6 +25,14 @@ Layout::
     value = 0.27
     uncertainty = 0.03
     temperatures = [280, 300, 320, 340, 360, 380, 400]
+
+    [[data]]                      # I-V loops through ngspice: CSV voltage_v, current_a, cycle
+    kind = "iv_loop"
+    file = "iv.csv"
+    compliance_a = 1e-6           # or series_ohm
+    sweep_rate_v_per_s = 2500.0
+
+(``kind = "pulse"`` files and the I-V and PPF summaries: docs/fit.md, "Data kinds".)
 
 Every mistake is a :class:`FitError` (a ValueError) of one line naming the file, the key or
 the CSV column, and the value; ``spicemem fit`` prints it and exits with status 2.
