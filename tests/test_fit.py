@@ -31,7 +31,8 @@ def _fit_file(tmp_path, *, params='tau_thermal = { min = 2e-7, max = 2e-5 }', da
     (dict(params="w_pin = { min = 0.0001, max = 0.4 }"), "parameters.w_pin"),
     (dict(params="friction_ratio = { min = 1, max = 20 }"), "not a fittable parameter"),
     (dict(params="w_pin = { min = 0.2, max = 0.4, start = 0.5 }"), "outside the bounds"),
-    (dict(data='[[data]]\nkind = "iv_loop"\nfile = "r.csv"\n'), "I-V loop protocol (ngspice circuit path) is not implemented"),
+    (dict(data='[[data]]\nkind = "iv_loop"\nfile = "r.csv"\ncompliance_a = 1e-6\nsweep_rate_v_per_s = 1.0\n'),
+     "r.csv: column 'voltage_v' missing"),
     (dict(data='[[data]]\nkind = "summary"\nstatistic = "activation_energy"\nvalue = 270.0\n'
                'uncertainty = 0.03\ntemperatures = [300.0, 350.0]\n'), "an activation energy in eV"),
 ])

@@ -38,9 +38,9 @@ CORRELATION_LIMIT = 0.98
 
 def problem_dict(spec: FitSpec, crn_seed: int) -> dict:
     return {"base": spec.base_values(), "names": [p.name for p in spec.parameters],
-            "devices": spec.devices, "crn_seed": int(crn_seed),
+            "devices": spec.devices, "crn_seed": int(crn_seed), "device": spec.device,
             "conditions": [list(c) for c in spec.conditions()],
-            "observations": [{"kind": o.kind, "temperatures": list(o.temperatures)} for o in spec.observations]}
+            "observations": [o.problem_entry() for o in spec.observations]}
 
 
 def _key(x) -> str:

@@ -74,11 +74,16 @@ def condition_seed(crn_seed: int, k: int) -> int:
 def simulate_statistics(problem: dict, x) -> dict:
     """The summary statistics of the model at parameter values ``x`` (SI, in the order of
     ``problem['names']``): ``{"o<j>": value, "o<j>_se": simulation standard error}`` for
-    every observation j, and ``{"c<k>_median": median relaxation (s)}`` per condition."""
-    from ..devices.diffusive import DiffusiveParams
+    every observation j, and ``{"c<k>_median": median relaxation (s)}`` per condition.
+
+    Relaxation conditions run the diffusive model's standalone path (above); protocol
+    observations (I-V loops, pulses) run once per data block (:func:`protocol_statistics`)."""
+    from ..bridge.devices import registry
     from .spec import ln_median_and_se
 
-    base = DiffusiveParams.from_mapping(problem["base"])
+    device = problem.get("device", "diffusive")
+    cls = registry()[device].params_class
+    base = cls.from_mapping(problem["base"])
     params = base.replace(**dict(zip(problem["names"], map(float, x))))
     meds, ses, out = [], [], {}
     for k, (temp, record) in enumerate(problem["conditions"]):
@@ -91,15 +96,69 @@ def simulate_statistics(problem: dict, x) -> dict:
         ses.append(se)
         out[f"c{k}_median"] = math.exp(m)
     temps = [c[0] for c in problem["conditions"]]
+    groups: dict = {}
     for j, ob in enumerate(problem["observations"]):
         if ob["kind"] == "ln_median":
             k = temps.index(ob["temperatures"][0])
             out[f"o{j}"], out[f"o{j}_se"] = meds[k], ses[k]
-        else:
+        elif ob["kind"] == "activation_energy":
             idx = [temps.index(t) for t in ob["temperatures"]]
             ea, se = arrhenius_slope([temps[i] for i in idx], [meds[i] for i in idx], [ses[i] for i in idx])
             out[f"o{j}"], out[f"o{j}_se"] = ea, se
+        else:
+            g = ob["group"]
+            if g not in groups:
+                groups[g] = protocol_statistics(device, params, ob["protocol"],
+                                                ob["protocol"].get("devices") or problem["devices"],
+                                                protocol_seed(problem["crn_seed"], g))
+            out[f"o{j}"], out[f"o{j}_se"] = groups[g][ob["statistic"]]
     return out
+
+
+def protocol_seed(crn_seed: int, group: int) -> int:
+    """The common random numbers of data block ``group`` (realization 1 of its point: apart
+    from the relaxation conditions' realization 0)."""
+    from ..sweep.seeding import task_seed
+
+    return task_seed(crn_seed, group, 1)
+
+
+def protocol_statistics(device: str, params, proto: dict, devices: int, seed: int) -> dict:
+    """{statistic: (value, simulation standard error)} of one data block's protocol.
+
+    I-V loops run through ngspice (the device type's ``.model`` card, every device behind
+    its own compliance); the bridge seeds device k from ``seed`` and its name, so the same
+    devices see the same random streams at every parameter set (common random numbers, up
+    to the adaptive time steps, which move with the parameters).  A statistic the model
+    never shows (no switching, no relaxation within the record) gets the end of its range
+    and a standard error of 1 (in V or in ln), so the objective still points back."""
+    from . import protocols as pr
+    from .spec import ln_median_and_se
+
+    if proto["type"] == "iv_loop":
+        rows = pr.simulate_loops(device, params, proto, devices, seed)
+        stats = pr.summarize_cycles(rows, spreads=True)
+        out = {}
+        for name in pr.LOOP_STATS:
+            v, se = stats.get(name, (math.nan, math.nan))
+            if not math.isfinite(v):
+                v, se = (0.0, 1.0) if name != "threshold_voltage" else (proto["v_max"], 1.0)
+            out[name] = (v, se if math.isfinite(se) else 0.0)
+            sd = stats.get(f"{name}_sd", (0.0, 0.0))
+            out[f"{name}_sd"] = (sd[0], sd[1] if math.isfinite(sd[1]) else 0.0)
+        return out
+    if proto["type"] == "pulse":
+        events = pr.simulate_pulses(params, proto, devices, seed)
+        out = {}
+        for stat, key, cap in (("ln_delay", "delay", proto["width"]), ("ln_relaxation", "relaxation", proto["record"])):
+            x = [e[key] if math.isfinite(e[key]) else math.inf for e in events
+                 if key == "delay" or math.isfinite(e["delay"])]
+            m, se = ln_median_and_se(x) if len(x) >= 4 else (math.nan, math.nan)
+            out[stat] = (m, se) if math.isfinite(m) else (math.log(cap), 1.0)
+        return out
+    if proto["type"] == "ppf":
+        return pr.simulate_ppf(params, proto, devices, seed)
+    raise ValueError(f"unknown protocol {proto['type']!r}")
 
 
 def scaled_record(record: float, temperature: float, base, params) -> float:

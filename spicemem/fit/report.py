@@ -29,9 +29,7 @@ def fitted_toml(spec, report: dict) -> str:
     """The fitted preset: every DiffusiveParams field (the start preset's, the fitted ones
     replaced), and a ``fit`` sub-table with the uncertainties and correlations, which
     :meth:`DiffusiveParams.from_preset` skips."""
-    from ..devices.diffusive import DiffusiveParams
-
-    base = DiffusiveParams.from_preset(spec.preset, presets=spec.presets_file)
+    base = spec.base_params()
     fitted = base.replace(**{n: p["value"] for n, p in report["parameters"].items()})
     pars = report["parameters"]
     desc = (f"Fitted by spicemem fit from {spec.source} (start: preset {spec.preset}); "
@@ -39,11 +37,17 @@ def fitted_toml(spec, report: dict) -> str:
                         + ("" if p["determined"] else " NOT DETERMINED by the data")
                         for n, p in pars.items())
             + f"; chi2 {report['chi2']:.2f} for {report['dof']} degrees of freedom; seed {report['seed']}.")
+    import inspect
+
+    cls = spec.params_class()
+    if "presets" in inspect.signature(cls.from_preset).parameters:
+        use = [f"# Use: .model d {spec.device} (preset={spec.name} presets=fitted.toml)  (path relative to the netlist)",
+               f"#      {cls.__name__}.from_preset({spec.name!r}, presets='fitted.toml')"]
+    else:  # drift, RRAM: their parameter classes read no user preset file (docs/fit.md)
+        use = [f"# {cls.__name__} reads no user preset file: give these values on a .model {spec.device} card"]
     lines = [f"# Written by `spicemem fit` on {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}.",
-             f"# Use: .model d diffusive (preset={spec.name} presets=fitted.toml)  (path relative to the netlist)",
-             f"#      DiffusiveParams.from_preset({spec.name!r}, presets='fitted.toml')",
-             "", f"[{spec.name}]", f"description = {_toml_value(desc)}"]
-    for f in dataclasses.fields(DiffusiveParams):
+             *use, "", f"[{spec.name}]", f"description = {_toml_value(desc)}"]
+    for f in dataclasses.fields(spec.params_class()):
         v = getattr(fitted, f.name)
         if v is None:
             continue
@@ -69,10 +73,8 @@ def write_outputs(spec, problem: dict, report: dict, out, *, plot: bool = True) 
 
     atomic_write_text(out / "fitted.toml", fitted_toml(spec, report))
     # the fitted model's ensembles per condition, for the overlay (the fit's own seeds)
-    from ..devices.diffusive import DiffusiveParams
-
-    params = DiffusiveParams.from_preset(spec.name, presets=out / "fitted.toml")
-    base = DiffusiveParams.from_mapping(problem["base"])
+    base = spec.params_class().from_mapping(problem["base"])
+    params = base.replace(**{n: p["value"] for n, p in report["parameters"].items()})
     curves = []
     for k, (temp, record) in enumerate(problem["conditions"]):
         record = scaled_record(record, temp, base, params)
@@ -93,6 +95,9 @@ def plot_report(spec, report: dict, path) -> None:
 
     fig = Figure(figsize=(10, 4.2))
     a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    if not report["model_at_fit"]:  # protocol data only (I-V loops, pulses): no relaxation panel
+        plot_protocol_report(spec, report, path)
+        return
     curves = report["model_at_fit"]
     t = np.array([c["temperature_k"] for c in curves])
     q = np.array([[v if v is not None and np.isfinite(v) else np.nan for v in c["quantiles_10_25_50_75_90_s"]]
@@ -135,6 +140,34 @@ def plot_report(spec, report: dict, path) -> None:
             rows.append(f"{ob['label']}: {ob['data']:.3g} +- {ob['data_sigma']:.2g} | {ob['model']:.3g} ({ob['pull']:+.1f})")
     rows.append(f"chi2 {report['chi2']:.2f} / {report['dof']} dof; {report['evaluations']['total']} evaluations")
     a2.text(0.0, 1.0, "\n".join(rows), va="top", ha="left", family="monospace", fontsize=6.5, transform=a2.transAxes)
+    fig.suptitle(f"spicemem fit: {spec.name} (from {spec.preset})")
+    fig.tight_layout()
+    atomic_savefig(fig, path, dpi=110)
+
+
+def plot_protocol_report(spec, report: dict, path) -> None:
+    """Each statistic of protocol data (I-V loops, pulses): the measured value with its 95 %
+    interval beside the fitted model's value with its simulation spread, in units of the
+    measured standard error (so statistics in V and in ln share one axis)."""
+    from matplotlib.figure import Figure
+
+    obs = report["observations"]
+    fig = Figure(figsize=(10, 0.9 + 0.32 * len(obs)))
+    a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    y = np.arange(len(obs))[::-1]
+    for k, ob in zip(y, obs):
+        s = ob["data_sigma"]
+        a1.errorbar([0.0], [k], xerr=[[1.96]], fmt="s", color="k", ms=4, capsize=3)
+        a1.errorbar([(ob["model"] - ob["data"]) / s], [k], xerr=[[1.96 * ob["model_sigma"] / s]],
+                    fmt="o", color="C0", ms=4, capsize=3)
+    a1.set_yticks(y, [f"{ob['label']}\n{ob['data']:.3g} (model {ob['model']:.3g})" for ob in obs], fontsize=6)
+    a1.axvline(0.0, color="0.7", lw=0.8)
+    a1.set_xlabel("model - data, in measured standard errors (black: data 95 %; blue: fitted model)")
+    a2.axis("off")
+    rows = [f"{n}: {p['value']:.3g}  [{p['ci95'][0]:.3g}, {p['ci95'][1]:.3g}]"
+            + ("" if p["determined"] else "  (not determined)") for n, p in report["parameters"].items()]
+    rows.append(f"chi2 {report['chi2']:.2f} / {report['dof']} dof; {report['evaluations']['total']} evaluations")
+    a2.text(0.0, 1.0, "\n".join(rows), va="top", ha="left", family="monospace", fontsize=7, transform=a2.transAxes)
     fig.suptitle(f"spicemem fit: {spec.name} (from {spec.preset})")
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=110)

@@ -3,7 +3,7 @@
 Layout::
 
     [fit]
-    device = "diffusive"          # the only device type fitted so far
+    device = "diffusive"          # a device-type registry name: diffusive, drift, rram
     preset = "SiOxNy_Ag"          # the starting point; everything not fitted stays at it
     presets = "my_presets.toml"   # optional: a user preset file holding ``preset``
     name = "mine"                 # name of the fitted preset in fit/fitted.toml
@@ -26,6 +26,14 @@ Layout::
     uncertainty = 0.03
     temperatures = [280, 300, 320, 340, 360, 380, 400]
 
+    [[data]]                      # I-V loops through ngspice: CSV voltage_v, current_a, cycle
+    kind = "iv_loop"
+    file = "iv.csv"
+    compliance_a = 1e-6           # or series_ohm
+    sweep_rate_v_per_s = 2500.0
+
+(``kind = "pulse"`` files and the I-V and PPF summaries: docs/fit.md, "Data kinds".)
+
 Every mistake is a :class:`FitError` (a ValueError) of one line naming the file, the key or
 the CSV column, and the value; ``spicemem fit`` prints it and exits with status 2.
 """
@@ -42,20 +50,35 @@ from pathlib import Path
 
 from ..errors import SpicememError
 
-#: Device types the fitter can simulate (the standalone hybrid path of the diffusive model).
-DEVICES = ("diffusive",)
-#: Parameters that may be fitted: positive SI numbers, varied in ln (their scales span decades).
-#: Landscape and friction parameters are left out on purpose: each new value rebuilds the
-#: hybrid integrator's hopping tables (seconds per evaluation, docs/fit.md).
-FITTABLE = ("tau_thermal", "w_pin", "r_tunnel", "g_thermal", "v_threshold")
+#: Device types the fitter can simulate: names of the device-type registry
+#: (:mod:`spicemem.bridge.devices`).  Relaxation and pulse data run the diffusive model's
+#: standalone path; I-V loops run any of them through ngspice with the type's ``.model`` card.
+DEVICES = ("diffusive", "drift", "rram")
+#: Parameters that may be fitted, per device type: positive SI numbers, varied in ln (their
+#: scales span decades).  Diffusive landscape and friction parameters are left out on
+#: purpose: each new value rebuilds the hybrid integrator's hopping tables (seconds per
+#: evaluation, docs/fit.md).
+FITTABLE_BY_DEVICE = {
+    "diffusive": ("tau_thermal", "w_pin", "r_tunnel", "g_thermal", "v_threshold"),
+    "drift": ("rate_on", "sigma_on", "rate_off", "sigma_off", "sigma_p", "beta", "a_fp", "b_fp", "g_m"),
+    "rram": ("i0", "g0", "v0", "vel0", "ea", "a0", "tox", "gamma0", "gamma0_reset", "beta", "f_min", "r_th"),
+}
+FITTABLE = FITTABLE_BY_DEVICE["diffusive"]
 #: Summary statistics a paper may report (docs/fit.md): unit, and whether it is compared in ln.
-SUMMARIES = {"activation_energy": ("eV", False), "relaxation_median": ("s", True)}
+SUMMARIES = {"activation_energy": ("eV", False), "relaxation_median": ("s", True),
+             "threshold_voltage": ("V", False), "hold_voltage": ("V", False),
+             "reset_voltage": ("V", False), "on_off_ratio": ("", True), "resistance_ratio": ("", True),
+             "ppf_ratio": ("", False)}
+#: Summary statistics of an I-V loop (they need the loop's protocol keys).
+IV_SUMMARIES = ("threshold_voltage", "hold_voltage", "reset_voltage", "on_off_ratio", "resistance_ratio")
 #: Kinds of measurement files and their required CSV columns.
-FILE_KINDS = {"relaxation": ("temperature_k", "relaxation_s")}
-#: Protocols named in the issue that the fitter cannot run yet: refused with a clear message.
-NOT_YET = {"iv_loop": "the quasi-static I-V loop protocol (ngspice circuit path) is not implemented yet",
-           "pulse": "pulse-response files (time, voltage, current) are not implemented yet; "
-                    "give their relaxation times as kind = \"relaxation\""}
+FILE_KINDS = {"relaxation": ("temperature_k", "relaxation_s"),
+              "iv_loop": ("voltage_v", "current_a", "cycle"),
+              "pulse": ("time_s", "voltage_v", "current_a")}
+#: Kinds the model runs through the relaxation conditions of :meth:`FitSpec.conditions`.
+CONDITION_KINDS = ("ln_median", "activation_energy")
+#: Kinds needing the diffusive model's standalone path.
+DIFFUSIVE_ONLY = ("relaxation", "pulse", "activation_energy", "relaxation_median", "ppf_ratio")
 MAX_CSV_BYTES = 16 << 20
 
 
@@ -90,6 +113,19 @@ class Observation:
     record: float  # s simulated after the start, per temperature (the longest needed)
     source: str
     events: tuple = ()
+    #: Protocol observations (iv_loop, pulse, ppf): the statistic's name, the data block it
+    #: belongs to (observations of one block share one simulation) and the protocol (a dict
+    #: of SI numbers, see :mod:`spicemem.fit.protocols`).
+    statistic: str = ""
+    group: int = -1
+    protocol: dict | None = None
+
+    def problem_entry(self) -> dict:
+        """What the model side needs of this observation (JSON-ready)."""
+        out = {"kind": self.kind, "temperatures": list(self.temperatures)}
+        if self.protocol is not None:
+            out.update(statistic=self.statistic, group=self.group, protocol=self.protocol)
+        return out
 
 
 @dataclass(frozen=True)
@@ -110,17 +146,23 @@ class FitSpec:
         """The temperatures (K) to simulate, sorted, each with its record length (s)."""
         rec: dict = {}
         for ob in self.observations:
+            if ob.kind not in CONDITION_KINDS:
+                continue
             for t in ob.temperatures:
                 rec[t] = max(rec.get(t, 0.0), _record_at(ob, t))
         return tuple(sorted(rec.items()))
 
-    def base_values(self) -> dict:
-        from ..devices.diffusive import DiffusiveParams
+    def params_class(self):
+        """The SI parameter class of the device type (from the registry)."""
+        return params_class(self.device)
 
-        p = DiffusiveParams.from_preset(self.preset, presets=self.presets_file)
+    def base_params(self):
+        return _preset(self.device, self.preset, self.presets_file)
+
+    def base_values(self) -> dict:
         import dataclasses
 
-        return dataclasses.asdict(p)
+        return dataclasses.asdict(self.base_params())
 
     def digest(self) -> str:
         """SHA-256 of everything that changes a number (not the evaluation budget)."""
@@ -129,6 +171,25 @@ class FitSpec:
                 "observations": [{k: v for k, v in o.__dict__.items() if k != "source"}
                                  for o in self.observations], "seed": self.seed}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=repr).encode()).hexdigest()
+
+
+def params_class(device: str):
+    from ..bridge.devices import registry
+
+    return registry()[device].params_class
+
+
+def _preset(device: str, preset: str, presets_file):
+    cls = params_class(device)
+    if presets_file is not None:
+        return cls.from_preset(preset, presets=presets_file)
+    return cls.from_preset(preset)
+
+
+def _valid_ranges(device: str) -> dict:
+    import sys
+
+    return getattr(sys.modules[params_class(device).__module__], "VALID_RANGES", {})
 
 
 def _record_at(ob: Observation, t: float) -> float:
@@ -167,8 +228,6 @@ def load_fit_spec(path, *, seed: int | None = None) -> FitSpec:
 
 
 def from_dict(data: dict, *, source: str = "<dict>", base_dir: str = ".", seed: int | None = None) -> FitSpec:
-    from ..devices.diffusive import VALID_RANGES, DiffusiveParams
-
     src = source
     for key in data:
         if key not in ("fit", "parameters", "data"):
@@ -191,7 +250,9 @@ def from_dict(data: dict, *, source: str = "<dict>", base_dir: str = ".", seed: 
             raise _err(src, "fit.presets", presets_file, "expected a file name")
         presets_file = str(Path(base_dir) / presets_file)
     try:
-        base = DiffusiveParams.from_preset(preset, presets=presets_file)
+        base = _preset(device, preset, presets_file)
+    except TypeError:
+        raise _err(src, "fit.presets", presets_file, f"user preset files are not supported for {device} devices") from None
     except ValueError as exc:
         raise _err(src, "fit.preset", preset, str(exc)) from None
     name = fit.get("name", "fitted")
@@ -202,29 +263,37 @@ def from_dict(data: dict, *, source: str = "<dict>", base_dir: str = ".", seed: 
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
         raise _err(src, "fit.seed", seed, "expected an integer in [0, 2**63)")
     devices = fit.get("devices", 16)
-    if isinstance(devices, bool) or not isinstance(devices, int) or not 4 <= devices <= 4096:
-        raise _err(src, "fit.devices", devices, "expected an integer in [4, 4096]")
+    if isinstance(devices, bool) or not isinstance(devices, int) or not 1 <= devices <= 4096:
+        raise _err(src, "fit.devices", devices, "expected an integer in [1, 4096]")
     budget = fit.get("max_evaluations", 60)
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
         raise _err(src, "fit.max_evaluations", budget, "expected a positive integer")
 
+    fittable = FITTABLE_BY_DEVICE[device]
+    ranges = _valid_ranges(device)
     table = data.get("parameters")
     if not isinstance(table, dict) or not table:
-        raise FitError(f"{src}: [parameters] missing or empty: name at least one of {', '.join(FITTABLE)}")
+        raise FitError(f"{src}: [parameters] missing or empty: name at least one of {', '.join(fittable)}")
     params = []
     for pname, spec in table.items():
         key = f"parameters.{pname}"
-        if pname not in FITTABLE:
-            raise _err(src, key, spec, f"not a fittable parameter (fittable: {', '.join(FITTABLE)})")
+        if pname not in fittable:
+            raise _err(src, key, spec, f"not a fittable parameter of a {device} device (fittable: {', '.join(fittable)})")
         if not isinstance(spec, dict) or set(spec) - {"min", "max", "start"} or not {"min", "max"} <= set(spec):
             raise _err(src, key, spec, "expected { min = ..., max = ... [, start = ...] }")
         lo = _number(src, f"{key}.min", spec["min"])
         hi = _number(src, f"{key}.max", spec["max"])
         if not lo < hi:
             raise _err(src, key, spec, "min must be below max")
-        vlo, vhi, unit, why = VALID_RANGES[pname]
-        if lo < vlo or hi > vhi:
-            raise _err(src, key, spec, f"bounds outside the parameter's valid range [{vlo:g}, {vhi:g}] {unit}: {why}")
+        if pname in ranges:
+            vlo, vhi, unit, why = ranges[pname]
+            if lo < vlo or hi > vhi:
+                raise _err(src, key, spec, f"bounds outside the parameter's valid range [{vlo:g}, {vhi:g}] {unit}: {why}")
+        for bound in (lo, hi):
+            try:
+                base.replace(**{pname: bound})
+            except ValueError as exc:
+                raise _err(src, key, spec, f"the model refuses {pname} = {bound:g}: {exc}") from None
         start = _number(src, f"{key}.start", spec.get("start", getattr(base, pname)))
         if not lo <= start <= hi:
             raise _err(src, f"{key}.start", start, f"outside the bounds [{lo:g}, {hi:g}]")
@@ -235,8 +304,18 @@ def from_dict(data: dict, *, source: str = "<dict>", base_dir: str = ".", seed: 
         raise FitError(f"{src}: no [[data]] blocks: give at least one measurement")
     obs: list = []
     for k, block in enumerate(blocks):
-        obs.extend(_observations(src, f"data[{k}]", block, base_dir))
-    temps = {t for o in obs for t in o.temperatures}
+        where = f"data[{k}]"
+        kind = block.get("kind") if isinstance(block, dict) else None
+        stat = block.get("statistic") if isinstance(block, dict) else None
+        if device != "diffusive" and (kind in DIFFUSIVE_ONLY or stat in DIFFUSIVE_ONLY):
+            raise _err(src, f"{where}.kind", kind if kind in DIFFUSIVE_ONLY else stat,
+                       f"a protocol the {device} model cannot run here (it runs iv_loop data and "
+                       f"I-V summaries: {', '.join(IV_SUMMARIES)})")
+        if kind in ("iv_loop", "pulse") or (kind == "summary" and (stat in IV_SUMMARIES or stat == "ppf_ratio")):
+            obs.extend(protocol_observations(src, where, block, base_dir, k, base, device))
+        else:
+            obs.extend(_observations(src, where, block, base_dir))
+    temps = {t for o in obs if o.kind in CONDITION_KINDS for t in o.temperatures}
     for t in temps:
         try:
             base.replace(t_ambient=t)
@@ -250,8 +329,6 @@ def _observations(src, where, block, base_dir) -> list:
     if not isinstance(block, dict):
         raise _err(src, where, block, "expected a table")
     kind = block.get("kind")
-    if kind in NOT_YET:
-        raise _err(src, f"{where}.kind", kind, NOT_YET[kind])
     if kind == "summary":
         allowed = {"kind", "statistic", "value", "uncertainty", "temperature", "temperatures", "label"}
         for key in block:
@@ -276,7 +353,7 @@ def _observations(src, where, block, base_dir) -> list:
             raise _err(src, f"{where}.value", value, "a relaxation time in s is expected (1e-9-1e4 s)")
         # compared in ln: the standard error of ln(tau) is uncertainty / value
         return [Observation(label, "ln_median", math.log(value), unc / value, (temp,), 8.0 * value, src)]
-    if kind in FILE_KINDS:
+    if kind == "relaxation":
         for key in block:
             if key not in ("kind", "file", "label"):
                 raise _err(src, f"{where}.{key}", block[key], f"unknown key for kind = {kind!r}")
@@ -284,7 +361,7 @@ def _observations(src, where, block, base_dir) -> list:
         if not isinstance(fname, str):
             raise _err(src, f"{where}.file", fname, "required: a CSV file name")
         return _relaxation_file(Path(base_dir) / fname, str(block.get("label", Path(fname).stem)))
-    raise _err(src, f"{where}.kind", kind, f"expected one of summary, {', '.join(FILE_KINDS)}")
+    raise _err(src, f"{where}.kind", kind, f"expected one of summary, ppf, {', '.join(FILE_KINDS)}")
 
 
 def read_csv(path: Path, columns) -> dict:
@@ -375,3 +452,278 @@ def ln_median_and_se(values) -> tuple:
     w = np.clip(x, x[g], x[n - g - 1])
     sw = float(np.std(w, ddof=1)) if n > 1 else float("nan")
     return float(mid.mean()), sw / ((1.0 - 2.0 * g / n) * math.sqrt(n))
+
+
+# -- protocol data kinds: I-V loops, pulse responses, PPF (docs/fit.md, "Data kinds") ----------
+#: Keys of the I-V loop protocol (SI): the circuit, the sweep and the simulated cycles.
+IV_KEYS = ("compliance_a", "series_ohm", "sweep_rate_v_per_s", "step_v", "temperature_k", "cycles", "pause_s",
+           "devices")
+#: Floor of the standard error of ln(ON/OFF) (the data rarely resolve it better than 5 %).
+LN_RATIO_FLOOR = 0.05
+
+
+def _int_key(src, key, value, lo, hi) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise _err(src, key, value, f"expected an integer in [{lo}, {hi}]")
+    return value
+
+
+def _temperature(src, where, block, base):
+    if "temperature_k" not in block:
+        return None
+    t = _number(src, f"{where}.temperature_k", block["temperature_k"])
+    if not 1.0 <= t <= 1500.0:
+        raise _err(src, f"{where}.temperature_k", t, "not a temperature in K (1-1500)")
+    return t
+
+
+def _iv_protocol(src, where, block, base) -> dict:
+    comp, ser = block.get("compliance_a"), block.get("series_ohm")
+    if (comp is None) == (ser is None):
+        raise _err(src, where, "compliance_a/series_ohm", "give exactly one of compliance_a (A) or series_ohm (Ohm): "
+                                                          "the circuit that limits the current")
+    proto = {"type": "iv_loop", "compliance_a": None, "series_ohm": None}
+    if comp is not None:
+        proto["compliance_a"] = _number(src, f"{where}.compliance_a", comp)
+        if proto["compliance_a"] > 0.1:
+            raise _err(src, f"{where}.compliance_a", comp, "a compliance current in A is expected (<= 0.1 A)")
+    else:
+        proto["series_ohm"] = _number(src, f"{where}.series_ohm", ser)
+    rate = _number(src, f"{where}.sweep_rate_v_per_s", block.get("sweep_rate_v_per_s"))
+    proto["sweep_rate_v_per_s"] = rate
+    proto["temperature_k"] = _temperature(src, where, block, base)
+    proto["cycles"] = _int_key(src, f"{where}.cycles", block.get("cycles", 1), 1, 100)
+    proto["pause_s"] = _number(src, f"{where}.pause_s", block.get("pause_s", 0.05))
+    if "devices" in block:  # fewer devices than fit.devices: an ngspice evaluation costs more
+        proto["devices"] = _int_key(src, f"{where}.devices", block["devices"], 1, 4096)
+    if "step_v" in block:
+        proto["step_v"] = _number(src, f"{where}.step_v", block["step_v"])
+    return proto
+
+
+def protocol_observations(src, where, block, base_dir, group, base, device) -> list:
+    """The observations of an ``iv_loop``, ``pulse`` or ``ppf`` block, or of a summary of
+    an I-V loop or PPF statistic (see docs/fit.md, "Data kinds")."""
+    if not isinstance(block, dict):
+        raise _err(src, where, block, "expected a table")
+    kind = block.get("kind")
+    if kind == "summary":
+        obs = _iv_or_ppf_summary(src, where, block, group, base)
+        if obs[0].kind == "iv_loop":
+            _check_iv_cost(src, where, obs[0].protocol, base, device)
+        return obs
+    allowed = {"iv_loop": {"kind", "file", "label", "statistics"} | set(IV_KEYS),
+               "pulse": {"kind", "file", "files", "label", "series_ohm", "amplitude_v", "temperature_k"}}[kind]
+    for key in block:
+        if key not in allowed:
+            raise _err(src, f"{where}.{key}", block[key], f"unknown key for kind = {kind!r} "
+                                                          f"(known: {', '.join(sorted(allowed))})")
+    label = str(block.get("label", kind))
+    if kind == "iv_loop":
+        fname = block.get("file")
+        if not isinstance(fname, str):
+            raise _err(src, f"{where}.file", fname, "required: a CSV file name")
+        obs = _iv_file(src, where, block, Path(base_dir) / fname, label, group, base)
+        _check_iv_cost(src, where, obs[0].protocol, base, device)
+        return obs
+    files = block.get("files", [block["file"]] if "file" in block else None)
+    if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
+        raise _err(src, f"{where}.files", files, "required: a CSV file name (file) or a list of them (files)")
+    return _pulse_files(src, where, block, [Path(base_dir) / f for f in files], label, group, base)
+
+
+#: Largest number of ngspice steps an I-V evaluation may need (a few minutes per evaluation).
+MAX_IV_STEPS = 2e6
+
+
+def _check_iv_cost(src, where, proto, base, device) -> None:
+    """Refuse a sweep the simulation cannot afford: while a device is biased the bridge caps
+    ngspice's step at half the device type's fastest time scale (diffusive: the feedback
+    time), so a slow sweep costs (biased time) / (cap) steps per evaluation."""
+    from ..bridge.devices import registry
+
+    scale = registry()[device].time_scale(base)
+    if not math.isfinite(scale):
+        return
+    biased = proto["cycles"] * 2.0 * (proto["v_max"] + abs(proto["v_min"] or 0.0)) / proto["sweep_rate_v_per_s"]
+    steps = biased / (0.5 * scale)
+    if steps > MAX_IV_STEPS:
+        fastest = proto["sweep_rate_v_per_s"] * steps / MAX_IV_STEPS
+        raise _err(src, f"{where}.sweep_rate_v_per_s", proto["sweep_rate_v_per_s"],
+                   f"a protocol the model cannot run in a fit: {steps:.2g} ngspice steps per evaluation "
+                   f"(steps of {0.5 * scale:.2g} s while biased); give {fastest:.3g} V/s or faster "
+                   f"(the threshold then reflects that rate; docs/fit.md, 'Data kinds')")
+
+
+def _iv_file(src, where, block, path: Path, label, group, base) -> list:
+    from .protocols import loop_statistics, split_cycles, summarize_cycles
+
+    f = str(path)
+    cols = read_csv(path, FILE_KINDS["iv_loop"])
+    v, i, cyc = cols["voltage_v"], cols["current_a"], cols["cycle"]
+    proto = _iv_protocol(src, where, block, base)
+    for k, (vv, ii, cc) in enumerate(zip(v, i, cyc), start=2):
+        if not math.isfinite(vv) or abs(vv) > 50.0:
+            raise FitError(f"{f}: row {k}, column 'voltage_v' = {vv!r}: not a voltage in V (|V| <= 50; mV given?)")
+        if not math.isfinite(ii) or abs(ii) > 1.0:
+            raise FitError(f"{f}: row {k}, column 'current_a' = {ii!r}: not a current in A (|I| <= 1 A; mA or uA given?)")
+        if proto["compliance_a"] and abs(ii) > 10.0 * proto["compliance_a"]:
+            raise FitError(f"{f}: row {k}, column 'current_a' = {ii!r}: ten times the compliance "
+                           f"{proto['compliance_a']:g} A (a current in A is expected; or is compliance_a wrong?)")
+        if cc != int(cc) or cc < 0:
+            raise FitError(f"{f}: row {k}, column 'cycle' = {cc!r}: expected a cycle number (integer >= 0)")
+    if max(v) <= 0:
+        raise FitError(f"{f}: column 'voltage_v': no positive voltage (a loop starts with the positive sweep)")
+    import numpy as np
+
+    steps = np.abs(np.diff(np.asarray(v)))
+    steps = steps[steps > 0]
+    if "step_v" not in proto:
+        proto["step_v"] = float(np.median(steps)) if steps.size else 0.01
+    proto["v_max"] = round(max(v) / proto["step_v"]) * proto["step_v"]
+    proto["v_min"] = (round(min(v) / proto["step_v"]) * proto["step_v"]) if min(v) < -0.5 * proto["step_v"] else None
+    cycles = split_cycles(v, i, cyc)
+    if len(cycles) < 2:
+        raise FitError(f"{f}: column 'cycle': {len(cycles)} cycle; at least 2 are needed (their spread is the "
+                       f"uncertainty of the means)")
+    rows = [loop_statistics(vv, ii, compliance_a=proto["compliance_a"], series_ohm=proto["series_ohm"])
+            for vv, ii in cycles]
+    for r in rows:
+        r["v_top"] = proto["v_max"]
+    if not any(math.isfinite(r["threshold_voltage"]) for r in rows):
+        limit = (f"half the compliance {proto['compliance_a']:g} A" if proto["compliance_a"]
+                 else "half of V/series_ohm")
+        raise FitError(f"{f}: column 'current_a': no cycle reaches {limit}: no switching seen (units of the "
+                       f"current, or the circuit keys, wrong?)")
+    stats = summarize_cycles(rows, spreads=True)
+    chosen = block.get("statistics", list(stats))
+    if not isinstance(chosen, list) or not chosen:
+        raise _err(src, f"{where}.statistics", chosen, "expected a list of statistic names")
+    for name in chosen:
+        if name not in stats:
+            raise _err(src, f"{where}.statistics", name, f"not a statistic these loops show (they show: {', '.join(stats)})")
+    floor = proto["step_v"] / math.sqrt(12.0)  # the staircase's resolution
+    out = []
+    for name, (value, se) in stats.items():
+        if name not in chosen or (name == "reset_voltage" and proto["v_min"] is None):
+            continue
+        fl = LN_RATIO_FLOOR if name == "ln_on_off_ratio" else floor
+        sigma = math.sqrt((se if math.isfinite(se) else 0.0) ** 2 + fl ** 2)
+        out.append(Observation(f"{label} {name}", "iv_loop", value, sigma, (), 0.0, f,
+                               statistic=name, group=group, protocol=proto))
+    return out
+
+
+def _iv_or_ppf_summary(src, where, block, group, base) -> list:
+    stat = block.get("statistic")
+    keys = {"kind", "statistic", "value", "uncertainty", "label"}
+    if stat == "ppf_ratio":
+        return _ppf_summary(src, where, block, group, base)
+    keys |= set(IV_KEYS) | {"v_max", "v_min"}
+    for key in block:
+        if key not in keys:
+            raise _err(src, f"{where}.{key}", block[key], f"unknown key for a summary {stat} "
+                                                          f"(known: {', '.join(sorted(keys))})")
+    value = _number(src, f"{where}.value", block.get("value"))
+    unc = _number(src, f"{where}.uncertainty", block.get("uncertainty"))
+    proto = _iv_protocol(src, where, block, base)
+    proto["v_max"] = _number(src, f"{where}.v_max", block.get("v_max"))
+    proto["v_min"] = -_number(src, f"{where}.v_min", -block["v_min"]) if "v_min" in block else None
+    proto.setdefault("step_v", 0.01)
+    label = str(block.get("label", stat))
+    if stat in ("on_off_ratio", "resistance_ratio"):
+        if value < 1.0:
+            raise _err(src, f"{where}.value", value, "an ON/OFF ratio (> 1) is expected")
+        # compared in ln: the standard error of ln(ratio) is uncertainty / value
+        return [Observation(label, "iv_loop", math.log(value), unc / value, (), 0.0, src,
+                            statistic=f"ln_{stat}", group=group, protocol=proto)]
+    if stat == "reset_voltage" and proto["v_min"] is None:
+        raise _err(src, f"{where}.v_min", None, "a reset voltage needs the negative sweep (v_min, in V)")
+    if not value < 50.0:
+        raise _err(src, f"{where}.value", value, "a voltage in V is expected (< 50)")
+    return [Observation(label, "iv_loop", value, unc, (), 0.0, src, statistic=stat, group=group, protocol=proto)]
+
+
+def _pulse_files(src, where, block, paths, label, group, base) -> list:
+    from .protocols import pulse_events
+
+    r_s = _number(src, f"{where}.series_ohm", block.get("series_ohm"))
+    amp = _number(src, f"{where}.amplitude_v", block.get("amplitude_v"), positive=False)
+    temp = _temperature(src, where, block, base)
+    events = []
+    for path in paths:
+        f = str(path)
+        cols = read_csv(path, FILE_KINDS["pulse"])
+        t, v, i = cols["time_s"], cols["voltage_v"], cols["current_a"]
+        for k in range(1, len(t)):
+            if not t[k] > t[k - 1]:
+                raise FitError(f"{f}: row {k + 2}, column 'time_s' = {t[k]!r}: times must increase")
+        for k, (vv, ii) in enumerate(zip(v, i), start=2):
+            if abs(vv) > 50.0:
+                raise FitError(f"{f}: row {k}, column 'voltage_v' = {vv!r}: not a voltage in V (|V| <= 50; mV given?)")
+            if abs(ii) > 1.0:
+                raise FitError(f"{f}: row {k}, column 'current_a' = {ii!r}: not a current in A (|I| <= 1 A)")
+        if t[-1] - t[0] > 1e4:
+            raise FitError(f"{f}: column 'time_s': a record of {t[-1] - t[0]:g} s: times in s are expected")
+        evs = pulse_events(t, v, i, r_s)
+        for e in evs:
+            if abs(e["amplitude"] - amp) > 0.1 * abs(amp):
+                raise FitError(f"{f}: column 'voltage_v': a pulse of {e['amplitude']:g} V at t = {e['start']:g} s, "
+                               f"but amplitude_v = {amp:g} V")
+        events += [dict(e, file=f) for e in evs]
+    if len(events) < 4:
+        raise FitError(f"{paths[0]}: {len(events)} pulse(s) found; at least 4 events are needed")
+    import numpy as np
+
+    proto = {"type": "pulse", "series_ohm": r_s, "amplitude": amp, "temperature_k": temp,
+             "width": float(np.median([e["width"] for e in events])),
+             "read": float(np.median([e["read"] for e in events])),
+             "record": float(min(e["record"] for e in events))}
+    out = []
+    for stat, key in (("ln_delay", "delay"), ("ln_relaxation", "relaxation")):
+        x = [math.inf if not math.isfinite(e[key]) else e[key] for e in events
+             if key == "delay" or math.isfinite(e["delay"])]
+        if key == "relaxation" and abs(proto["read"]) <= 1e-3 * abs(amp):
+            continue  # no read voltage after the pulse: the relaxation is not seen
+        med, se = ln_median_and_se(x) if len(x) >= 4 else (math.nan, math.nan)
+        if not math.isfinite(med):
+            raise FitError(f"{paths[0]}: column 'current_a': fewer than 4 events show a {key}, or more than a "
+                           f"quarter are censored (no {'switching' if key == 'delay' else 'relaxation'} seen)")
+        out.append(Observation(f"{label} {stat[3:]}", "pulse", med, se, (), 0.0, str(paths[0]),
+                               tuple(x), statistic=stat, group=group, protocol=proto))
+    return out
+
+
+def _ppf_summary(src, where, block, group, base) -> list:
+    """PPF ratios vs interval: the conductance after the second of two equal pulses over that
+    after the first (geometric means over devices), one observation per interval."""
+    keys = {"kind", "statistic", "label", "intervals_s", "values", "uncertainties", "amplitude_v", "width_s",
+            "series_ohm", "temperature_k"}
+    for key in block:
+        if key not in keys:
+            raise _err(src, f"{where}.{key}", block[key], f"unknown key for a summary ppf_ratio (known: {', '.join(sorted(keys))})")
+    lists = {}
+    for key in ("intervals_s", "values", "uncertainties"):
+        x = block.get(key)
+        if not isinstance(x, list) or not x:
+            raise _err(src, f"{where}.{key}", x, "expected a list of numbers (one per interval)")
+        lists[key] = [_number(src, f"{where}.{key}", v) for v in x]
+    n = len(lists["intervals_s"])
+    if len(lists["values"]) != n or len(lists["uncertainties"]) != n:
+        raise _err(src, f"{where}.values", lists["values"], f"expected {n} values and uncertainties, one per interval")
+    for v in lists["values"]:
+        if not 0.01 <= v <= 100.0:
+            raise _err(src, f"{where}.values", v, "a PPF ratio G2/G1 is expected (0.01-100; give ratios, not %)")
+    for t in lists["intervals_s"]:
+        if t > 1e3:
+            raise _err(src, f"{where}.intervals_s", t, "an interval in s is expected (<= 1000 s)")
+    proto = {"type": "ppf", "amplitude": _number(src, f"{where}.amplitude_v", block.get("amplitude_v")),
+             "width": _number(src, f"{where}.width_s", block.get("width_s")),
+             "series_ohm": _number(src, f"{where}.series_ohm", block.get("series_ohm")),
+             "temperature_k": _temperature(src, where, block, base), "intervals": lists["intervals_s"]}
+    if proto["width"] > 10.0:
+        raise _err(src, f"{where}.width_s", proto["width"], "a pulse width in s is expected (<= 10 s)")
+    label = str(block.get("label", "ppf_ratio"))
+    return [Observation(f"{label} {t:g} s", "ppf", v, u, (), 0.0, src, statistic=f"ppf_{k}", group=group,
+                        protocol=proto)
+            for k, (t, v, u) in enumerate(zip(lists["intervals_s"], lists["values"], lists["uncertainties"]))]
