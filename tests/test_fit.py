@@ -238,3 +238,37 @@ def test_fit_recovers_a_synthetic_device_within_its_intervals_and_resumes(tmp_pa
     assert again["parameters"]["w_pin"]["value"] == rep["parameters"]["w_pin"]["value"]
     fitted = DiffusiveParams.from_preset("mine", presets=d / "out" / "fitted.toml")
     assert fitted.w_pin == rep["parameters"]["w_pin"]["value"]
+
+
+@pytest.mark.parametrize("model", ["diffusive", "drift", "rram"])
+def test_user_preset_file_works_for_every_registered_model(tmp_path, model):
+    # A fitted.toml of any device type is usable at once: in the API and in a netlist card.
+    # The file holds the model's default preset with one field changed by 10 %, plus the
+    # "description" and "fit" tables spicemem fit writes (neither is a parameter).
+    import dataclasses
+
+    from spicemem.bridge.devices import model_params, registry
+    from spicemem.bridge.netlist import read_netlist
+
+    dtype = registry()[model]
+    base = dtype.default_params()
+    field = next(f.name for f in dataclasses.fields(base)
+                 if isinstance(getattr(base, f.name), float) and getattr(base, f.name) > 0
+                 and f.name not in ("t_ambient",))
+    changed = getattr(base, field) * 1.1
+    lines = ["[mine]", 'description = "test"']
+    for f in dataclasses.fields(base):
+        v = changed if f.name == field else getattr(base, f.name)
+        if v is None:          # TOML has no null: a field left out keeps its default
+            continue
+        lines.append(f"{f.name} = {v!r}".replace("True", "true").replace("False", "false"))
+    lines += ["", f"[mine.fit.{field}]", f"value = {changed!r}", "determined = true"]
+    (tmp_path / "p.toml").write_text("\n".join(lines) + "\n")
+    expected = base.replace(**{field: changed})
+    assert dtype.params_class.from_preset("mine", presets=tmp_path / "p.toml") == expected
+    cir = tmp_path / "a.cir"
+    cir.write_text(f"* user preset\n.model m {model} (preset=mine presets=p.toml)\n"
+                   "V1 in 0 dc 0\nN1 in 0 m\n.tran 1u 10u\n.end\n")
+    net = read_netlist(cir)
+    assert model_params(net.devices[0].model) == expected
+    assert "p.toml" not in net.text

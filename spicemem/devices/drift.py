@@ -115,9 +115,11 @@ class DriftParams:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def from_preset(cls, name: str, **overrides) -> "DriftParams":
-        """The named preset (see :func:`preset_names`) with ``overrides`` applied."""
-        data = _presets.values(_PRESET_FILE, name)
+    def from_preset(cls, name: str, *, presets=None, **overrides) -> "DriftParams":
+        """The named preset (see :func:`preset_names`) with ``overrides`` applied;
+        ``presets``: a user preset file (TOML, e.g. written by ``spicemem fit``) to take
+        ``name`` from instead of the package's presets."""
+        data = _presets.values(_PRESET_FILE, name, presets)
         data.update(overrides)
         return cls.from_mapping(data)
 

@@ -55,12 +55,17 @@ def names(filename: str) -> list[str]:
     return sorted(load(filename))
 
 
-def values(filename: str, name: str) -> dict:
-    """A preset's parameter values (its description left out); ValueError for an unknown name."""
-    table = load(filename)
+def values(filename: str, name: str, presets=None) -> dict:
+    """A preset's parameter values; ValueError for an unknown name.
+
+    ``presets``: a user preset file (:func:`load_file`, e.g. ``fitted.toml`` written by
+    ``spicemem fit``) to take ``name`` from instead of the package's ``filename``.  Its
+    "description" (the sources) and "fit" (a fit's uncertainties) are not parameters.
+    """
+    table = load(filename) if presets is None else load_file(presets)
     if name not in table:
         raise ValueError(f"unknown preset {name!r}; known: {', '.join(sorted(table))}")
-    return {k: v for k, v in table[name].items() if k != "description"}
+    return {k: v for k, v in table[name].items() if k not in ("description", "fit")}
 
 
 def check_fields(cls, data: dict, what: str) -> None:
