@@ -229,10 +229,11 @@ def loop_netlist(device: str, params, proto: dict, devices: int) -> str:
     from ..experiments.measured import T_STEP, _compress, _fmt, _pwl, netlist_text
 
     pts, _, t_stop = loop_schedule(proto)
-    from ..bridge.devices import STUCK_STATES
+    from ..bridge.devices import registry
 
     # every device starts in its type's OFF state (the first positive sweep SETs it)
-    init = f" state={STUCK_STATES[device][1]}" if device in STUCK_STATES else ""
+    stuck = registry()[device].stuck_states
+    init = f" state={stuck[1]}" if stuck else ""
     body = []
     if proto.get("compliance_a"):
         kp = 2.0 * proto["compliance_a"] / V_LIMITER ** 2
