@@ -34,6 +34,34 @@ CHECKPOINT = "checkpoint.json"
 FD_STEP = 0.1
 #: Correlations beyond this are reported in a note ("the data fix a combination").
 CORRELATION_LIMIT = 0.98
+#: Profile-likelihood points on each side of a parameter, in units of its Gauss-Newton
+#: standard error (docs/fit.md): the profile is sampled where it rises by ~2 and ~9.
+PROFILE_T = (1.0, 2.0, 3.0)
+#: Rounds of sampling after the first, each at the predicted ends of the interval that lie
+#: beyond the samples.
+PROFILE_ROUNDS = 2
+#: Profile samples more than this above the optimum's chi2 are left out of the quadratic
+#: fit (far out, a profile in ln parameters is no longer quadratic); 5^2.
+PROFILE_KEEP = 25.0
+#: Evaluations allowed for the profile per fitted parameter, beyond ``max_evaluations``:
+#: 2 sides x (len(PROFILE_T) + PROFILE_ROUNDS) points x (the point + its nuisance step).
+PROFILE_BUDGET = 2 * (len(PROFILE_T) + PROFILE_ROUNDS) * 2
+#: chi2 quantile of a 95 % interval of one parameter (1.96^2).
+CHI2_95 = 1.959963984540054 ** 2
+
+
+def lhs_points(npar: int) -> int:
+    """Latin-hypercube starts besides the given one: 2 per parameter."""
+    return 2 * npar
+
+
+def latin_hypercube(n: int, lo, hi, seed: int) -> np.ndarray:
+    """``n`` points of a Latin hypercube in the box [lo, hi] (one point per stratum of each
+    coordinate, strata paired at random), reproducible from ``seed``."""
+    rng = np.random.default_rng([int(seed), 18])
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    u = (np.stack([rng.permutation(n) for _ in range(lo.size)], axis=1) + rng.random((n, lo.size))) / n
+    return lo + u * (hi - lo)
 
 
 def problem_dict(spec: FitSpec, crn_seed: int) -> dict:
@@ -71,12 +99,13 @@ class Evaluator:
             self.wall = float(stored.get("wall_time_s", 0.0))
             log(f"fit: resuming, {len(self.cache)} evaluations found in {ck}")
         self.resumed = len(self.cache)
+        self.limit = spec.max_evaluations
 
     def __call__(self, xs) -> list:
         keys = [_key(x) for x in xs]
         todo = sorted({k for k in keys if k not in self.cache})
         if todo:
-            if len(self.cache) >= self.spec.max_evaluations:
+            if len(self.cache) + len(todo) > self.limit:
                 raise _Budget()
             self._run(todo)
         return [self.cache[k] for k in keys]
@@ -182,18 +211,36 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
             memo[key] = (f0, jac)
         return memo[key]
 
+    # Start: the given start and a Latin hypercube over the bounds, one parallel batch; the
+    # trust region begins from the best of them (on a narrow curved valley a single start
+    # can stall far along it, docs/fit.md).
+    starts = [z0] + list(latin_hypercube(lhs_points(npar), lo, hi, crn))
     budget_hit = False
     try:
-        sol = least_squares(lambda z: both(z)[0], z0, jac=lambda z: both(z)[1], bounds=(lo, hi),
-                            method="trf", x_scale=1.0, xtol=1e-3, ftol=1e-4, gtol=1e-6,
-                            max_nfev=max(2, spec.max_evaluations // (npar + 1)))
-        z_best = sol.x
+        f_starts = [(stats(r)[0] - data) / sigma for r in ev([np.exp(z) for z in starts])]
+        z_init = starts[int(np.argmin([float(f @ f) for f in f_starts]))]
+        ls_opts = dict(bounds=(lo, hi), method="trf", x_scale="jac", xtol=1e-6, ftol=1e-6, gtol=1e-8)
+        sol = least_squares(lambda z: both(z)[0], z_init, jac=lambda z: both(z)[1],
+                            max_nfev=max(2, spec.max_evaluations // (npar + 1)), **ls_opts)
         status = sol.message
+        # a restart with a fresh trust region from where it stopped, until it gains no more
+        # than 0.1 in chi2 (the step tolerance stops a trust region that shrank on the kinks
+        # of the statistics, not only one at the minimum)
+        for _ in range(3):
+            again = least_squares(lambda z: both(z)[0], sol.x, jac=lambda z: both(z)[1],
+                                  max_nfev=max(2, spec.max_evaluations // (npar + 1)), **ls_opts)
+            gain = 2.0 * (sol.cost - again.cost)
+            if again.cost < sol.cost:
+                sol = again
+                status = again.message + " (after a restart)"
+            if gain < 0.1:
+                break
     except _Budget:
         budget_hit = True
         status = f"stopped: the evaluation budget ({spec.max_evaluations}) was used up"
-        z_best = min(memo, key=lambda k: float(np.sum(memo[k][0] ** 2)))
-        z_best = np.array(json.loads(z_best))
+    # the best point evaluated with its Jacobian (the trust region's last point may be a
+    # rejected trial)
+    z_best = np.array(json.loads(min(memo, key=lambda k: float(np.sum(memo[k][0] ** 2)))))
     f_best, jac = both(z_best)
     st_best = ev([np.exp(z_best)])[0]
     s_best, se_best = stats(st_best)
@@ -202,12 +249,27 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     resid = (s_best - data) / sigma_best
     chi2 = float(resid @ resid)
     unc = uncertainties(jac, chi2, nobs, lo, hi, z_best, names)
+    # Profile-likelihood intervals along the valley (docs/fit.md), with the weights of the
+    # optimum held fixed; their evaluations are counted beyond max_evaluations.
+    ev.limit = len(ev.cache) + PROFILE_BUDGET * npar
+
+    def residuals(zs):
+        return [(stats(r)[0] - data) / sigma_best for r in ev([np.exp(z) for z in zs])]
+
+    try:
+        prof = profile_intervals(residuals, z_best, resid, jac, lo, hi, names, unc, chi2, nobs)
+    except _Budget:
+        prof = None
+        status += "; the profile-likelihood budget was used up: Gauss-Newton intervals reported"
+    if prof is not None:
+        unc = prof
     dof = nobs - sum(1 for p in unc.values() if not p["why_not"].startswith("flat"))
     wall = time.perf_counter() - t_start
     report = {
         "fit_file": spec.source, "preset": spec.preset, "name": spec.name, "seed": crn,
         "digest": digest, "status": status, "budget_exhausted": budget_hit,
         "parameters": unc, "chi2": chi2, "dof": dof,
+        "interval_method": "profile likelihood" if prof is not None else "Gauss-Newton",
         "observations": [{"label": o.label, "kind": o.kind, "temperatures": list(o.temperatures),
                           "data": o.value, "data_sigma": o.sigma, "model": float(s_best[j]),
                           "model_sigma": float(se_best[j]), "pull": float(resid[j])}
@@ -269,4 +331,125 @@ def uncertainties(jac, chi2, nobs, lo, hi, z, names) -> dict:
                   "correlations": {names[j]: (float(corr[i, j]) if np.isfinite(corr[i, j]) else None)
                                    for j in range(len(names)) if j != i},
                   "sensitivity": float(norms[i])}
+    return out
+
+
+def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs) -> dict:
+    """Profile-likelihood 95 % intervals of the determined parameters, in ln.
+
+    ``residuals(zs)`` returns the weighted residual vector at each point of ``zs`` (ln
+    parameters); ``z``, ``f``, ``jac``: the optimum, its residuals and Jacobian; ``unc``:
+    the Gauss-Newton result of :func:`uncertainties`, which guides the design and is
+    returned updated.
+
+    For parameter i the profile chi2_p(z_i) = min over the others of chi2 is sampled at
+    z_i = z_i* +- t sd_i (t in PROFILE_T, sd_i its Gauss-Newton standard error): the others
+    are first set on the Gauss-Newton valley floor (the conditional minimum,
+    z + cov[:, i] / cov[i, i] dz_i), then moved by one Gauss-Newton step of their own from
+    the residuals found there (a curved valley leaves its straight line).  Per side,
+    sqrt(chi2_p - chi2*) is fitted by a line through the optimum (exact for a quadratic
+    profile; a least-squares line averages the statistics' small kinks), and the interval
+    ends where it reaches sqrt(3.84 s), s = chi2/dof if that exceeds 1.  An end predicted
+    beyond the sampled points is sampled once more there.  An end that reaches a bound is
+    the bound; a parameter with both ends at its bounds is not determined.
+    """
+    out = {n: dict(v) for n, v in unc.items()}
+    live = [i for i, n in enumerate(names) if not unc[n]["why_not"].startswith("flat")]
+    if not live:
+        return out
+    sub = jac[:, live]
+    cov = np.zeros((len(names), len(names)))
+    cov[np.ix_(live, live)] = np.linalg.pinv(sub.T @ sub, rcond=1e-10, hermitian=True)
+    dof = nobs - len(live)
+    scale = max(1.0, chi2 / dof) if dof > 0 else 1.0
+    chi0 = float(f @ f)
+    lowest = chi0
+
+    def design(i, d):
+        zp = z.copy()
+        zp[live] += cov[live, i] / cov[i, i] * d
+        zp[i] = z[i] + d
+        return np.clip(zp, lo, hi)
+
+    def sample(points):
+        """points: [(i, d)] -> found[i] gets (d, profile chi2) for each."""
+        nonlocal lowest
+        first = residuals([design(i, d) for i, d in points])
+        second = []
+        for (i, d), fp in zip(points, first):
+            zp = design(i, d)
+            others = [j for j in live if j != i]
+            if others:
+                zp[others] += np.linalg.lstsq(jac[:, others], -fp, rcond=None)[0]
+            second.append(np.clip(zp, lo, hi))
+        refined = residuals(second)
+        for (i, d), fp, fq in zip(points, first, refined):
+            c = min(float(fp @ fp), float(fq @ fq))
+            lowest = min(lowest, c)
+            found[i].append((float(d), c))
+
+    def halfwidths(i):
+        """(low, high) distances in ln from the optimum to the 95 % ends: chi2_p = c + a_- d^2
+        (d < 0) and c + a_+ d^2 (d > 0) fitted to the samples within PROFILE_KEEP of the
+        optimum's chi2 (c absorbs the luck of the optimum, the lowest of many noisy values;
+        a quadratic per side keeps an asymmetric profile asymmetric).  inf on a side whose
+        curvature is not positive."""
+        d, c = np.array(sorted(found[i])).T
+        keep = c - chi0 <= PROFILE_KEEP
+        for side in (-1, 1):  # at least the nearest sample of each side
+            on = np.nonzero(np.sign(d) == side)[0]
+            if on.size and not keep[on].any():
+                keep[on[np.argmin(np.abs(d[on]))]] = True
+        d, c = d[keep], c[keep]
+        a = np.stack([np.ones_like(d), np.where(d < 0, d * d, 0.0), np.where(d > 0, d * d, 0.0)], axis=1)
+        coef = np.linalg.lstsq(a, c, rcond=None)[0]
+        return tuple(math.sqrt(CHI2_95 * scale / k) if k > 0 else math.inf for k in coef[1:])
+
+    found = {i: [(0.0, chi0)] for i in live}
+    # first samples at PROFILE_T Gauss-Newton standard errors, but within half the room to
+    # the bound (a nearly singular Jacobian gives a huge sd)
+    first = []
+    for i in live:
+        sd = math.sqrt(cov[i, i] * scale)
+        for side in (-1, 1):
+            room = (hi[i] - z[i]) if side > 0 else (z[i] - lo[i])
+            first += [(i, side * min(t * sd, t / PROFILE_T[-1] * 0.5 * room)) for t in PROFILE_T if room > 1e-9]
+    sample(first)
+    for _ in range(PROFILE_ROUNDS):
+        todo = []
+        for i in live:
+            hw = halfwidths(i)
+            for side, h in zip((-1, 1), hw):
+                far = max((abs(d) for d, _ in found[i] if np.sign(d) == side), default=0.0)
+                room = (hi[i] - z[i]) if side > 0 else (z[i] - lo[i])
+                e = min(h if math.isfinite(h) else 2 * far, room)
+                if e > 1.1 * far and far < room - 1e-9:  # an end beyond the samples: sample it
+                    todo.append((i, side * e))
+        if not todo:
+            break
+        sample(todo)
+    for i in live:
+        n = names[i]
+        h_lo, h_hi = halfwidths(i)
+        d_lo, d_hi = min(h_lo, z[i] - lo[i]), min(h_hi, hi[i] - z[i])
+        at_lo, at_hi = h_lo >= z[i] - lo[i], h_hi >= hi[i] - z[i]
+        p = out[n]
+        p["gauss_newton_ci95"] = list(p["ci95"])
+        p["ci95"] = [math.exp(z[i] - d_lo), math.exp(z[i] + d_hi)]
+        p["ln_sd"] = float(d_lo + d_hi) / (2 * math.sqrt(CHI2_95))
+        p["profile"] = [[d, c] for d, c in sorted(found[i])]
+        p["profile_at_bound"] = [bool(at_lo), bool(at_hi)]
+        reasons = [r for r in p["why_not"].split("; ") if r and not r.startswith("its 95 % interval")]
+        if at_lo and at_hi:
+            reasons.append("its profile stays below the 95 % level across the whole allowed range")
+        p["determined"] = not reasons
+        p["why_not"] = "; ".join(reasons)
+        if not p["determined"]:
+            p["ci95"] = [math.exp(lo[i]), math.exp(hi[i])]
+            p["ln_sd"] = None
+    if lowest < chi0 - 0.5:
+        for i in live:
+            out[names[i]]["note"] = ((out[names[i]]["note"] + "; ") if out[names[i]]["note"] else "") + (
+                f"the profile found chi2 {lowest:.2f} below the optimum's {chi0:.2f}: the optimiser "
+                f"stopped short; the interval is measured from the reported value")
     return out
