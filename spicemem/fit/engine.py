@@ -36,18 +36,86 @@ FD_STEP = 0.1
 CORRELATION_LIMIT = 0.98
 #: Profile-likelihood points on each side of a parameter, in units of its Gauss-Newton
 #: standard error (docs/fit.md): the profile is sampled where it rises by ~2 and ~9.
-PROFILE_T = (1.0, 2.0, 3.0)
+PROFILE_T = (1.5, 3.0)
 #: Rounds of sampling after the first, each at the predicted ends of the interval that lie
 #: beyond the samples.
 PROFILE_ROUNDS = 2
 #: Profile samples more than this above the optimum's chi2 are left out of the quadratic
 #: fit (far out, a profile in ln parameters is no longer quadratic); 5^2.
 PROFILE_KEEP = 25.0
+#: Grid points of a profile across a parameter's bounds (on the fitted surface: no evaluations).
+PROFILE_GRID = 161
 #: Evaluations allowed for the profile per fitted parameter, beyond ``max_evaluations``:
 #: 2 sides x (len(PROFILE_T) + PROFILE_ROUNDS) points x (the point + its nuisance step).
 PROFILE_BUDGET = 2 * (len(PROFILE_T) + PROFILE_ROUNDS) * 2
 #: chi2 quantile of a 95 % interval of one parameter (1.96^2).
 CHI2_95 = 1.959963984540054 ** 2
+
+
+#: Parameters optimised in their own (linear) scale, divided by their start value; the
+#: others in ln.  An energy barrier enters the relaxation as exp(w_pin / k_B T), so ln tau is
+#: linear in (ln tau_thermal, w_pin): in these coordinates the valley along which the data
+#: leave tau_thermal and w_pin correlated is a straight line (in ln w_pin it is curved, and
+#: the trust region stalled on it, docs/fit.md).
+LINEAR = ("w_pin",)
+
+
+class Coordinates:
+    """The optimiser's coordinates z of the fitted parameters x: z = ln x, or x / x_start for
+    the parameters in LINEAR."""
+
+    def __init__(self, names, starts, linear=LINEAR):
+        self.unit = np.array([float(s) if n in linear else 0.0 for n, s in zip(names, starts)])
+
+    def to_z(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return np.where(self.unit > 0, x / np.where(self.unit > 0, self.unit, 1.0), np.log(x))
+
+    def to_x(self, z) -> np.ndarray:
+        z = np.asarray(z, dtype=float)
+        return np.where(self.unit > 0, z * self.unit, np.exp(np.minimum(z, 700.0)))
+
+    def x(self, i: int, zi: float) -> float:
+        return float(zi * self.unit[i]) if self.unit[i] > 0 else math.exp(zi)
+
+    def rel_sd(self, i: int, zi: float, sd: float) -> float:
+        """The standard error as a relative one (the sd in ln for the ln coordinates)."""
+        return float(sd * self.unit[i] / abs(zi * self.unit[i])) if self.unit[i] > 0 else float(sd)
+
+
+#: Step fractions of the Gauss-Newton step tried in one batch (a line search done in parallel).
+LINE = (1.0, 0.5, 0.25)
+#: The optimiser stops when no tried step lowers chi2 by more than this.
+CHI2_GAIN = 0.1
+
+
+def gauss_newton(both, residuals, z, lo, hi, max_iter: int = 50) -> str:
+    """Damped Gauss-Newton in batches: at z the residuals and forward-difference Jacobian
+    (``both``: one batch of p + 1 evaluations), the Gauss-Newton step, then the fractions
+    LINE of it (clipped to the bounds) in a second batch; move to the best of them if it
+    lowers chi2 by more than CHI2_GAIN, else stop.  Returns the reason it stopped.
+
+    Why not a trust region: the statistics are noisy at the scale of a small step (common
+    random numbers hold well in tau_thermal, less in w_pin: 0.001 eV moves ln tau by up to
+    0.2 where 0.05 is expected), so the trust region's ratio of actual to predicted
+    reduction fails on noise, the radius shrinks, and scipy's `trf` stopped on its step
+    tolerance part-way along the valley (issue 18).  Comparing a few step lengths at once
+    needs no such ratio, and each batch runs in parallel.
+    """
+    for it in range(max_iter):
+        f, jac = both(z)
+        chi = float(f @ f)
+        step = np.linalg.lstsq(jac, -f, rcond=1e-10)[0]
+        trial = [np.clip(z + a * step, lo, hi) for a in LINE]
+        trial = [t for t in trial if np.max(np.abs(t - z)) > 1e-9]
+        if not trial:
+            return f"converged: the Gauss-Newton step is blocked by the bounds (iteration {it + 1})"
+        got = [float(r @ r) for r in residuals(trial)]
+        k = int(np.argmin(got))
+        if got[k] > chi - CHI2_GAIN:
+            return f"converged: no step lowers chi2 by more than {CHI2_GAIN} (iteration {it + 1})"
+        z = trial[k]
+    return f"stopped after {max_iter} iterations"
 
 
 def lhs_points(npar: int) -> int:
@@ -152,8 +220,6 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     """Fit ``spec`` and write DIR/fitted.toml, report.json, report.png (see the module
     docstring).  Returns the report (a dict).  ``seed`` overrides the spec's; without
     either a resume reuses the checkpoint's, and a new fit draws one (logged)."""
-    from scipy.optimize import least_squares
-
     from .report import write_outputs
 
     log = log or (lambda msg: print(f"spicemem: {msg}", file=sys.stderr))
@@ -173,9 +239,10 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     t_start = time.perf_counter()
 
     names = [p.name for p in spec.parameters]
-    lo = np.log([p.lo for p in spec.parameters])
-    hi = np.log([p.hi for p in spec.parameters])
-    z0 = np.log([p.start for p in spec.parameters])
+    co = Coordinates(names, [p.start for p in spec.parameters])
+    lo = co.to_z([p.lo for p in spec.parameters])
+    hi = co.to_z([p.hi for p in spec.parameters])
+    z0 = co.to_z([p.start for p in spec.parameters])
     data = np.array([o.value for o in spec.observations])
     sig_d = np.array([o.sigma for o in spec.observations])
     nobs, npar = data.size, len(names)
@@ -195,7 +262,7 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     # Weights: data and simulation errors added in quadrature, the simulation's taken at the
     # start and held fixed while optimising (a weight that moved with the parameters would
     # make the objective rough); the covariance below uses those at the optimum.
-    s0, se0 = stats(ev([np.exp(z0)])[0])
+    s0, se0 = stats(ev([co.to_x(z0)])[0])
     sigma = np.sqrt(sig_d**2 + se0**2)
     memo: dict = {}
 
@@ -203,7 +270,7 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
         key = _key(z)
         if key not in memo:
             pts = stencil(np.asarray(z, dtype=float))
-            res = ev([np.exp(p) for p in pts])
+            res = ev([co.to_x(p) for p in pts])
             f0 = (stats(res[0])[0] - data) / sigma
             jac = np.zeros((nobs, npar))
             for i in range(npar):
@@ -217,24 +284,10 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     starts = [z0] + list(latin_hypercube(lhs_points(npar), lo, hi, crn))
     budget_hit = False
     try:
-        f_starts = [(stats(r)[0] - data) / sigma for r in ev([np.exp(z) for z in starts])]
-        z_init = starts[int(np.argmin([float(f @ f) for f in f_starts]))]
-        ls_opts = dict(bounds=(lo, hi), method="trf", x_scale="jac", xtol=1e-6, ftol=1e-6, gtol=1e-8)
-        sol = least_squares(lambda z: both(z)[0], z_init, jac=lambda z: both(z)[1],
-                            max_nfev=max(2, spec.max_evaluations // (npar + 1)), **ls_opts)
-        status = sol.message
-        # a restart with a fresh trust region from where it stopped, until it gains no more
-        # than 0.1 in chi2 (the step tolerance stops a trust region that shrank on the kinks
-        # of the statistics, not only one at the minimum)
-        for _ in range(3):
-            again = least_squares(lambda z: both(z)[0], sol.x, jac=lambda z: both(z)[1],
-                                  max_nfev=max(2, spec.max_evaluations // (npar + 1)), **ls_opts)
-            gain = 2.0 * (sol.cost - again.cost)
-            if again.cost < sol.cost:
-                sol = again
-                status = again.message + " (after a restart)"
-            if gain < 0.1:
-                break
+        f_starts = [(stats(r)[0] - data) / sigma for r in ev([co.to_x(z) for z in starts])]
+        z_cur = starts[int(np.argmin([float(f @ f) for f in f_starts]))]
+        status = gauss_newton(both, lambda zs: [(stats(r)[0] - data) / sigma for r in ev([co.to_x(z) for z in zs])],
+                              z_cur, lo, hi)
     except _Budget:
         budget_hit = True
         status = f"stopped: the evaluation budget ({spec.max_evaluations}) was used up"
@@ -242,22 +295,22 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     # rejected trial)
     z_best = np.array(json.loads(min(memo, key=lambda k: float(np.sum(memo[k][0] ** 2)))))
     f_best, jac = both(z_best)
-    st_best = ev([np.exp(z_best)])[0]
+    st_best = ev([co.to_x(z_best)])[0]
     s_best, se_best = stats(st_best)
     sigma_best = np.sqrt(sig_d**2 + se_best**2)
     jac = jac * (sigma / sigma_best)[:, None]
     resid = (s_best - data) / sigma_best
     chi2 = float(resid @ resid)
-    unc = uncertainties(jac, chi2, nobs, lo, hi, z_best, names)
+    unc = uncertainties(jac, chi2, nobs, lo, hi, z_best, names, co)
     # Profile-likelihood intervals along the valley (docs/fit.md), with the weights of the
     # optimum held fixed; their evaluations are counted beyond max_evaluations.
     ev.limit = len(ev.cache) + PROFILE_BUDGET * npar
 
     def residuals(zs):
-        return [(stats(r)[0] - data) / sigma_best for r in ev([np.exp(z) for z in zs])]
+        return [(stats(r)[0] - data) / sigma_best for r in ev([co.to_x(z) for z in zs])]
 
     try:
-        prof = profile_intervals(residuals, z_best, resid, jac, lo, hi, names, unc, chi2, nobs)
+        prof = profile_intervals(residuals, z_best, resid, jac, lo, hi, names, unc, chi2, nobs, co)
     except _Budget:
         prof = None
         status += "; the profile-likelihood budget was used up: Gauss-Newton intervals reported"
@@ -274,7 +327,7 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
                           "data": o.value, "data_sigma": o.sigma, "model": float(s_best[j]),
                           "model_sigma": float(se_best[j]), "pull": float(resid[j])}
                          for j, o in enumerate(spec.observations)],
-        "start": dict(zip(names, np.exp(z0).tolist())),
+        "start": dict(zip(names, co.to_x(z0).tolist())),
         "start_chi2": float(np.sum(((s0 - data) / np.sqrt(sig_d**2 + se0**2)) ** 2)),
         "evaluations": {"computed_this_run": ev.computed, "from_checkpoint": ev.resumed,
                         "total": len(ev.cache), "batches_this_run": ev.batches,
@@ -288,7 +341,7 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     return report
 
 
-def uncertainties(jac, chi2, nobs, lo, hi, z, names) -> dict:
+def uncertainties(jac, chi2, nobs, lo, hi, z, names, coords=None) -> dict:
     """Per parameter: value, standard error and 95 % interval (from the Gauss-Newton
     covariance in ln, scaled by chi2/dof when that exceeds 1), correlations, and whether the
     data determine it.
@@ -300,6 +353,7 @@ def uncertainties(jac, chi2, nobs, lo, hi, z, names) -> dict:
     A correlation beyond CORRELATION_LIMIT with another parameter is reported as a note
     (only a combination is sharp; the marginal interval already accounts for it).
     """
+    co = coords or Coordinates(names, np.ones(len(names)), linear=())  # default: all in ln
     norms = np.linalg.norm(jac, axis=0)
     # flat directions (a column of zeros) are left out of the inverse, not regularised into it
     live = norms > 1e-6 * max(norms.max(), 1e-300)
@@ -324,9 +378,9 @@ def uncertainties(jac, chi2, nobs, lo, hi, z, names) -> dict:
         det = not reasons
         note = (f"correlated beyond {CORRELATION_LIMIT} with {', '.join(strong)}: the data fix a "
                 f"combination; the interval is the marginal one" if strong else "")
-        lo95 = math.exp(z[i] - 1.96 * sd[i]) if det else math.exp(lo[i])
-        hi95 = math.exp(z[i] + 1.96 * sd[i]) if det else math.exp(hi[i])
-        out[n] = {"value": math.exp(z[i]), "ln_sd": float(sd[i]) if det else None,
+        lo95 = co.x(i, z[i] - 1.96 * sd[i]) if det else co.x(i, lo[i])
+        hi95 = co.x(i, z[i] + 1.96 * sd[i]) if det else co.x(i, hi[i])
+        out[n] = {"value": co.x(i, z[i]), "ln_sd": co.rel_sd(i, z[i], sd[i]) if det else None,
                   "ci95": [lo95, hi95], "determined": det, "why_not": "; ".join(reasons), "note": note,
                   "correlations": {names[j]: (float(corr[i, j]) if np.isfinite(corr[i, j]) else None)
                                    for j in range(len(names)) if j != i},
@@ -334,25 +388,33 @@ def uncertainties(jac, chi2, nobs, lo, hi, z, names) -> dict:
     return out
 
 
-def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs) -> dict:
-    """Profile-likelihood 95 % intervals of the determined parameters, in ln.
+def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coords=None) -> dict:
+    """Profile-likelihood 95 % intervals of the determined parameters, on a local quadratic
+    response surface of the statistics (docs/fit.md).
 
-    ``residuals(zs)`` returns the weighted residual vector at each point of ``zs`` (ln
-    parameters); ``z``, ``f``, ``jac``: the optimum, its residuals and Jacobian; ``unc``:
-    the Gauss-Newton result of :func:`uncertainties`, which guides the design and is
-    returned updated.
+    ``residuals(zs)`` returns the weighted residual vector at each point of ``zs`` (the
+    optimiser's coordinates); ``z``, ``f``, ``jac``: the optimum, its residuals and
+    Jacobian; ``unc``: the Gauss-Newton result of :func:`uncertainties`, which guides the
+    design and is returned updated.
 
-    For parameter i the profile chi2_p(z_i) = min over the others of chi2 is sampled at
-    z_i = z_i* +- t sd_i (t in PROFILE_T, sd_i its Gauss-Newton standard error): the others
-    are first set on the Gauss-Newton valley floor (the conditional minimum,
-    z + cov[:, i] / cov[i, i] dz_i), then moved by one Gauss-Newton step of their own from
-    the residuals found there (a curved valley leaves its straight line).  Per side,
-    sqrt(chi2_p - chi2*) is fitted by a line through the optimum (exact for a quadratic
-    profile; a least-squares line averages the statistics' small kinks), and the interval
-    ends where it reaches sqrt(3.84 s), s = chi2/dof if that exceeds 1.  An end predicted
-    beyond the sampled points is sampled once more there.  An end that reaches a bound is
-    the bound; a parameter with both ends at its bounds is not determined.
+    1. Design: for each parameter i, points at z_i* +- t sd_i (t in PROFILE_T, sd_i its
+       Gauss-Newton standard error, at most half the way to the bound), the others on the
+       Gauss-Newton valley floor z + cov[:, i] / cov[i, i] dz_i, and each point once more
+       after one Gauss-Newton step of the others (a curved valley leaves its straight line).
+    2. Surface: every weighted residual is fitted by a quadratic in z over all these points
+       within PROFILE_KEEP of the lowest chi2 (linear when there are too few).  The
+       statistics are noisy from point to point (common random numbers hold well in
+       tau_thermal, less in w_pin); a profile read off single evaluations rose and fell by
+       several units, the surface averages that noise out over the whole valley.
+    3. Profile: chi2_p(z_i) = min over the others of the surface's chi2, on a grid across the
+       bounds; the interval is where it lies within 3.84 s of its minimum (s = chi2/dof when
+       that exceeds 1), widened to include the reported value.  An end beyond the sampled
+       span is sampled there (PROFILE_ROUNDS times at most) and the surface refitted.  An
+       end at a bound is the bound; both ends at the bounds: not determined.
     """
+    from scipy.optimize import least_squares
+
+    co = coords or Coordinates(names, np.ones(len(names)), linear=())
     out = {n: dict(v) for n, v in unc.items()}
     live = [i for i, n in enumerate(names) if not unc[n]["why_not"].startswith("flat")]
     if not live:
@@ -362,8 +424,8 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs) -> d
     cov[np.ix_(live, live)] = np.linalg.pinv(sub.T @ sub, rcond=1e-10, hermitian=True)
     dof = nobs - len(live)
     scale = max(1.0, chi2 / dof) if dof > 0 else 1.0
-    chi0 = float(f @ f)
-    lowest = chi0
+    level = CHI2_95 * scale
+    pts_z, pts_f = [z[live].copy()], [np.asarray(f, dtype=float)]
 
     def design(i, d):
         zp = z.copy()
@@ -372,42 +434,81 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs) -> d
         return np.clip(zp, lo, hi)
 
     def sample(points):
-        """points: [(i, d)] -> found[i] gets (d, profile chi2) for each."""
-        nonlocal lowest
-        first = residuals([design(i, d) for i, d in points])
+        first = [design(i, d) for i, d in points]
+        fs = residuals(first)
         second = []
-        for (i, d), fp in zip(points, first):
-            zp = design(i, d)
+        for (i, _), zp, fp in zip(points, first, fs):
+            zq = zp.copy()
             others = [j for j in live if j != i]
             if others:
-                zp[others] += np.linalg.lstsq(jac[:, others], -fp, rcond=None)[0]
-            second.append(np.clip(zp, lo, hi))
-        refined = residuals(second)
-        for (i, d), fp, fq in zip(points, first, refined):
-            c = min(float(fp @ fp), float(fq @ fq))
-            lowest = min(lowest, c)
-            found[i].append((float(d), c))
+                zq[others] += np.linalg.lstsq(jac[:, others], -fp, rcond=None)[0]
+            second.append(np.clip(zq, lo, hi))
+        for zz, ff in zip(first + second, fs + residuals(second)):
+            pts_z.append(zz[live].copy())
+            pts_f.append(np.asarray(ff, dtype=float))
 
-    def halfwidths(i):
-        """(low, high) distances in ln from the optimum to the 95 % ends: chi2_p = c + a_- d^2
-        (d < 0) and c + a_+ d^2 (d > 0) fitted to the samples within PROFILE_KEEP of the
-        optimum's chi2 (c absorbs the luck of the optimum, the lowest of many noisy values;
-        a quadratic per side keeps an asymmetric profile asymmetric).  inf on a side whose
-        curvature is not positive."""
-        d, c = np.array(sorted(found[i])).T
-        keep = c - chi0 <= PROFILE_KEEP
-        for side in (-1, 1):  # at least the nearest sample of each side
-            on = np.nonzero(np.sign(d) == side)[0]
-            if on.size and not keep[on].any():
-                keep[on[np.argmin(np.abs(d[on]))]] = True
-        d, c = d[keep], c[keep]
-        a = np.stack([np.ones_like(d), np.where(d < 0, d * d, 0.0), np.where(d > 0, d * d, 0.0)], axis=1)
-        coef = np.linalg.lstsq(a, c, rcond=None)[0]
-        return tuple(math.sqrt(CHI2_95 * scale / k) if k > 0 else math.inf for k in coef[1:])
+    def features(dz):
+        dz = np.atleast_2d(dz)
+        cols = [np.ones(dz.shape[0])] + [dz[:, a] for a in range(dz.shape[1])]
+        if quad:
+            cols += [dz[:, a] * dz[:, b] for a in range(dz.shape[1]) for b in range(a, dz.shape[1])]
+        return np.stack(cols, axis=1)
 
-    found = {i: [(0.0, chi0)] for i in live}
-    # first samples at PROFILE_T Gauss-Newton standard errors, but within half the room to
-    # the bound (a nearly singular Jacobian gives a huge sd)
+    def fit_surface():
+        nonlocal quad
+        zz, ff = np.array(pts_z), np.array(pts_f)
+        c = np.sum(ff * ff, axis=1)
+        keep = c - c.min() <= PROFILE_KEEP
+        m = len(live)
+        quad = keep.sum() >= 2 * (1 + m + m * (m + 1) // 2)
+        return np.linalg.lstsq(features(zz[keep] - z[live]), ff[keep], rcond=None)[0]
+
+    def profile(i, coef):
+        """Grid of z_i across the bounds and the surface's profile chi2 on it."""
+        k = live.index(i)
+        others = [a for a in range(len(live)) if a != k]
+        grid = np.linspace(lo[i], hi[i], PROFILE_GRID)
+        prof = np.empty(grid.size)
+        start = z[live][others]
+        lo_o, hi_o = lo[live][others], hi[live][others]
+        # walk outwards from the optimum, each solve started from its neighbour's solution
+        order = np.argsort(np.abs(grid - z[i]))
+        memo = {}
+        for g in order:
+            def r(y, g=g):
+                v = np.empty(len(live))
+                v[k] = grid[g]
+                v[others] = y
+                return (features(v - z[live]) @ coef)[0]
+            if others:
+                near = min(memo, key=lambda h: abs(h - g)) if memo else None
+                y0 = np.clip(memo[near] if near is not None else start, lo_o, hi_o)
+                sol = least_squares(r, y0, bounds=(lo_o, hi_o), method="trf")
+                memo[g] = sol.x
+                prof[g] = 2.0 * sol.cost
+            else:
+                prof[g] = float(r(np.empty(0)) @ r(np.empty(0)))
+        return grid, prof
+
+    def ends(i, coef):
+        grid, prof = profile(i, coef)
+        inside = prof <= prof.min() + level
+        j = int(np.argmin(prof))
+        a = j
+        while a > 0 and inside[a - 1]:
+            a -= 1
+        b = j
+        while b < grid.size - 1 and inside[b + 1]:
+            b += 1
+        # interpolate the crossings between grid points
+        def cross(u, v):
+            pu, pv = prof[u] - prof.min() - level, prof[v] - prof.min() - level
+            return grid[u] + (grid[v] - grid[u]) * pu / (pu - pv) if pu != pv else grid[u]
+        z_lo = lo[i] if a == 0 else cross(a - 1, a)
+        z_hi = hi[i] if b == grid.size - 1 else cross(b, b + 1)
+        return min(z_lo, z[i]), max(z_hi, z[i]), a == 0, b == grid.size - 1
+
+    quad = False
     first = []
     for i in live:
         sd = math.sqrt(cov[i, i] * scale)
@@ -416,40 +517,36 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs) -> d
             first += [(i, side * min(t * sd, t / PROFILE_T[-1] * 0.5 * room)) for t in PROFILE_T if room > 1e-9]
     sample(first)
     for _ in range(PROFILE_ROUNDS):
+        coef = fit_surface()
         todo = []
         for i in live:
-            hw = halfwidths(i)
-            for side, h in zip((-1, 1), hw):
-                far = max((abs(d) for d, _ in found[i] if np.sign(d) == side), default=0.0)
-                room = (hi[i] - z[i]) if side > 0 else (z[i] - lo[i])
-                e = min(h if math.isfinite(h) else 2 * far, room)
-                if e > 1.1 * far and far < room - 1e-9:  # an end beyond the samples: sample it
-                    todo.append((i, side * e))
+            k = live.index(i)
+            span = (min(p_[k] for p_ in pts_z), max(p_[k] for p_ in pts_z))
+            z_lo, z_hi, _, _ = ends(i, coef)
+            w = max(z_hi - z_lo, 1e-12)
+            if z_lo < span[0] - 0.1 * w:
+                todo.append((i, max(z_lo, lo[i]) - z[i]))
+            if z_hi > span[1] + 0.1 * w:
+                todo.append((i, min(z_hi, hi[i]) - z[i]))
         if not todo:
             break
         sample(todo)
+    coef = fit_surface()
     for i in live:
         n = names[i]
-        h_lo, h_hi = halfwidths(i)
-        d_lo, d_hi = min(h_lo, z[i] - lo[i]), min(h_hi, hi[i] - z[i])
-        at_lo, at_hi = h_lo >= z[i] - lo[i], h_hi >= hi[i] - z[i]
+        z_lo, z_hi, at_lo, at_hi = ends(i, coef)
         p = out[n]
         p["gauss_newton_ci95"] = list(p["ci95"])
-        p["ci95"] = [math.exp(z[i] - d_lo), math.exp(z[i] + d_hi)]
-        p["ln_sd"] = float(d_lo + d_hi) / (2 * math.sqrt(CHI2_95))
-        p["profile"] = [[d, c] for d, c in sorted(found[i])]
+        p["ci95"] = [co.x(i, z_lo), co.x(i, z_hi)]
+        p["ln_sd"] = co.rel_sd(i, z[i], float(z_hi - z_lo) / (2 * math.sqrt(CHI2_95)))
         p["profile_at_bound"] = [bool(at_lo), bool(at_hi)]
+        p["profile_surface"] = "quadratic" if quad else "linear"
         reasons = [r for r in p["why_not"].split("; ") if r and not r.startswith("its 95 % interval")]
         if at_lo and at_hi:
             reasons.append("its profile stays below the 95 % level across the whole allowed range")
         p["determined"] = not reasons
         p["why_not"] = "; ".join(reasons)
         if not p["determined"]:
-            p["ci95"] = [math.exp(lo[i]), math.exp(hi[i])]
+            p["ci95"] = [co.x(i, lo[i]), co.x(i, hi[i])]
             p["ln_sd"] = None
-    if lowest < chi0 - 0.5:
-        for i in live:
-            out[names[i]]["note"] = ((out[names[i]]["note"] + "; ") if out[names[i]]["note"] else "") + (
-                f"the profile found chi2 {lowest:.2f} below the optimum's {chi0:.2f}: the optimiser "
-                f"stopped short; the interval is measured from the reported value")
     return out
