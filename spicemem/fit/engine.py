@@ -458,7 +458,7 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
         nonlocal quad
         zz, ff = np.array(pts_z), np.array(pts_f)
         c = np.sum(ff * ff, axis=1)
-        keep = c - c.min() <= PROFILE_KEEP
+        keep = c - c.min() <= PROFILE_KEEP * scale
         m = len(live)
         quad = keep.sum() >= 2 * (1 + m + m * (m + 1) // 2)
         return np.linalg.lstsq(features(zz[keep] - z[live]), ff[keep], rcond=None)[0]
