@@ -546,6 +546,10 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
             reasons.append("its profile stays below the 95 % level across the whole allowed range")
         p["determined"] = not reasons
         p["why_not"] = "; ".join(reasons)
+        if p["determined"] and (at_lo or at_hi):
+            one = (f"the 95 % interval reaches the {'lower' if at_lo else 'upper'} bound: the data give "
+                   f"only {'an upper' if at_lo else 'a lower'} limit")
+            p["note"] = f"{p['note']}; {one}" if p["note"] else one
         if not p["determined"]:
             p["ci95"] = [co.x(i, lo[i]), co.x(i, hi[i])]
             p["ln_sd"] = None
