@@ -409,8 +409,8 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
        several units, the surface averages that noise out over the whole valley.
     3. Profile: chi2_p(z_i) = min over the others of the surface's chi2, on a grid across the
        bounds; the interval is where it lies within 3.84 s of its minimum (s = chi2/dof when
-       that exceeds 1), joined with one as wide centred on the reported value (where the
-       surface's minimum and the best evaluated point disagree, neither is sure).  An end beyond the sampled
+       that exceeds 1), joined with the same interval moved to put its minimum on the
+       reported value (where the two disagree, neither location is sure).  An end beyond the sampled
        span is sampled there (PROFILE_ROUNDS times at most) and the surface refitted.  An
        end at a bound is the bound; both ends at the bounds: not determined.
     """
@@ -509,9 +509,15 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
         z_lo = lo[i] if a == 0 else cross(a - 1, a)
         z_hi = hi[i] if b == grid.size - 1 else cross(b, b + 1)
         # Where the surface's minimum and the best evaluated point disagree, neither location
-        # is sure: the interval holds the surface's and, as wide, one centred on the value.
-        half = 0.5 * (z_hi - z_lo)
-        z_lo, z_hi = max(min(z_lo, z[i] - half), lo[i]), min(max(z_hi, z[i] + half), hi[i])
+        # is sure: the interval holds the surface's and the same moved to put its minimum on
+        # the value (the minimum located between grid points by a parabola through three).
+        v = grid[j]
+        if 0 < j < grid.size - 1:
+            c0, c1, c2 = prof[j - 1], prof[j], prof[j + 1]
+            den = c0 - 2 * c1 + c2
+            v += 0.5 * (c0 - c2) / den * (grid[1] - grid[0]) if den > 0 else 0.0
+        shift = z[i] - v
+        z_lo, z_hi = max(min(z_lo, z_lo + shift), lo[i]), min(max(z_hi, z_hi + shift), hi[i])
         return z_lo, z_hi, z_lo <= lo[i], z_hi >= hi[i]
 
     quad = False
