@@ -1,5 +1,6 @@
 """The fit: weighted least squares on summary statistics, evaluated in parallel batches
-through the sweep engine, with a Gauss-Newton (Fisher) covariance (docs/fit.md says why).
+through the sweep engine: Latin-hypercube starts, batched damped Gauss-Newton, and
+profile-likelihood intervals on a local response surface (docs/fit.md says why).
 
 Files in the output directory ``DIR``:
 
@@ -279,9 +280,9 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
             memo[key] = (f0, jac)
         return memo[key]
 
-    # Start: the given start and a Latin hypercube over the bounds, one parallel batch; the
-    # trust region begins from the best of them (on a narrow curved valley a single start
-    # can stall far along it, docs/fit.md).
+    # Start: the given start and a Latin hypercube over the bounds, one parallel batch;
+    # Gauss-Newton begins from the best of them (on a long narrow valley a single start may
+    # lie far along it from the minimum, docs/fit.md).
     starts = [z0] + list(latin_hypercube(lhs_points(npar), lo, hi, crn))
     budget_hit = False
     try:
@@ -292,9 +293,10 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     except _Budget:
         budget_hit = True
         status = f"stopped: the evaluation budget ({spec.max_evaluations}) was used up"
-    # the best point evaluated with its Jacobian (the trust region's last point may be a
-    # rejected trial)
-    z_best = np.array(json.loads(min(memo, key=lambda k: float(np.sum(memo[k][0] ** 2)))))
+    # the best point evaluated with its Jacobian (a budget cut short may leave none: then the
+    # start, whose Jacobian is allowed beyond the budget)
+    z_best = np.array(json.loads(min(memo, key=lambda k: float(np.sum(memo[k][0] ** 2))))) if memo else z0
+    ev.limit = max(ev.limit, len(ev.cache) + npar + 1)
     f_best, jac = both(z_best)
     st_best = ev([co.to_x(z_best)])[0]
     s_best, se_best = stats(st_best)
