@@ -298,6 +298,13 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     z_best = np.array(json.loads(min(memo, key=lambda k: float(np.sum(memo[k][0] ** 2))))) if memo else z0
     ev.limit = max(ev.limit, len(ev.cache) + npar + 1)
     f_best, jac = both(z_best)
+    # A parameter the statistics do not move (a flat column) goes back to its start: the
+    # Latin-hypercube starts moved it at random, and the fitted preset must not carry that.
+    norms = np.linalg.norm(jac, axis=0)
+    flat = norms <= 1e-6 * max(norms.max(), 1e-300)
+    if flat.any():
+        z_best = np.where(flat, z0, z_best)
+        ev.limit = max(ev.limit, len(ev.cache) + 1)
     st_best = ev([co.to_x(z_best)])[0]
     s_best, se_best = stats(st_best)
     sigma_best = np.sqrt(sig_d**2 + se_best**2)
