@@ -30,7 +30,6 @@ def _fit_file(tmp_path, *, params='tau_thermal = { min = 2e-7, max = 2e-5 }', da
     (dict(csv="temperature_k,relaxation_s\n" + "3000,0.01\n" * 5), "column 'temperature_k' = 3000.0: not a temperature"),
     (dict(params="w_pin = { min = 0.0001, max = 0.4 }"), "parameters.w_pin"),
     (dict(params="friction_ratio = { min = 1, max = 20 }"), "not a fittable parameter"),
-    (dict(params="pin_period_ratio = { min = 0.1, max = 3.0 }"), "valid range [0.001, 2]"),
     (dict(params="w_pin = { min = 0.2, max = 0.4, start = 0.5 }"), "outside the bounds"),
     (dict(data='[[data]]\nkind = "iv_loop"\nfile = "r.csv"\n'), "I-V loop protocol (ngspice circuit path) is not implemented"),
     (dict(data='[[data]]\nkind = "summary"\nstatistic = "activation_energy"\nvalue = 270.0\n'

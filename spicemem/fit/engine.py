@@ -58,8 +58,7 @@ CHI2_95 = 1.959963984540054 ** 2
 #: linear in (ln tau_thermal, w_pin): in these coordinates the valley along which the data
 #: leave tau_thermal and w_pin correlated is a straight line (in ln w_pin it is curved, and
 #: the trust region stalled on it, docs/fit.md).
-#: well_depth_ratio is the cluster well's depth in units of w_pin: a barrier too.
-LINEAR = ("w_pin", "well_depth_ratio")
+LINEAR = ("w_pin",)
 
 
 class Coordinates:

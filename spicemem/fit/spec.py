@@ -44,11 +44,10 @@ from ..errors import SpicememError
 
 #: Device types the fitter can simulate (the standalone hybrid path of the diffusive model).
 DEVICES = ("diffusive",)
-#: Parameters that may be fitted (positive; the optimiser's coordinates: engine.Coordinates).
-#: The landscape parameters pin_period_ratio and well_depth_ratio cost more: each new value
-#: builds the hybrid integrator's hopping tables once per process (seconds, docs/fit.md).
-FITTABLE = ("tau_thermal", "w_pin", "r_tunnel", "g_thermal", "v_threshold", "pin_period_ratio",
-            "well_depth_ratio")
+#: Parameters that may be fitted: positive SI numbers, varied in ln (their scales span decades).
+#: Landscape and friction parameters are left out on purpose: each new value rebuilds the
+#: hybrid integrator's hopping tables (seconds per evaluation, docs/fit.md).
+FITTABLE = ("tau_thermal", "w_pin", "r_tunnel", "g_thermal", "v_threshold")
 #: Summary statistics a paper may report (docs/fit.md): unit, and whether it is compared in ln.
 SUMMARIES = {"activation_energy": ("eV", False), "relaxation_median": ("s", True)}
 #: Kinds of measurement files and their required CSV columns.
