@@ -1,5 +1,6 @@
 """The fit: weighted least squares on summary statistics, evaluated in parallel batches
-through the sweep engine, with a Gauss-Newton (Fisher) covariance (docs/fit.md says why).
+through the sweep engine: Latin-hypercube starts, batched damped Gauss-Newton, and
+profile-likelihood intervals on a local response surface (docs/fit.md says why).
 
 Files in the output directory ``DIR``:
 
@@ -34,6 +35,102 @@ CHECKPOINT = "checkpoint.json"
 FD_STEP = 0.1
 #: Correlations beyond this are reported in a note ("the data fix a combination").
 CORRELATION_LIMIT = 0.98
+#: Profile-likelihood points on each side of a parameter, in units of its Gauss-Newton
+#: standard error (docs/fit.md): the profile is sampled where it rises by ~2 and ~9.
+PROFILE_T = (1.5, 3.0)
+#: Rounds of sampling after the first, each at the predicted ends of the interval that lie
+#: beyond the samples.
+PROFILE_ROUNDS = 2
+#: Profile samples more than this above the optimum's chi2 are left out of the quadratic
+#: fit (far out, a profile in ln parameters is no longer quadratic); 5^2.
+PROFILE_KEEP = 25.0
+#: Grid points of a profile across a parameter's bounds (on the fitted surface: no evaluations).
+PROFILE_GRID = 161
+#: Evaluations allowed for the profile per fitted parameter, beyond ``max_evaluations``:
+#: 2 sides x (len(PROFILE_T) + PROFILE_ROUNDS) points x (the point + its nuisance step).
+PROFILE_BUDGET = 2 * (len(PROFILE_T) + PROFILE_ROUNDS) * 2
+#: chi2 quantile of a 95 % interval of one parameter (1.96^2).
+CHI2_95 = 1.959963984540054 ** 2
+
+
+#: Parameters optimised in their own (linear) scale, divided by their start value; the
+#: others in ln.  An energy barrier enters the relaxation as exp(w_pin / k_B T), so ln tau is
+#: linear in (ln tau_thermal, w_pin): in these coordinates the valley along which the data
+#: leave tau_thermal and w_pin correlated is a straight line (in ln w_pin it is curved, and
+#: the trust region stalled on it, docs/fit.md).
+LINEAR = ("w_pin",)
+
+
+class Coordinates:
+    """The optimiser's coordinates z of the fitted parameters x: z = ln x, or x / x_start for
+    the parameters in LINEAR."""
+
+    def __init__(self, names, starts, linear=LINEAR):
+        self.unit = np.array([float(s) if n in linear else 0.0 for n, s in zip(names, starts)])
+
+    def to_z(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return np.where(self.unit > 0, x / np.where(self.unit > 0, self.unit, 1.0), np.log(x))
+
+    def to_x(self, z) -> np.ndarray:
+        z = np.asarray(z, dtype=float)
+        return np.where(self.unit > 0, z * self.unit, np.exp(np.minimum(z, 700.0)))
+
+    def x(self, i: int, zi: float) -> float:
+        return float(zi * self.unit[i]) if self.unit[i] > 0 else math.exp(zi)
+
+    def rel_sd(self, i: int, zi: float, sd: float) -> float:
+        """The standard error as a relative one (the sd in ln for the ln coordinates)."""
+        return float(sd * self.unit[i] / abs(zi * self.unit[i])) if self.unit[i] > 0 else float(sd)
+
+
+#: Step fractions of the Gauss-Newton step tried in one batch (a line search done in parallel).
+LINE = (1.0, 0.5, 0.25)
+#: The optimiser stops when no tried step lowers chi2 by more than this.
+CHI2_GAIN = 0.1
+
+
+def gauss_newton(both, residuals, z, lo, hi, max_iter: int = 50) -> str:
+    """Damped Gauss-Newton in batches: at z the residuals and forward-difference Jacobian
+    (``both``: one batch of p + 1 evaluations), the Gauss-Newton step, then the fractions
+    LINE of it (clipped to the bounds) in a second batch; move to the best of them if it
+    lowers chi2 by more than CHI2_GAIN, else stop.  Returns the reason it stopped.
+
+    Why not a trust region: the statistics are noisy at the scale of a small step (common
+    random numbers hold well in tau_thermal, less in w_pin: 0.001 eV moves ln tau by up to
+    0.2 where 0.05 is expected), so the trust region's ratio of actual to predicted
+    reduction fails on noise, the radius shrinks, and scipy's `trf` stopped on its step
+    tolerance part-way along the valley (issue 18).  Comparing a few step lengths at once
+    needs no such ratio, and each batch runs in parallel.
+    """
+    for it in range(max_iter):
+        f, jac = both(z)
+        chi = float(f @ f)
+        step = np.linalg.lstsq(jac, -f, rcond=1e-10)[0]
+        trial = [np.clip(z + a * step, lo, hi) for a in LINE]
+        trial = [t for t in trial if np.max(np.abs(t - z)) > 1e-9]
+        if not trial:
+            return f"converged: the Gauss-Newton step is blocked by the bounds (iteration {it + 1})"
+        got = [float(r @ r) for r in residuals(trial)]
+        k = int(np.argmin(got))
+        if got[k] > chi - CHI2_GAIN:
+            return f"converged: no step lowers chi2 by more than {CHI2_GAIN} (iteration {it + 1})"
+        z = trial[k]
+    return f"stopped after {max_iter} iterations"
+
+
+def lhs_points(npar: int) -> int:
+    """Latin-hypercube starts besides the given one: 2 per parameter."""
+    return 2 * npar
+
+
+def latin_hypercube(n: int, lo, hi, seed: int) -> np.ndarray:
+    """``n`` points of a Latin hypercube in the box [lo, hi] (one point per stratum of each
+    coordinate, strata paired at random), reproducible from ``seed``."""
+    rng = np.random.default_rng([int(seed), 18])
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    u = (np.stack([rng.permutation(n) for _ in range(lo.size)], axis=1) + rng.random((n, lo.size))) / n
+    return lo + u * (hi - lo)
 
 
 def problem_dict(spec: FitSpec, crn_seed: int) -> dict:
@@ -71,12 +168,13 @@ class Evaluator:
             self.wall = float(stored.get("wall_time_s", 0.0))
             log(f"fit: resuming, {len(self.cache)} evaluations found in {ck}")
         self.resumed = len(self.cache)
+        self.limit = spec.max_evaluations
 
     def __call__(self, xs) -> list:
         keys = [_key(x) for x in xs]
         todo = sorted({k for k in keys if k not in self.cache})
         if todo:
-            if len(self.cache) >= self.spec.max_evaluations:
+            if len(self.cache) + len(todo) > self.limit:
                 raise _Budget()
             self._run(todo)
         return [self.cache[k] for k in keys]
@@ -123,8 +221,6 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     """Fit ``spec`` and write DIR/fitted.toml, report.json, report.png (see the module
     docstring).  Returns the report (a dict).  ``seed`` overrides the spec's; without
     either a resume reuses the checkpoint's, and a new fit draws one (logged)."""
-    from scipy.optimize import least_squares
-
     from .report import write_outputs
 
     log = log or (lambda msg: print(f"spicemem: {msg}", file=sys.stderr))
@@ -144,9 +240,10 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     t_start = time.perf_counter()
 
     names = [p.name for p in spec.parameters]
-    lo = np.log([p.lo for p in spec.parameters])
-    hi = np.log([p.hi for p in spec.parameters])
-    z0 = np.log([p.start for p in spec.parameters])
+    co = Coordinates(names, [p.start for p in spec.parameters])
+    lo = co.to_z([p.lo for p in spec.parameters])
+    hi = co.to_z([p.hi for p in spec.parameters])
+    z0 = co.to_z([p.start for p in spec.parameters])
     data = np.array([o.value for o in spec.observations])
     sig_d = np.array([o.sigma for o in spec.observations])
     nobs, npar = data.size, len(names)
@@ -166,7 +263,7 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     # Weights: data and simulation errors added in quadrature, the simulation's taken at the
     # start and held fixed while optimising (a weight that moved with the parameters would
     # make the objective rough); the covariance below uses those at the optimum.
-    s0, se0 = stats(ev([np.exp(z0)])[0])
+    s0, se0 = stats(ev([co.to_x(z0)])[0])
     sigma = np.sqrt(sig_d**2 + se0**2)
     memo: dict = {}
 
@@ -174,7 +271,7 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
         key = _key(z)
         if key not in memo:
             pts = stencil(np.asarray(z, dtype=float))
-            res = ev([np.exp(p) for p in pts])
+            res = ev([co.to_x(p) for p in pts])
             f0 = (stats(res[0])[0] - data) / sigma
             jac = np.zeros((nobs, npar))
             for i in range(npar):
@@ -182,37 +279,64 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
             memo[key] = (f0, jac)
         return memo[key]
 
+    # Start: the given start and a Latin hypercube over the bounds, one parallel batch;
+    # Gauss-Newton begins from the best of them (on a long narrow valley a single start may
+    # lie far along it from the minimum, docs/fit.md).
+    starts = [z0] + list(latin_hypercube(lhs_points(npar), lo, hi, crn))
     budget_hit = False
     try:
-        sol = least_squares(lambda z: both(z)[0], z0, jac=lambda z: both(z)[1], bounds=(lo, hi),
-                            method="trf", x_scale=1.0, xtol=1e-3, ftol=1e-4, gtol=1e-6,
-                            max_nfev=max(2, spec.max_evaluations // (npar + 1)))
-        z_best = sol.x
-        status = sol.message
+        f_starts = [(stats(r)[0] - data) / sigma for r in ev([co.to_x(z) for z in starts])]
+        z_cur = starts[int(np.argmin([float(f @ f) for f in f_starts]))]
+        status = gauss_newton(both, lambda zs: [(stats(r)[0] - data) / sigma for r in ev([co.to_x(z) for z in zs])],
+                              z_cur, lo, hi)
     except _Budget:
         budget_hit = True
         status = f"stopped: the evaluation budget ({spec.max_evaluations}) was used up"
-        z_best = min(memo, key=lambda k: float(np.sum(memo[k][0] ** 2)))
-        z_best = np.array(json.loads(z_best))
+    # the best point evaluated with its Jacobian (a budget cut short may leave none: then the
+    # start, whose Jacobian is allowed beyond the budget)
+    z_best = np.array(json.loads(min(memo, key=lambda k: float(np.sum(memo[k][0] ** 2))))) if memo else z0
+    ev.limit = max(ev.limit, len(ev.cache) + npar + 1)
     f_best, jac = both(z_best)
-    st_best = ev([np.exp(z_best)])[0]
+    # A parameter the statistics do not move (a flat column) goes back to its start: the
+    # Latin-hypercube starts moved it at random, and the fitted preset must not carry that.
+    norms = np.linalg.norm(jac, axis=0)
+    flat = norms <= 1e-6 * max(norms.max(), 1e-300)
+    if flat.any():
+        z_best = np.where(flat, z0, z_best)
+        ev.limit = max(ev.limit, len(ev.cache) + 1)
+    st_best = ev([co.to_x(z_best)])[0]
     s_best, se_best = stats(st_best)
     sigma_best = np.sqrt(sig_d**2 + se_best**2)
     jac = jac * (sigma / sigma_best)[:, None]
     resid = (s_best - data) / sigma_best
     chi2 = float(resid @ resid)
-    unc = uncertainties(jac, chi2, nobs, lo, hi, z_best, names)
+    unc = uncertainties(jac, chi2, nobs, lo, hi, z_best, names, co)
+    # Profile-likelihood intervals along the valley (docs/fit.md), with the weights of the
+    # optimum held fixed; their evaluations are counted beyond max_evaluations.
+    ev.limit = len(ev.cache) + PROFILE_BUDGET * npar
+
+    def residuals(zs):
+        return [(stats(r)[0] - data) / sigma_best for r in ev([co.to_x(z) for z in zs])]
+
+    try:
+        prof = profile_intervals(residuals, z_best, resid, jac, lo, hi, names, unc, chi2, nobs, co)
+    except _Budget:
+        prof = None
+        status += "; the profile-likelihood budget was used up: Gauss-Newton intervals reported"
+    if prof is not None:
+        unc = prof
     dof = nobs - sum(1 for p in unc.values() if not p["why_not"].startswith("flat"))
     wall = time.perf_counter() - t_start
     report = {
         "fit_file": spec.source, "preset": spec.preset, "name": spec.name, "seed": crn,
         "digest": digest, "status": status, "budget_exhausted": budget_hit,
         "parameters": unc, "chi2": chi2, "dof": dof,
+        "interval_method": "profile likelihood" if prof is not None else "Gauss-Newton",
         "observations": [{"label": o.label, "kind": o.kind, "temperatures": list(o.temperatures),
                           "data": o.value, "data_sigma": o.sigma, "model": float(s_best[j]),
                           "model_sigma": float(se_best[j]), "pull": float(resid[j])}
                          for j, o in enumerate(spec.observations)],
-        "start": dict(zip(names, np.exp(z0).tolist())),
+        "start": dict(zip(names, co.to_x(z0).tolist())),
         "start_chi2": float(np.sum(((s0 - data) / np.sqrt(sig_d**2 + se0**2)) ** 2)),
         "evaluations": {"computed_this_run": ev.computed, "from_checkpoint": ev.resumed,
                         "total": len(ev.cache), "batches_this_run": ev.batches,
@@ -226,7 +350,7 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     return report
 
 
-def uncertainties(jac, chi2, nobs, lo, hi, z, names) -> dict:
+def uncertainties(jac, chi2, nobs, lo, hi, z, names, coords=None) -> dict:
     """Per parameter: value, standard error and 95 % interval (from the Gauss-Newton
     covariance in ln, scaled by chi2/dof when that exceeds 1), correlations, and whether the
     data determine it.
@@ -238,6 +362,7 @@ def uncertainties(jac, chi2, nobs, lo, hi, z, names) -> dict:
     A correlation beyond CORRELATION_LIMIT with another parameter is reported as a note
     (only a combination is sharp; the marginal interval already accounts for it).
     """
+    co = coords or Coordinates(names, np.ones(len(names)), linear=())  # default: all in ln
     norms = np.linalg.norm(jac, axis=0)
     # flat directions (a column of zeros) are left out of the inverse, not regularised into it
     live = norms > 1e-6 * max(norms.max(), 1e-300)
@@ -262,11 +387,190 @@ def uncertainties(jac, chi2, nobs, lo, hi, z, names) -> dict:
         det = not reasons
         note = (f"correlated beyond {CORRELATION_LIMIT} with {', '.join(strong)}: the data fix a "
                 f"combination; the interval is the marginal one" if strong else "")
-        lo95 = math.exp(z[i] - 1.96 * sd[i]) if det else math.exp(lo[i])
-        hi95 = math.exp(z[i] + 1.96 * sd[i]) if det else math.exp(hi[i])
-        out[n] = {"value": math.exp(z[i]), "ln_sd": float(sd[i]) if det else None,
+        lo95 = co.x(i, z[i] - 1.96 * sd[i]) if det else co.x(i, lo[i])
+        hi95 = co.x(i, z[i] + 1.96 * sd[i]) if det else co.x(i, hi[i])
+        out[n] = {"value": co.x(i, z[i]), "ln_sd": co.rel_sd(i, z[i], sd[i]) if det else None,
                   "ci95": [lo95, hi95], "determined": det, "why_not": "; ".join(reasons), "note": note,
                   "correlations": {names[j]: (float(corr[i, j]) if np.isfinite(corr[i, j]) else None)
                                    for j in range(len(names)) if j != i},
                   "sensitivity": float(norms[i])}
+    return out
+
+
+def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coords=None) -> dict:
+    """Profile-likelihood 95 % intervals of the determined parameters, on a local quadratic
+    response surface of the statistics (docs/fit.md).
+
+    ``residuals(zs)`` returns the weighted residual vector at each point of ``zs`` (the
+    optimiser's coordinates); ``z``, ``f``, ``jac``: the optimum, its residuals and
+    Jacobian; ``unc``: the Gauss-Newton result of :func:`uncertainties`, which guides the
+    design and is returned updated.
+
+    1. Design: for each parameter i, points at z_i* +- t sd_i (t in PROFILE_T, sd_i its
+       Gauss-Newton standard error, at most half the way to the bound), the others on the
+       Gauss-Newton valley floor z + cov[:, i] / cov[i, i] dz_i, and each point once more
+       after one Gauss-Newton step of the others (a curved valley leaves its straight line).
+    2. Surface: every weighted residual is fitted by a quadratic in z over all these points
+       within PROFILE_KEEP of the lowest chi2 (linear when there are too few).  The
+       statistics are noisy from point to point (common random numbers hold well in
+       tau_thermal, less in w_pin); a profile read off single evaluations rose and fell by
+       several units, the surface averages that noise out over the whole valley.
+    3. Profile: chi2_p(z_i) = min over the others of the surface's chi2, on a grid across the
+       bounds; the interval is where it lies within 3.84 s of its minimum (s = chi2/dof when
+       that exceeds 1), joined with the same interval moved to put its minimum on the
+       reported value (where the two disagree, neither location is sure).  An end beyond the sampled
+       span is sampled there (PROFILE_ROUNDS times at most) and the surface refitted.  An
+       end at a bound is the bound; both ends at the bounds: not determined.
+    """
+    from scipy.optimize import least_squares
+
+    co = coords or Coordinates(names, np.ones(len(names)), linear=())
+    out = {n: dict(v) for n, v in unc.items()}
+    live = [i for i, n in enumerate(names) if not unc[n]["why_not"].startswith("flat")]
+    if not live:
+        return out
+    sub = jac[:, live]
+    cov = np.zeros((len(names), len(names)))
+    cov[np.ix_(live, live)] = np.linalg.pinv(sub.T @ sub, rcond=1e-10, hermitian=True)
+    dof = nobs - len(live)
+    scale = max(1.0, chi2 / dof) if dof > 0 else 1.0
+    level = CHI2_95 * scale
+    pts_z, pts_f = [z[live].copy()], [np.asarray(f, dtype=float)]
+
+    def design(i, d):
+        zp = z.copy()
+        zp[live] += cov[live, i] / cov[i, i] * d
+        zp[i] = z[i] + d
+        return np.clip(zp, lo, hi)
+
+    def sample(points):
+        first = [design(i, d) for i, d in points]
+        fs = residuals(first)
+        second = []
+        for (i, _), zp, fp in zip(points, first, fs):
+            zq = zp.copy()
+            others = [j for j in live if j != i]
+            if others:
+                zq[others] += np.linalg.lstsq(jac[:, others], -fp, rcond=None)[0]
+            second.append(np.clip(zq, lo, hi))
+        for zz, ff in zip(first + second, fs + residuals(second)):
+            pts_z.append(zz[live].copy())
+            pts_f.append(np.asarray(ff, dtype=float))
+
+    def features(dz):
+        dz = np.atleast_2d(dz)
+        cols = [np.ones(dz.shape[0])] + [dz[:, a] for a in range(dz.shape[1])]
+        if quad:
+            cols += [dz[:, a] * dz[:, b] for a in range(dz.shape[1]) for b in range(a, dz.shape[1])]
+        return np.stack(cols, axis=1)
+
+    def fit_surface():
+        nonlocal quad
+        zz, ff = np.array(pts_z), np.array(pts_f)
+        c = np.sum(ff * ff, axis=1)
+        keep = c - c.min() <= PROFILE_KEEP * scale
+        m = len(live)
+        quad = keep.sum() >= 2 * (1 + m + m * (m + 1) // 2)
+        return np.linalg.lstsq(features(zz[keep] - z[live]), ff[keep], rcond=None)[0]
+
+    def profile(i, coef):
+        """Grid of z_i across the bounds and the surface's profile chi2 on it."""
+        k = live.index(i)
+        others = [a for a in range(len(live)) if a != k]
+        grid = np.linspace(lo[i], hi[i], PROFILE_GRID)
+        prof = np.empty(grid.size)
+        start = z[live][others]
+        lo_o, hi_o = lo[live][others], hi[live][others]
+        # walk outwards from the optimum, each solve started from its neighbour's solution
+        order = np.argsort(np.abs(grid - z[i]))
+        memo = {}
+        for g in order:
+            def r(y, g=g):
+                v = np.empty(len(live))
+                v[k] = grid[g]
+                v[others] = y
+                return (features(v - z[live]) @ coef)[0]
+            if others:
+                near = min(memo, key=lambda h: abs(h - g)) if memo else None
+                y0 = np.clip(memo[near] if near is not None else start, lo_o, hi_o)
+                sol = least_squares(r, y0, bounds=(lo_o, hi_o), method="trf")
+                memo[g] = sol.x
+                prof[g] = 2.0 * sol.cost
+            else:
+                prof[g] = float(r(np.empty(0)) @ r(np.empty(0)))
+        return grid, prof
+
+    def ends(i, coef):
+        grid, prof = profile(i, coef)
+        inside = prof <= prof.min() + level
+        j = int(np.argmin(prof))
+        a = j
+        while a > 0 and inside[a - 1]:
+            a -= 1
+        b = j
+        while b < grid.size - 1 and inside[b + 1]:
+            b += 1
+        # interpolate the crossings between grid points
+        def cross(u, v):
+            pu, pv = prof[u] - prof.min() - level, prof[v] - prof.min() - level
+            return grid[u] + (grid[v] - grid[u]) * pu / (pu - pv) if pu != pv else grid[u]
+        z_lo = lo[i] if a == 0 else cross(a - 1, a)
+        z_hi = hi[i] if b == grid.size - 1 else cross(b, b + 1)
+        # Where the surface's minimum and the best evaluated point disagree, neither location
+        # is sure: the interval holds the surface's and the same moved to put its minimum on
+        # the value (the minimum located between grid points by a parabola through three).
+        v = grid[j]
+        if 0 < j < grid.size - 1:
+            c0, c1, c2 = prof[j - 1], prof[j], prof[j + 1]
+            den = c0 - 2 * c1 + c2
+            v += 0.5 * (c0 - c2) / den * (grid[1] - grid[0]) if den > 0 else 0.0
+        shift = z[i] - v
+        z_lo, z_hi = max(min(z_lo, z_lo + shift), lo[i]), min(max(z_hi, z_hi + shift), hi[i])
+        return z_lo, z_hi, z_lo <= lo[i], z_hi >= hi[i]
+
+    quad = False
+    first = []
+    for i in live:
+        sd = math.sqrt(cov[i, i] * scale)
+        for side in (-1, 1):
+            room = (hi[i] - z[i]) if side > 0 else (z[i] - lo[i])
+            first += [(i, side * min(t * sd, t / PROFILE_T[-1] * 0.5 * room)) for t in PROFILE_T if room > 1e-9]
+    sample(first)
+    for _ in range(PROFILE_ROUNDS):
+        coef = fit_surface()
+        todo = []
+        for i in live:
+            k = live.index(i)
+            span = (min(p_[k] for p_ in pts_z), max(p_[k] for p_ in pts_z))
+            z_lo, z_hi, _, _ = ends(i, coef)
+            w = max(z_hi - z_lo, 1e-12)
+            if z_lo < span[0] - 0.1 * w:
+                todo.append((i, max(z_lo, lo[i]) - z[i]))
+            if z_hi > span[1] + 0.1 * w:
+                todo.append((i, min(z_hi, hi[i]) - z[i]))
+        if not todo:
+            break
+        sample(todo)
+    coef = fit_surface()
+    for i in live:
+        n = names[i]
+        z_lo, z_hi, at_lo, at_hi = ends(i, coef)
+        p = out[n]
+        p["gauss_newton_ci95"] = list(p["ci95"])
+        p["ci95"] = [co.x(i, z_lo), co.x(i, z_hi)]
+        p["ln_sd"] = co.rel_sd(i, z[i], float(z_hi - z_lo) / (2 * math.sqrt(CHI2_95)))
+        p["profile_at_bound"] = [bool(at_lo), bool(at_hi)]
+        p["profile_surface"] = "quadratic" if quad else "linear"
+        reasons = [r for r in p["why_not"].split("; ") if r and not r.startswith("its 95 % interval")]
+        if at_lo and at_hi:
+            reasons.append("its profile stays below the 95 % level across the whole allowed range")
+        p["determined"] = not reasons
+        p["why_not"] = "; ".join(reasons)
+        if p["determined"] and (at_lo or at_hi):
+            one = (f"the 95 % interval reaches the {'lower' if at_lo else 'upper'} bound: the data give "
+                   f"only {'an upper' if at_lo else 'a lower'} limit")
+            p["note"] = f"{p['note']}; {one}" if p["note"] else one
+        if not p["determined"]:
+            p["ci95"] = [co.x(i, lo[i]), co.x(i, hi[i])]
+            p["ln_sd"] = None
     return out

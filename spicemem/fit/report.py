@@ -55,7 +55,8 @@ def fitted_toml(spec, report: dict) -> str:
     for n, p in pars.items():
         lines += ["", f"[{spec.name}.fit.{n}]", f"value = {_toml_value(p['value'])}",
                   f"ci95_low = {_toml_value(p['ci95'][0])}", f"ci95_high = {_toml_value(p['ci95'][1])}",
-                  f"determined = {_toml_value(p['determined'])}"]
+                  f"determined = {_toml_value(p['determined'])}",
+                  f"interval = {_toml_value(report.get('interval_method', 'Gauss-Newton'))}"]
         if p["ln_sd"] is not None:
             lines.append(f"ln_sd = {_toml_value(p['ln_sd'])}")
         if p["why_not"]:
@@ -126,7 +127,7 @@ def plot_report(spec, report: dict, path) -> None:
                                                lambda v: 1.0 / (K_B_EV * np.maximum(v, 1e-9))))
     top.set_xlabel("T (K)")
     a2.axis("off")
-    rows = ["parameter   fitted   95 % interval"]
+    rows = [f"parameter   fitted   95 % interval ({report.get('interval_method', 'Gauss-Newton')})"]
     for n, p in report["parameters"].items():
         tag = "" if p["determined"] else "  (not determined)"
         rows.append(f"{n}: {p['value']:.3g}  [{p['ci95'][0]:.3g}, {p['ci95'][1]:.3g}]{tag}")
