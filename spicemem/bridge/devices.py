@@ -61,11 +61,15 @@ def variable_types() -> list:
     return sorted(name for name, t in _REGISTRY.items() if t.variable)
 
 
-#: The parameters of each type that may not vary per instance: those written into the
-#: B-source current law, a text that every instance of a card shares (devices_drift.expression,
-#: devices_rram.expression).  Every other parameter lives in per-device compiled arrays.
+#: The parameters of each type written into the B-source current law as numbers
+#: (devices_drift.expression, devices_rram.expression).  A device that draws one of them gets
+#: the law with its own values in its own B-source line (run._device_specs): possible for a
+#: device at the top level, not inside a subcircuit, whose one body every instance shares.
+#: Every other parameter lives in per-device compiled arrays.  (RRAM's i0, g0 and g_min are
+#: not here: they enter the law only through G0 = I0 exp(-g/g0) / V0, which the device's own
+#: kernel computes and its external source carries, scaled by the card's nominal G_scale.)
 LAW_KEYS = {"diffusive": frozenset(), "drift": frozenset({"g_m", "a_fp", "b_fp"}),
-            "rram": frozenset({"i0", "g0", "v0", "g_min"})}
+            "rram": frozenset({"v0"})}
 #: The instance ``state=`` of a device stuck ON / OFF, per type (variability.py).
 STUCK_STATES = {"diffusive": ("on", "off"), "drift": ("lrs", "hrs"), "rram": ("lrs", "hrs")}
 #: Instance keys that a stuck device's state replaces.
@@ -91,13 +95,20 @@ def model_spreads(card) -> dict:
         raise NetlistError(f"{card.line.where}: model {card.name!r}: random parameters "
                            f"({', '.join(sorted(spreads))}) are supported for "
                            f"{', '.join(variable_types())} devices")
-    fixed = sorted(set(spreads) & LAW_KEYS.get(card.type, frozenset()))
-    if fixed:
-        raise NetlistError(f"{card.line.where}: model {card.name!r}: {', '.join(fixed)} cannot vary "
-                           f"per device: the {card.type} current law is written into the netlist "
-                           f"text, which every instance of the card shares (the other parameters "
-                           f"can: they live in each device's compiled state)")
     return spreads
+
+
+def law_keys(card, drawn: dict) -> list:
+    """The drawn parameters of a device that its B-source law carries as numbers (LAW_KEYS)."""
+    return sorted(set(drawn) & LAW_KEYS.get(card.type, frozenset()))
+
+
+def law_line(dtype, dev, params) -> str:
+    """The B-source line of a top-level device with its own parameters in its law (the
+    line netlist._rewrite writes, with this device's G_scale)."""
+    nm = dev.instance.name.lower()
+    a, b = dev.instance.node_plus.lower(), dev.instance.node_minus.lower()
+    return f"bsm_{nm} {a} {b} I={dtype.expression(a, b, f'smg_{nm}', params, float(dtype.g_scale(params)))}"
 
 
 def model_stuck(card) -> tuple:
