@@ -118,18 +118,19 @@ def _ci95(values) -> tuple:
 def _reads(size: int, cell: str, scheme: str, seed: int, selector_model: str = SELECTOR_MODEL,
            worst_only: bool = False) -> dict:
     """The five reads of one realization (every read with the same base seed); with
-    ``worst_only`` the two that the fixed-threshold margin needs."""
+    ``worst_only`` and live selectors the two that the fixed-threshold margin needs."""
     from ..crossbar.read import read
 
     pats = _patterns(size)
-    if worst_only:
+    if worst_only and cell == "1S1R":
+        # 1R reads are operating points (cheap, deterministic): always all five
         pats = {k: pats[k] for k in ("lrs_worst", "hrs_worst")}
 
     def spec(pat):
         return spec_for(size, cell, scheme, pat).replace(selector_model=selector_model)
 
     got = {k: read(spec(pat), seed=seed) for k, pat in pats.items()}
-    if not worst_only:
+    if "lrs_same" in pats:
         for k in ("lrs_worst", "hrs_worst"):
             got[k + "_pu"] = read(spec(pats[k]).replace(r_sense=R_PU), seed=seed)
     return got
@@ -162,8 +163,9 @@ def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
     selector's draw), and the scalar metrics :data:`SWEEP_METRICS` (``half_selected_on`` 0/1;
     ``reads_selector_on_throughout`` the fraction of the five reads; NaN for 1R).
     :func:`summarize_table` turns the sweep's table into the study's rows.  ``worst_only``
-    makes only the two reads of the fixed-threshold margin (the others NaN): for the largest
-    arrays, where one 1S1R read takes minutes."""
+    makes only the two reads of the fixed-threshold margin (the others NaN) of a 1S1R row: for
+    the largest arrays, where one 1S1R read takes minutes (1R rows, operating points, always
+    make all five)."""
     got = _reads(int(size), str(cell), str(scheme), int(seed), selector_model, bool(worst_only))
     m = _margins(got)
     nan = float("nan")
