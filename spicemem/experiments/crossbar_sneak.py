@@ -180,6 +180,60 @@ def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
                                              if live else nan)}
 
 
+def summarize_tables(paths) -> dict:
+    """:func:`summarize_table` of several sweep tables of the study at once (e.g. the 2..32
+    sweep and the 64 x 64 sweep, each with its own ``sweep.json``): their rows joined, the
+    usable size over all of them."""
+    parts = [summarize_table(p) for p in paths]
+    rows = sorted((r for part in parts for r in part["results"]),
+                  key=lambda r: (CELLS.index(r["cell"]), SCHEMES.index(r["scheme"]), r["size"]))
+    usable = largest_usable(rows)
+    return {**parts[0], "results": rows, "largest_usable": usable, "statement": statement(rows, usable),
+            "source": [str(p) for p in paths]}
+
+
+def markdown_tables(result: dict) -> str:
+    """The README's tables of a :func:`summarize_tables` result: per margin, one row per size,
+    one column per (cell, scheme), mean ± half-width of the 95 % interval in % (1R: exact),
+    and the realizations behind each 1S1R entry."""
+    rows = result["results"]
+    cols = [(c, s) for c in CELLS for s in SCHEMES]
+    sizes = sorted({r["size"] for r in rows})
+    by = {(r["size"], r["cell"], r["scheme"]): r for r in rows}
+    out = []
+    for name, title in (("margin_fixed_threshold", "fixed-threshold worst-case margin (%)"),
+                        ("margin_voltage", "voltage margin on the pull-up (%)")):
+        out.append(f"**{title}**\n")
+        out.append("| N x N | " + " | ".join(f"{c} {s.upper() if s != 'floating' else s}" for c, s in cols) + " |")
+        out.append("|---:|" + "---:|" * len(cols))
+        for n in sizes:
+            cells = []
+            for c, s in cols:
+                r = by.get((n, c, s))
+                if r is None or not np.isfinite(r[name]):
+                    cells.append("--")
+                    continue
+                m, h = 100 * r[name], r[name + "_ci95"]
+                if c == "1R":
+                    cells.append(f"{m:.1f}")
+                elif np.isfinite(h):
+                    cells.append(f"{m:.1f} ± {100 * h:.1f} ({r['realizations']})")
+                else:
+                    cells.append(f"{m:.1f} ({r['realizations']})")
+            out.append(f"| {n} | " + " | ".join(cells) + " |")
+        out.append("")
+    out.append("**selected selector ON through the whole sense window (fraction of the 1S1R reads)**\n")
+    out.append("| N x N | " + " | ".join(s for s in SCHEMES) + " |")
+    out.append("|---:|" + "---:|" * len(SCHEMES))
+    for n in sizes:
+        vals = []
+        for s in SCHEMES:
+            r = by.get((n, "1S1R", s))
+            vals.append("--" if r is None else f"{r['reads_selector_on_throughout']:.2f}")
+        out.append(f"| {n} | " + " | ".join(vals) + " |")
+    return "\n".join(out) + "\n"
+
+
 def summarize_table(path) -> dict:
     """The study's rows, ``largest_usable`` and ``statement`` from a ``spicemem sweep`` table
     (``results.csv`` of :func:`sweep_realization` over ``python.size``, ``python.cell``,
