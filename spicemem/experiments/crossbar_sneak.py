@@ -406,17 +406,21 @@ def largest_usable(rows: list) -> dict:
 
 def statement(rows: list, usable: dict) -> str:
     """README-ready sentence with the numbers of the run."""
-    top = max(r["size"] for r in rows)
+    # the largest size run of each (cell, scheme): a partial table (e.g. 64 x 64 only for some
+    # schemes) must not call a smaller usable size the limit
+    top = {}
+    for r in rows:
+        top[(r["cell"], r["scheme"])] = max(r["size"], top.get((r["cell"], r["scheme"]), 0))
     reps = max(r["realizations"] for r in rows)
 
-    def say(n):
+    def say(n, cell, sch):
         if n is None:
             return "none"
-        return f">= {n}x{n} (largest run)" if n == top else f"{n}x{n}"
+        return f">= {n}x{n} (largest run)" if n == top[(cell, sch)] else f"{n}x{n}"
 
     parts = []
     for cell in CELLS:
-        parts.append(f"{cell}: " + ", ".join(f"{sch} {say(usable[cell][sch])}" for sch in SCHEMES
+        parts.append(f"{cell}: " + ", ".join(f"{sch} {say(usable[cell][sch], cell, sch)}" for sch in SCHEMES
                                              if sch in usable[cell]))
     half = [r for r in rows if r["cell"] == "1S1R"]
     n_on = sum(1 for r in half if r["half_selected_on"])
