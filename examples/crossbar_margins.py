@@ -11,6 +11,8 @@ or, from the table of the same study run through ``spicemem sweep``
 (``examples/sweep_crossbar_margins.toml``: local cores or a Dask scheduler)::
 
     python examples/crossbar_margins.py --from-sweep out/xbar/results.csv --out out/xbar
+    python examples/crossbar_margins.py --from-sweep out/xbar/results.csv out/xbar64/results.csv \
+        --out out/xbar --markdown      # 2..32 and 64 x 64 together, with the README's tables
 """
 
 import argparse
@@ -27,19 +29,24 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--sizes", type=int, nargs="+", default=[2, 4, 8, 16, 32])
     ap.add_argument("--realizations", type=int, default=5)
-    ap.add_argument("--from-sweep", metavar="RESULTS_CSV",
-                    help="summarize a spicemem sweep table instead of running the study")
+    ap.add_argument("--from-sweep", metavar="RESULTS_CSV", nargs="+",
+                    help="summarize spicemem sweep tables (one or more, e.g. 2..32 and 64) instead "
+                         "of running the study")
+    ap.add_argument("--markdown", action="store_true",
+                    help="with --from-sweep: also print the README's tables")
     args = ap.parse_args(argv)
     if args.from_sweep:
         out = ensure_dir(args.out)
         try:
-            result = crossbar_sneak.summarize_table(args.from_sweep)
+            result = crossbar_sneak.summarize_tables(args.from_sweep)
         except (OSError, KeyError, ValueError) as exc:
             print(f"crossbar_margins: cannot summarize {args.from_sweep}: {exc}", file=sys.stderr)
             return 2
         js = atomic_write_json(out / "crossbar-margins-sweep.json", result)
         crossbar_sneak.plot(result, out / "crossbar-margins-sweep.png")
         print(result["statement"])
+        if args.markdown:
+            print(crossbar_sneak.markdown_tables(result))
         print(f"wrote {js}")
         return 0
     if any(n < 1 for n in args.sizes) or args.realizations < 1:

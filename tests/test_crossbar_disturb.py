@@ -138,3 +138,31 @@ def test_selectors_stop_the_half_select_write_disturb():
     assert max(s1["half_selected_x_max"]) < 1e-6, s1
     assert s1["half_selected_selector_g_norm_max"] < 0.01, s1
     assert s1["selected_x"][0] > 0.05 and s1["writes_to_disturb"] is None, s1
+
+
+@pytest.mark.parametrize("scheme, share", [("v/2", 0.5), ("v/3", 1.0 / 3.0)])
+def test_rram_half_select_disturb_is_the_field_threshold_of_the_standalone_model(scheme, share):
+    """2 SET writes of 1 us into an all-HRS 3 x 3 Stanford RRAM 1R array, ideal lines and
+    drivers, at amplitudes that put the half-selected cells 0.01 V below and above the
+    model's field threshold at the HRS gap, F_min t_ox / gamma(g_max) = 1.392 V: below, no
+    half-selected gap moves at all (dg/dt = 0 without variation), above, every one is SET to
+    g_min by the first write; simulate_rram driven by the same half-selected waveform gives
+    the same gaps (exact at both ends: the standalone and the bridge share the law).  The
+    bracket is 0.02 V wide; a threshold misplaced by 1 % (0.014 V) fails one side."""
+    from spicemem.devices.rram import RRAMParams, simulate_rram
+
+    p = RRAMParams.from_preset("stanford_hfox")
+    v_th = cd.rram_set_threshold(p)
+    assert v_th == pytest.approx(1.3919268, rel=1e-6)
+    kw = dict(seed=0, r_wire=0.0, r_driver=0.0, r_sense=0.0, memory="rram")
+    for dv, moved in ((-0.01, 0.0), (0.01, 1.0)):
+        amp = (v_th + dv) / share
+        run = cd.write_run(3, "1R", scheme, amp, 2, **kw)
+        assert run["selected_x"] == [1.0, 1.0], run
+        np.testing.assert_array_equal(run["half_selected_x_max"], [moved, moved])
+        np.testing.assert_array_equal(run["unselected_x_max"], [0.0, 0.0])
+        t0 = 0.1e-6
+        tt = [0.0, t0, t0 + 50e-9, t0 + 50e-9 + cd.WRITE_WIDTH, t0 + 100e-9 + cd.WRITE_WIDTH, 3e-6]
+        vv = [0.0, 0.0, share * amp, share * amp, 0.0, 0.0]
+        gap = simulate_rram(p, tt, vv, gap0=p.g_max, t_out=[3e-6]).gap[0, -1]
+        assert (p.g_max - gap) / (p.g_max - p.g_min) == pytest.approx(moved, abs=1e-9)

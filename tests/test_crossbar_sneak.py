@@ -185,3 +185,41 @@ def test_the_study_through_spicemem_sweep(tmp_path):
     assert again["margin_fixed_threshold"] == pytest.approx(float(table[0]["margin_fixed_threshold"]),
                                                             rel=1e-12)
     assert "floating" not in summary["largest_usable"]["1R"]  # not run: not reported as unusable
+
+
+def test_worst_only_keeps_every_read_of_a_1r_row():
+    """worst_only (the 64 x 64 sweep) skips reads only where they are live transients: a 1R
+    row is five operating points either way, with the same numbers (deterministic)."""
+    from spicemem.experiments.crossbar_sneak import sweep_realization
+
+    full = sweep_realization(seed=1, size=3, cell="1R", scheme="v/3")
+    worst = sweep_realization(seed=1, size=3, cell="1R", scheme="v/3", worst_only=True)
+    np.testing.assert_equal(worst, full)  # NaN (no selector) equals NaN here
+    assert np.isfinite(worst["margin_voltage"]) and np.isfinite(worst["read_margin"])
+
+
+def test_two_sweep_tables_join_into_one_study(tmp_path):
+    """The 2..32 and 64 x 64 sweeps are separate tables: summarize_tables joins their rows
+    (each as summarize_table gives it) and decides the usable size over both; the README's
+    markdown table shows each 1R margin as the study computes it (1R only: operating points,
+    cheap)."""
+    from spicemem.experiments import crossbar_sneak as cs
+    from spicemem.sweep import run_sweep
+
+    for n in (2, 3):
+        spec = {"sweep": {"target": "python", "seed": 3, "realizations": 1, "metrics": list(cs.SWEEP_METRICS)},
+                "python": {"function": "spicemem.experiments.crossbar_sneak:sweep_realization", "size": n,
+                           "cell": "1R"},
+                "parameters": {"python.scheme": ["v/2", "v/3"]}}
+        run_sweep(spec, tmp_path / str(n), workers=0, progress=False, log=lambda *_: None)
+    paths = [tmp_path / "2" / "results.csv", tmp_path / "3" / "results.csv"]
+    joined = cs.summarize_tables(paths)
+    alone = [r for p in paths for r in cs.summarize_table(p)["results"]]
+    key = lambda r: (r["size"], r["scheme"])  # noqa: E731
+    assert sorted(map(key, joined["results"])) == sorted(map(key, alone))
+    ref = cs.measure(3, "1R", "v/3", seed=0)
+    row = next(r for r in joined["results"] if key(r) == (3, "v/3"))
+    assert row["margin_fixed_threshold"] == pytest.approx(ref["margin_fixed_threshold"], rel=1e-12)
+    assert f"| 3 | -- | {100 * cs.measure(3, '1R', 'v/2', seed=0)['margin_fixed_threshold']:.1f} | " \
+           f"{100 * ref['margin_fixed_threshold']:.1f} |" in cs.markdown_tables(joined)
+    assert joined["largest_usable"]["1R"] == cs.largest_usable(alone)["1R"]

@@ -30,7 +30,7 @@ A device type provides (SI units at every method's boundary):
   piecewise-linear source, returning a :class:`spicemem.devices.result.DeviceResult`
   (``spicemem.simulate(model=...)`` and the sweep ``device`` target call it);
 * ``default_preset`` (the preset of ``spicemem.simulate(model=NAME)`` without one),
-  ``law_keys`` (parameters that may not vary per instance) and ``stuck_states`` (the
+  ``law_keys`` (parameters written into the shared B-source law) and ``stuck_states`` (the
   ``state=`` values of a device stuck ON / OFF).
 
 This module imports no model and no compiled code: the plugins import it, the registry
@@ -166,8 +166,9 @@ class DeviceType:
     ``temp_field`` (the field the ``temp`` key sets, or None), ``extra_fields``
     ({key: type} of ``.model`` keys that are not dataclass fields), ``memory``
     (:class:`MemoryCell` or None), ``variable`` (random ``.model`` parameters allowed),
-    ``law_keys`` (those of them that may not vary: they are written into the B-source
-    current law, a text every instance of a card shares), ``stuck_states`` (the instance
+    ``law_keys`` (those written into the B-source current law as numbers: a top-level device
+    that draws one gets its own B-source line; inside a subcircuit, whose one body every
+    instance shares, they cannot vary), ``stuck_states`` (the instance
     ``state=`` values of a device stuck ON / OFF, or None: no stuck devices),
     ``default_preset`` and ``simulate_keys`` ({keyword: description} of the model's own
     keywords of :meth:`simulate`, e.g. its initial state).

@@ -90,13 +90,21 @@ def model_spreads(card) -> dict:
         raise NetlistError(f"{card.line.where}: model {card.name!r}: random parameters "
                            f"({', '.join(sorted(spreads))}) are supported for "
                            f"{', '.join(variable_types())} devices")
-    fixed = sorted(set(spreads) & _REGISTRY[card.type].law_keys)
-    if fixed:
-        raise NetlistError(f"{card.line.where}: model {card.name!r}: {', '.join(fixed)} cannot vary "
-                           f"per device: the {card.type} current law is written into the netlist "
-                           f"text, which every instance of the card shares (the other parameters "
-                           f"can: they live in each device's compiled state)")
     return spreads
+
+
+def law_keys(card, drawn: dict) -> list:
+    """The drawn parameters of a device that its B-source law carries as numbers
+    (``DeviceType.law_keys``)."""
+    return sorted(set(drawn) & _REGISTRY[card.type].law_keys)
+
+
+def law_line(dtype, dev, params) -> str:
+    """The B-source line of a top-level device with its own parameters in its law (the
+    line netlist._rewrite writes, with this device's G_scale)."""
+    nm = dev.instance.name.lower()
+    a, b = dev.instance.node_plus.lower(), dev.instance.node_minus.lower()
+    return f"bsm_{nm} {a} {b} I={dtype.expression(a, b, f'smg_{nm}', params, float(dtype.g_scale(params)))}"
 
 
 def model_stuck(card) -> tuple:

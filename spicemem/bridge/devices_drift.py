@@ -186,7 +186,7 @@ class DriftType(DeviceType):
     noun = "a drift memristor"
     memory = MemoryCell(model="preset=TaOx", state_key="x0", lrs=1.0, hrs=0.0, low=0.0, high=1.0,
                         aliases=("drift_model", "x_lrs", "x_hrs"))
-    variable = True  # state-equation parameters only (law_keys)
+    variable = True  # every parameter; law_keys vary for top-level devices only
     law_keys = frozenset({"g_m", "a_fp", "b_fp"})  # written into expression()
     stuck_states = ("lrs", "hrs")
     default_preset = "TaOx"

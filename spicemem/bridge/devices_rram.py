@@ -186,8 +186,11 @@ class RRAMType(DeviceType):
     summary = ("Stanford/PKU metal-oxide RRAM (Jiang et al. 2016): non-volatile filament gap, "
                "cycle-to-cycle variation")
     noun = "an rram memristor"
-    variable = True  # state-equation parameters only (law_keys)
-    law_keys = frozenset({"i0", "g0", "v0", "g_min"})  # written into expression()
+    variable = True  # every parameter; law_keys vary for top-level devices only
+    # v0 is written into expression(); i0, g0 and g_min reach the law only through
+    # G0 = I0 exp(-g/g0) / V0, which each device's kernel computes and its external source
+    # carries (scaled by the card's nominal G_scale), so they vary anywhere
+    law_keys = frozenset({"v0"})
     stuck_states = ("lrs", "hrs")
     default_preset = "stanford_hfox"
     simulate_keys = {"gap0": "initial gap(s) in m, a number or shape (R,); default gap_ini"}

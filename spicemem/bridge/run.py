@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..errors import NetlistError
@@ -73,6 +75,7 @@ def run_netlist(path_or_text, *, seed: int = 0, step: StepControl | None = None,
         raise NetlistError(f"{net.source}: no analysis to run: add a .tran (or .op, .dc, .ac, ...) "
                            f"line at the top level")
     specs_by_type, device_info, scales = _device_specs(net, seed)
+    net = _own_laws(net, device_info)
     from .engine import get_engine
 
     engine = get_engine()
@@ -119,10 +122,38 @@ def _device_specs(net: Netlist, seed: int):
         spec = _devices.DeviceSpec(dev.index, dev.name, params, dseed, stream, init)
         specs_by_type.setdefault(dev.model.type, []).append(spec)
         scales.append(dtype.time_scale(params))
+        # the netlist's B-source multiplies by the card's nominal G_scale, unless the device
+        # drew a parameter of the law: then its own line carries its own law and G_scale
+        law = _devices.law_keys(dev.model, drawn)
+        if law and dev.key != dev.instance.name.lower():
+            raise NetlistError(
+                f"{dev.instance.line.where}: memristor {dev.name}: {', '.join(law)} cannot vary "
+                f"per device inside a subcircuit: the {dev.model.type} current law carries it as "
+                f"a number in the subcircuit's one B-source line, which every instance shares; "
+                f"place the devices at the top level (each gets its own line) or vary a "
+                f"state-equation parameter")
         info.append({"name": dev.name, "type": dev.model.type, "model": dev.model.name,
                      "nodes": [dev.node_plus or "0", dev.node_minus or "0"], "seed": dseed,
                      "stream": stream, "init": dtype.init_label(init), "source": dev.source,
-                     # the netlist's B-source multiplies by the card's nominal G_scale
-                     "g_scale": float(dtype.g_scale(nominal)), "drawn": drawn, "stuck": stuck,
-                     "v_scale": float(dtype.v_scale(params)), "where": dev.instance.line.where})
+                     "g_scale": float(dtype.g_scale(params if law else nominal)),
+                     "drawn": drawn, "stuck": stuck,
+                     "v_scale": float(dtype.v_scale(params)), "where": dev.instance.line.where,
+                     **({"law": _devices.law_line(dtype, dev, params)} if law else {})})
     return specs_by_type, info, scales
+
+
+def _own_laws(net: Netlist, info: list) -> Netlist:
+    """``net`` with the B-source line of every device that drew a law parameter replaced by
+    its own (``info[k]['law']``, written by :func:`_device_specs`; same line count, so the
+    line origins stay right)."""
+    own = {x["law"].split(" ", 1)[0]: x["law"] for x in info if "law" in x}
+    if not own:
+        return net
+    lines = net.text.split("\n")
+    for k, ln in enumerate(lines):
+        head = ln.split(" ", 1)[0].lower()
+        if head in own:
+            lines[k] = own.pop(head)
+    if own:  # pragma: no cover - netlist._rewrite writes one line per top-level device
+        raise RuntimeError(f"B-source lines not found: {sorted(own)}")
+    return replace(net, text="\n".join(lines))

@@ -23,10 +23,14 @@ is read.
 
 Which parameters may vary: every parameter of a diffusive card (its current is linear in
 the voltage, so everything about a device lives in its compiled state); on drift and RRAM
-cards every parameter except those of the current law that the netlist's B-source carries
-(drift: ``g_m``, ``a_fp``, ``b_fp``; RRAM: ``i0``, ``g0``, ``v0``, ``g_min``), because that
-text is shared by all instances of a card (also inside a subcircuit); their state-equation
-parameters sit in per-device arrays of the compiled state and vary per device.
+cards their state-equation parameters (per-device arrays of the compiled state), RRAM's
+``i0``, ``g0`` and ``g_min`` (they enter the current only through G0 = I0 exp(-g/g0) / V0,
+which each device's kernel computes and its external source carries), and the numbers the
+B-source law carries (drift: ``g_m``, ``a_fp``, ``b_fp``; RRAM: ``v0``;
+``DeviceType.law_keys``) for devices at the top level: each such device gets its own B-source
+line with its drawn values (``run._own_laws``).  Inside a subcircuit that line is the
+subcircuit's one body, shared by every instance: there a law number cannot vary (a one-line
+error says so).
 
 Stuck-at cells: ``stuck_on=P`` and ``stuck_off=Q`` on a card make each device, with
 probability P (Q), a device frozen for the whole run in its ON (LRS) or OFF (HRS) state

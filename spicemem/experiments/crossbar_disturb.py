@@ -257,21 +257,41 @@ def drift_state(params, g0):
     return (np.asarray(g0) - params.a_fp) / (params.g_m - params.a_fp)
 
 
+def rram_state(params, g0):
+    """RRAM state on the drift state's scale, (g_max - gap) / (g_max - g_min): 0 at the HRS
+    gap, 1 at the LRS gap, from the zero-bias conductance G0 the bridge records (S)."""
+    from ..bridge.devices_rram import gap
+
+    return (params.g_max - gap(params, g0)) / (params.g_max - params.g_min)
+
+
+def rram_set_threshold(params=None) -> float:
+    """The smallest forward voltage that moves an RRAM gap at its HRS value g_max, in V:
+    F_min t_ox / gamma(g_max), gamma(g) = gamma0 - beta (g / 1 nm)^alpha (the Stanford model's
+    field threshold of vacancy generation; below it dg/dt = 0 exactly without variation).
+    A half-selected HRS cell is disturbed by a write of amplitude V_w when V_w/2 (V/2 scheme)
+    or V_w/3 (V/3) exceeds it: 1.392 V for ``stanford_hfox`` (docs/crossbar.md)."""
+    from ..devices.rram import RRAMParams
+
+    p = RRAMParams.from_preset("stanford_hfox") if params is None else params
+    return p.f_min * p.tox / (p.gamma0 - p.beta * (p.g_max / 1e-9) ** p.alpha)
+
+
 def write_run(size: int, cell: str, scheme: str, amplitude: float, n_writes: int, *, seed: int,
               r_wire: float | None = None, r_driver: float | None = None,
-              r_sense: float | None = None) -> dict:
-    """``n_writes`` SET pulses on cell (0, N-1) of an all-HRS TaOx array; the state of every
-    memory after each write (sampled half-way to the next)."""
+              r_sense: float | None = None, memory: str = "drift") -> dict:
+    """``n_writes`` SET pulses on cell (0, N-1) of an all-HRS array of TaOx (``memory=
+    "drift"``) or Stanford RRAM (``"rram"``) memories; the state of every memory after each
+    write (sampled half-way to the next): drift x, or for RRAM :func:`rram_state`."""
     from ..bridge import run_netlist
     from ..crossbar.netlist import netlist_text, selector_name
-    from ..devices.drift import DriftParams, conductance
 
     sel = (0, size - 1)
     array = dict(ARRAY)
     for k, v in (("r_wire", r_wire), ("r_driver", r_driver), ("r_sense", r_sense)):
         if v is not None:
             array[k] = v
-    spec = Crossbar(size, size, cell=cell, memory="drift", scheme=scheme, selected=sel,
+    spec = Crossbar(size, size, cell=cell, memory=memory, scheme=scheme, selected=sel,
                     pattern=[[HRS] * size] * size, selector_model=WRITE_SELECTOR_MODEL, **array)
     events, t = [], PULSE.delay
     for _ in range(n_writes):
@@ -279,24 +299,40 @@ def write_run(size: int, cell: str, scheme: str, amplitude: float, n_writes: int
         t = events[-1].end + WRITE_SPACING
     sched = Schedule(tuple(events), tail=0.5 * WRITE_SPACING)
     res = run_netlist(netlist_text(spec, sched), seed=seed, name=f"crossbar-disturb write {spec.tag()}")
-    params = DriftParams.from_preset("TaOx")
+    if memory == "drift":
+        from ..devices.drift import DriftParams, conductance
+
+        params = DriftParams.from_preset("TaOx")
+        state = drift_state
+        g_hrs = float(conductance(params, 0.0, DISTURB_READ_V))
+
+        def g_at(x):
+            return conductance(params, x, DISTURB_READ_V)
+    else:
+        from ..devices.rram import RRAMParams
+
+        params = RRAMParams.from_preset("stanford_hfox")
+        state = rram_state
+        g_hrs = 1.0
+
+        def g_at(x):  # G0 relative to the HRS gap's (exp(-gap/g0)); the read is ohmic
+            return np.exp(np.asarray(x) * (params.g_max - params.g_min) / params.g0)
     names = {n.lower(): k for k, n in enumerate(res.device_names)}
     time = res.time
     samples = [int(np.searchsorted(time, e.end + 0.5 * WRITE_SPACING - 1e-15)) for e in events]
     samples = [min(k, time.size - 1) for k in samples]
 
     def mem(i, j):
-        return drift_state(params, res.device_conductance[names[f"x{i}_{j}.nmem"]][samples])
+        return state(params, res.device_conductance[names[f"x{i}_{j}.nmem"]][samples])
 
     half = spec.half_selected()
     x = np.array([[mem(i, j) for j in range(size)] for i in range(size)])  # (R, C, writes)
     x_half = np.array([x[i, j] for (i, j) in half])
     others = [(i, j) for i in range(size) for j in range(size) if (i, j) != sel and (i, j) not in half]
     x_other = np.array([x[i, j] for (i, j) in others]) if others else np.zeros((1, n_writes))
-    g_hrs = float(conductance(params, 0.0, DISTURB_READ_V))
-    rise = conductance(params, x_half.max(axis=0), DISTURB_READ_V) / g_hrs - 1.0
+    rise = g_at(x_half.max(axis=0)) / g_hrs - 1.0
     hit = np.flatnonzero(rise >= DISTURB_RISE)
-    out = {"cell": cell, "scheme": scheme, "amplitude_v": amplitude, "n_writes": n_writes,
+    out = {"cell": cell, "memory": memory, "scheme": scheme, "amplitude_v": amplitude, "n_writes": n_writes,
            "r_driver_ohm": array["r_driver"], "r_sense_ohm": array["r_sense"],
            "seed": seed, "selected_x": x[sel].tolist(), "half_selected_x_max": x_half.max(axis=0).tolist(),
            "half_selected_x_mean": x_half.mean(axis=0).tolist(),

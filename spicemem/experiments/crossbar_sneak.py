@@ -118,18 +118,19 @@ def _ci95(values) -> tuple:
 def _reads(size: int, cell: str, scheme: str, seed: int, selector_model: str = SELECTOR_MODEL,
            worst_only: bool = False) -> dict:
     """The five reads of one realization (every read with the same base seed); with
-    ``worst_only`` the two that the fixed-threshold margin needs."""
+    ``worst_only`` and live selectors the two that the fixed-threshold margin needs."""
     from ..crossbar.read import read
 
     pats = _patterns(size)
-    if worst_only:
+    if worst_only and cell == "1S1R":
+        # 1R reads are operating points (cheap, deterministic): always all five
         pats = {k: pats[k] for k in ("lrs_worst", "hrs_worst")}
 
     def spec(pat):
         return spec_for(size, cell, scheme, pat).replace(selector_model=selector_model)
 
     got = {k: read(spec(pat), seed=seed) for k, pat in pats.items()}
-    if not worst_only:
+    if "lrs_same" in pats:
         for k in ("lrs_worst", "hrs_worst"):
             got[k + "_pu"] = read(spec(pats[k]).replace(r_sense=R_PU), seed=seed)
     return got
@@ -162,8 +163,9 @@ def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
     selector's draw), and the scalar metrics :data:`SWEEP_METRICS` (``half_selected_on`` 0/1;
     ``reads_selector_on_throughout`` the fraction of the five reads; NaN for 1R).
     :func:`summarize_table` turns the sweep's table into the study's rows.  ``worst_only``
-    makes only the two reads of the fixed-threshold margin (the others NaN): for the largest
-    arrays, where one 1S1R read takes minutes."""
+    makes only the two reads of the fixed-threshold margin (the others NaN) of a 1S1R row: for
+    the largest arrays, where one 1S1R read takes minutes (1R rows, operating points, always
+    make all five)."""
     got = _reads(int(size), str(cell), str(scheme), int(seed), selector_model, bool(worst_only))
     m = _margins(got)
     nan = float("nan")
@@ -176,6 +178,60 @@ def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
                                                 if live else nan),
             "reads_selector_on_throughout": (float(np.mean([x.selected_on_throughout for x in live]))
                                              if live else nan)}
+
+
+def summarize_tables(paths) -> dict:
+    """:func:`summarize_table` of several sweep tables of the study at once (e.g. the 2..32
+    sweep and the 64 x 64 sweep, each with its own ``sweep.json``): their rows joined, the
+    usable size over all of them."""
+    parts = [summarize_table(p) for p in paths]
+    rows = sorted((r for part in parts for r in part["results"]),
+                  key=lambda r: (CELLS.index(r["cell"]), SCHEMES.index(r["scheme"]), r["size"]))
+    usable = largest_usable(rows)
+    return {**parts[0], "results": rows, "largest_usable": usable, "statement": statement(rows, usable),
+            "source": [str(p) for p in paths]}
+
+
+def markdown_tables(result: dict) -> str:
+    """The README's tables of a :func:`summarize_tables` result: per margin, one row per size,
+    one column per (cell, scheme), mean ± half-width of the 95 % interval in % (1R: exact),
+    and the realizations behind each 1S1R entry."""
+    rows = result["results"]
+    cols = [(c, s) for c in CELLS for s in SCHEMES]
+    sizes = sorted({r["size"] for r in rows})
+    by = {(r["size"], r["cell"], r["scheme"]): r for r in rows}
+    out = []
+    for name, title in (("margin_fixed_threshold", "fixed-threshold worst-case margin (%)"),
+                        ("margin_voltage", "voltage margin on the pull-up (%)")):
+        out.append(f"**{title}**\n")
+        out.append("| N x N | " + " | ".join(f"{c} {s.upper() if s != 'floating' else s}" for c, s in cols) + " |")
+        out.append("|---:|" + "---:|" * len(cols))
+        for n in sizes:
+            cells = []
+            for c, s in cols:
+                r = by.get((n, c, s))
+                if r is None or not np.isfinite(r[name]):
+                    cells.append("--")
+                    continue
+                m, h = 100 * r[name], r[name + "_ci95"]
+                if c == "1R":
+                    cells.append(f"{m:.1f}")
+                elif np.isfinite(h):
+                    cells.append(f"{m:.1f} ± {100 * h:.1f} ({r['realizations']})")
+                else:
+                    cells.append(f"{m:.1f} ({r['realizations']})")
+            out.append(f"| {n} | " + " | ".join(cells) + " |")
+        out.append("")
+    out.append("**selected selector ON through the whole sense window (fraction of the 1S1R reads)**\n")
+    out.append("| N x N | " + " | ".join(s for s in SCHEMES) + " |")
+    out.append("|---:|" + "---:|" * len(SCHEMES))
+    for n in sizes:
+        vals = []
+        for s in SCHEMES:
+            r = by.get((n, "1S1R", s))
+            vals.append("--" if r is None else f"{r['reads_selector_on_throughout']:.2f}")
+        out.append(f"| {n} | " + " | ".join(vals) + " |")
+    return "\n".join(out) + "\n"
 
 
 def summarize_table(path) -> dict:
@@ -350,17 +406,21 @@ def largest_usable(rows: list) -> dict:
 
 def statement(rows: list, usable: dict) -> str:
     """README-ready sentence with the numbers of the run."""
-    top = max(r["size"] for r in rows)
+    # the largest size run of each (cell, scheme): a partial table (e.g. 64 x 64 only for some
+    # schemes) must not call a smaller usable size the limit
+    top = {}
+    for r in rows:
+        top[(r["cell"], r["scheme"])] = max(r["size"], top.get((r["cell"], r["scheme"]), 0))
     reps = max(r["realizations"] for r in rows)
 
-    def say(n):
+    def say(n, cell, sch):
         if n is None:
             return "none"
-        return f">= {n}x{n} (largest run)" if n == top else f"{n}x{n}"
+        return f">= {n}x{n} (largest run)" if n == top[(cell, sch)] else f"{n}x{n}"
 
     parts = []
     for cell in CELLS:
-        parts.append(f"{cell}: " + ", ".join(f"{sch} {say(usable[cell][sch])}" for sch in SCHEMES
+        parts.append(f"{cell}: " + ", ".join(f"{sch} {say(usable[cell][sch], cell, sch)}" for sch in SCHEMES
                                              if sch in usable[cell]))
     half = [r for r in rows if r["cell"] == "1S1R"]
     n_on = sum(1 for r in half if r["half_selected_on"])
