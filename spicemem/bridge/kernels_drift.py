@@ -196,41 +196,23 @@ def drift_group(block, t0, t1):
     dt = t1 - t0
     c = scr[S_TOL]
     cmax = scr[S_TOL_MAX]
+    out = np.empty((n, 3))
     if n >= PARALLEL_MIN_DEVICES:
-        # the devices on all threads, then the shared counters and the step request in
-        # group order, so that the numbers do not depend on the thread count
-        out = np.empty((n, 3))
         _drift_all(index, v0, v1, g, temp, fs, p, dt, c, cmax, bf[B_KSCALE], out)
+    else:
         for j in range(n):
-            if out[j, 0] < 0:
-                scr[S_OVERRUNS] += 1.0
-            if out[j, 1] < dt:
-                scr[S_DROPPED] += dt - out[j, 1]
-                scr[S_TRUNCATED] += 1.0
-            if out[j, 2] < np.inf:
-                request_step(max(out[j, 2], H_REQUEST_MIN))
-        for j in range(n):
-            if not np.isfinite(fs[j, F_X]):
-                return index[j] + 1
-        return 0
+            _drift_one(j, index, v0, v1, g, temp, fs, p, dt, c, cmax, bf[B_KSCALE], out)
+    # the shared counters and the step request in group order, so that the numbers do not
+    # depend on the thread count
     for j in range(n):
-        gi = index[j]
-        xa = fs[j, F_X]
-        x, h, steps, used, hr = advance_coupled(xa, v0[gi], v1[gi], dt, p[j], fs[j, F_H],
-                                                c, cmax)
-        if fs[j, F_BEYOND] == 0.0 and beyond_ceiling(v0[gi], v1[gi], xa, x, p[j]):
-            fs[j, F_BEYOND] = 1.0
-        if steps < 0:
+        if out[j, 0] < 0:
             scr[S_OVERRUNS] += 1.0
-        if used < dt:
-            scr[S_DROPPED] += dt - used
+        if out[j, 1] < dt:
+            scr[S_DROPPED] += dt - out[j, 1]
             scr[S_TRUNCATED] += 1.0
-        fs[j, F_X] = x
-        fs[j, F_H] = h
-        if hr < np.inf:
-            request_step(max(hr, H_REQUEST_MIN))
-        g[gi] = p[j, P_GM] * x + (1.0 - x) * p[j, P_A]
-        temp[gi] = bf[B_KSCALE]
-        if not np.isfinite(x):
-            return gi + 1
+        if out[j, 2] < np.inf:
+            request_step(max(out[j, 2], H_REQUEST_MIN))
+    for j in range(n):
+        if not np.isfinite(fs[j, F_X]):
+            return index[j] + 1
     return 0

@@ -242,59 +242,27 @@ def rram_group(block, t0, t1):
     scr = carray(f64_ptr(b[B_SCRATCH]), (16,))
     dt = t1 - t0
     c = scr[S_TOL]
+    out = np.empty((n, 4))
     if n >= PARALLEL_MIN_DEVICES:
-        # the devices on all threads, then the shared counters and the step request in
-        # group order, so that the numbers do not depend on the thread count
-        out = np.empty((n, 4))
         _rram_all(index, v0, v1, gout, temp, devs, prm, dt, c, out)
+    else:
         for j in range(n):
-            if out[j, 1] < dt:
-                scr[S_DROPPED] += dt - out[j, 1]
-                scr[S_TRUNCATED] += 1.0
-            if out[j, 0] < 0:
-                scr[S_OVERRUNS] += 1.0
-            hr = out[j, 2]
-            if hr < np.inf:
-                hr = max(hr, H_REQUEST_MIN)
-                request_step(hr)
-                if hr < scr[S_MIN_REQUEST]:
-                    scr[S_MIN_REQUEST] = hr
-        for j in range(n):
-            if out[j, 3] == 0.0:
-                return index[j] + 1
-        return 0
+            _rram_one(j, index, v0, v1, gout, temp, devs, prm, dt, c, out)
+    # the shared counters and the step request in group order, so that the numbers do not
+    # depend on the thread count
     for j in range(n):
-        gi = index[j]
-        dev = devs[j]
-        p = prm[j]
-        ga = dev.g
-        used = dt
-        if p.dgap0 == 0.0:
-            chi, t_left = dev.chi, dev.t_left
-            g, h, steps, used = advance_truncated(ga, dev, v0[gi], v1[gi], dt, p,
-                                                  TRUNCATE_FACTOR * c)
-            if used < dt:
-                scr[S_DROPPED] += dt - used
-                scr[S_TRUNCATED] += 1.0
-        else:
-            g, chi, t_left, h, steps = advance(ga, dev.chi, dev.t_left, dev.rng, v0[gi], v1[gi],
-                                               dt, p, dev.h)
-        if steps < 0:
+        if out[j, 1] < dt:
+            scr[S_DROPPED] += dt - out[j, 1]
+            scr[S_TRUNCATED] += 1.0
+        if out[j, 0] < 0:
             scr[S_OVERRUNS] += 1.0
-        dev.g = g
-        dev.chi = chi
-        dev.t_left = t_left
-        dev.h = h
-        hr = step_request(ga, g, v0[gi], v1[gi], used, p, c)
-        if used <= 0.0 < dt:
-            hr = min(hr, 1e-3 * dt)
+        hr = out[j, 2]
         if hr < np.inf:
             hr = max(hr, H_REQUEST_MIN)
             request_step(hr)
             if hr < scr[S_MIN_REQUEST]:
                 scr[S_MIN_REQUEST] = hr
-        gout[gi] = p.i0 * np.exp(-g / p.g0) / p.v0
-        temp[gi] = temperature(v1[gi], g, p)
-        if not (np.isfinite(g) and np.isfinite(current(v1[gi], g, p))):
-            return gi + 1
+    for j in range(n):
+        if out[j, 3] == 0.0:
+            return index[j] + 1
     return 0
