@@ -73,10 +73,11 @@ def test_active_array_converges_as_tol_halves():
     assert sum(steps["node"]) < sum(steps["device"]), steps
 
 
-def test_parallel_advance_is_bit_identical_on_1_and_2_threads():
-    """Each device owns its random stream and its rows of the state arrays, so advancing a
-    group's devices on 1 or 2 Numba threads must give the same numbers bit for bit
-    (an 8 x 8 array: 64 devices, PARALLEL_MIN_DEVICES, so the parallel loop runs)."""
+def _on_1_and_2_threads(netlist, extra):
+    """Run ``netlist`` (seed 5) on 1 and on 2 Numba threads; assert that conductances,
+    temperatures, time axis, step count and ``extra(result)`` are equal bit for bit; return
+    the two runs' tuples.  The array must be 8 x 8 = 64 devices (PARALLEL_MIN_DEVICES), so
+    that the parallel loop runs."""
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.fail("needs NUMBA_NUM_THREADS >= 2 to compare thread counts")
     from spicemem.bridge.kernels import PARALLEL_MIN_DEVICES  # loads the compiled kernels
@@ -87,12 +88,23 @@ def test_parallel_advance_is_bit_identical_on_1_and_2_threads():
     try:
         for threads in (1, 2):
             numba.set_num_threads(threads)
-            r = run_netlist(_array(n=8, tstop=3e-6), seed=5)
-            out.append((r.device_conductance, r.temperature, r.time, r.steps["accepted"]))
+            r = run_netlist(netlist, seed=5)
+            out.append((r.device_conductance, r.temperature, r.time, r.steps["accepted"], *extra(r)))
     finally:
         numba.set_num_threads(before)
     for a, b in zip(out[0], out[1]):
-        assert np.array_equal(a, b)
+        if isinstance(a, np.ndarray):
+            assert np.array_equal(a, b)
+        else:
+            assert a == b
+    return out
+
+
+def test_parallel_advance_is_bit_identical_on_1_and_2_threads():
+    """Each device owns its random stream and its rows of the state arrays, so advancing a
+    group's devices on 1 or 2 Numba threads must give the same numbers bit for bit
+    (an 8 x 8 array: 64 devices, PARALLEL_MIN_DEVICES, so the parallel loop runs)."""
+    out = _on_1_and_2_threads(_array(n=8, tstop=3e-6), lambda r: ())
     assert out[0][0].max() > 10 * out[0][0][:, 0].max()  # something switched
 
 
@@ -121,27 +133,8 @@ def test_parallel_drift_and_rram_are_bit_identical_on_1_and_2_threads(netlist):
     after the parallel loop, so 1 and 2 threads must give the same run bit for bit (8 x 8
     = 64 devices, every row driven so that the devices' states move: drift +12 % in G in
     3 us, RRAM up to x3 with the variation)."""
-    if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.fail("needs NUMBA_NUM_THREADS >= 2 to compare thread counts")
-    from spicemem.bridge.kernels import PARALLEL_MIN_DEVICES
-
-    assert 8 * 8 >= PARALLEL_MIN_DEVICES
-    before = numba.get_num_threads()
-    out = []
-    try:
-        for threads in (1, 2):
-            numba.set_num_threads(threads)
-            r = run_netlist(netlist, seed=5)
-            out.append((r.device_conductance, r.temperature, r.time, r.steps["accepted"],
-                        sorted((k, v) for k, v in r.extra.items() if k.endswith(("_s", "_count"))
-                               and "time_s" not in k)))
-    finally:
-        numba.set_num_threads(before)
-    for a, b in zip(out[0], out[1]):
-        if isinstance(a, np.ndarray):
-            assert np.array_equal(a, b)
-        else:
-            assert a == b
+    out = _on_1_and_2_threads(netlist, lambda r: (
+        sorted((k, v) for k, v in r.extra.items() if k.endswith(("_s", "_count")) and "time_s" not in k),))
     g = out[0][0]
     # the parallel path did work: most devices' states moved (drift: all of them; RRAM: the
     # variation leaves a few at their start)
