@@ -20,15 +20,10 @@ T_END = 9.4e-6  # s, end of the plateau (pulse 1 us + 0.5 us edge + 8 us)
 
 
 def _array(n: int = N, tstop: float = 10e-6) -> str:
-    lines = [f"* all-active {n}x{n}",
-             ".model ag diffusive (preset=wang2017_paper friction_ratio=10 heating_ratio=20 "
-             "theta_ambient=0.35)"]
-    for i in range(n):
-        lines += [f"V{i} s{i} 0 pulse(0 4 1u 0.5u 0.5u 8u 20u)", f"Rs{i} s{i} r{i} 30k"]
-    lines += [f"Rc{j} c{j} 0 1k" for j in range(n)]
-    lines += [f"N{i}_{j} r{i} c{j} ag" for i in range(n) for j in range(n)]
-    lines += [f".tran 0.5u {tstop:g}", ".end"]
-    return "\n".join(lines)
+    return _array_of("", ".model ag diffusive (preset=wang2017_paper friction_ratio=10 "
+                     "heating_ratio=20 theta_ambient=0.35)", "pulse(0 4 1u 0.5u 0.5u 8u 20u)",
+                     "30k", f"{tstop:g}", n=n, r_col="1k", model_name="ag", init="",
+                     tstep="0.5u")
 
 
 def _stats(r):
@@ -108,14 +103,16 @@ def test_parallel_advance_is_bit_identical_on_1_and_2_threads():
     assert out[0][0].max() > 10 * out[0][0][:, 0].max()  # something switched
 
 
-def _array_of(model: str, card: str, pulse: str, r_row: str, tstop: str, n: int = 8) -> str:
+def _array_of(model: str, card: str, pulse: str, r_row: str, tstop: str, n: int = 8,
+              r_col: str = "100", model_name: str = "mem", init: str = " state=hrs",
+              tstep: str = "1n") -> str:
     """An n x n array of ``model`` devices, every row pulsed through ``r_row``."""
-    lines = [f"* all-active {n}x{n} {model}", card]
+    lines = [f"* all-active {n}x{n}" + (f" {model}" if model else ""), card]
     for i in range(n):
         lines += [f"V{i} s{i} 0 {pulse}", f"Rs{i} s{i} r{i} {r_row}"]
-    lines += [f"Rc{j} c{j} 0 100" for j in range(n)]
-    lines += [f"N{i}_{j} r{i} c{j} mem state=hrs" for i in range(n) for j in range(n)]
-    lines += [f".tran 1n {tstop}", ".end"]
+    lines += [f"Rc{j} c{j} 0 {r_col}" for j in range(n)]
+    lines += [f"N{i}_{j} r{i} c{j} {model_name}{init}" for i in range(n) for j in range(n)]
+    lines += [f".tran {tstep} {tstop}", ".end"]
     return "\n".join(lines)
 
 
