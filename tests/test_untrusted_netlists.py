@@ -229,6 +229,72 @@ def test_finite_sweeps_still_run(tmp_path, capsys, analysis):
     assert (tmp_path / "out" / "ok.csv").exists()
 
 
+# -- netlists that multiply ---------------------------------------------------------------------
+# Measured before these checks (ngspice 39.3): ten .include lines per file eight files deep,
+# ten subcircuit instances per definition eight levels deep (1e8 memristors), and 24 functions
+# that each call the one before twice all kept the bridge busy past a 60 s timeout (3.7 GB for
+# the subcircuits); a .func that calls itself (directly or through another) crashed the
+# interpreter with SIGSEGV.  Each is now one line naming the file and line, before ngspice.
+def _fan_out(prefix, leaf, levels, width=10):
+    """Subcircuit definitions l0..l<levels>: each instantiates the one below ``width`` times."""
+    lines = [f".subckt {prefix}0 a b", leaf, ".ends"]
+    for k in range(1, levels + 1):
+        lines += [f".subckt {prefix}{k} a b",
+                  *[f"X{j} a b {prefix}{k - 1}" for j in range(width)], ".ends"]
+    return lines
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("case", ["include", "subckt", "subckt-plain", "func-double", "func-self",
+                                  "func-mutual", "subckt-self", "subckt-mutual"])
+def test_netlists_that_multiply_or_recurse_are_refused_quickly(tmp_path, capsys, case):
+    top = ["* t", MODEL, "V1 a 0 dc 1"]
+    if case == "include":
+        (tmp_path / "i0.inc").write_text("R1 a 0 1k\n")
+        for k in range(1, 9):
+            (tmp_path / f"i{k}.inc").write_text(f".include i{k - 1}.inc\n" * 10)
+        lines, reason = [*top, ".include i8.inc"], r"i1\.inc:\d+: refused: more than 10000 \.include"
+    elif case in ("subckt", "subckt-plain"):
+        leaf = "N1 a b ag" if case == "subckt" else "R1 a b 1meg"
+        lines = [*top, *_fan_out("l", leaf, 8), "X0 a 0 l8"]
+        reason = r"bomb\.cir:\d+: refused: X\d+ makes the netlist expand to more than 5e\+06 elements"
+    elif case == "func-double":
+        lines = [*top, ".func f0(x) {x}", *[f".func f{k}(x) {{f{k - 1}(x)+f{k - 1}(x)}}" for k in range(1, 25)],
+                 "B1 a 0 I=f24(V(a))*1e-9"]
+        reason = r"bomb\.cir:\d+: refused: \.func 'f13' expands to more than 100000 characters"
+    elif case == "func-self":
+        lines, reason = [*top, ".func f(x) = {f(x)+1}", "R2 a 0 {f(1)}"], r"bomb\.cir:4: refused: \.func 'f' calls itself \(f -> f\)"
+    elif case == "func-mutual":
+        lines = [*top, ".func f(x) {g(x)}", ".FUNC G(x) {f(x)*2}", "B1 a 0 I=f(V(a))"]
+        reason = r"bomb\.cir:4: refused: \.func 'f' calls itself \(f -> g -> f\)"
+    elif case == "subckt-self":
+        lines = [*top, ".subckt s a b", "X1 a b s", "R1 a b 1k", ".ends", "X0 a 0 s"]
+        reason = r"bomb\.cir:5: refused: subcircuit 's' instantiates itself \(s -> s\)"
+    else:  # mutual recursion without a memristor in it: ngspice itself would be handed it
+        lines = [*top, ".subckt s1 a b", "X1 a b s2", ".ends", ".subckt s2 a b", "X1 a b s1", ".ends",
+                 "X0 a 0 s1"]
+        reason = r"bomb\.cir:\d+: refused: subcircuit 's1' instantiates itself \(s1 -> s2 -> s1\)"
+    p = write(tmp_path, "bomb.cir", [*lines, "R9 a 0 1k", ".tran 1u 4u", ".end"])
+    t0 = time.monotonic()
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert time.monotonic() - t0 < 20
+    assert_refused(rc, err, tmp_path / "none", reason)
+
+
+@pytest.mark.ngspice
+def test_functions_and_subcircuits_that_stay_small_still_run(tmp_path, capsys):
+    """The limits refuse only what multiplies: a function called many times, a function
+    defined twice (ngspice accepts that), nested functions of modest size and a 1000-device
+    hierarchy (10 x 10 x 10 resistors) run."""
+    lines = ["* t", "V1 a 0 dc 1", ".func sq(x) {x*x}", ".func sq(x) {x*x}", ".func q(x) {sq(sq(x))+sq(x)}",
+             "B1 a 0 I=q(V(a))*1e-6+sq(V(a))*1e-6", "R2 a 0 {q(2)*1k}",
+             *_fan_out("m", "R1 a b 1meg", 3), "X0 a 0 m3", ".tran 1u 4u", ".end"]
+    p = write(tmp_path, "ok.cir", lines)
+    rc, err = run_cli(capsys, p, tmp_path / "out")
+    assert rc == 0, err
+    assert (tmp_path / "out" / "ok.csv").exists()
+
+
 @pytest.mark.ngspice
 def test_a_netlist_without_analysis_is_refused(tmp_path, capsys):
     p = write(tmp_path, "none.cir", ["* t", "V1 a 0 dc 1", "R1 a 0 1k", ".end"])

@@ -177,6 +177,10 @@ class _Parsed:
     saves_given: bool = False
     analyses: list = field(default_factory=list)
     memristor_lines: dict = field(default_factory=dict)  # line index -> Instance
+    n_elements: dict = field(default_factory=dict)  # scope -> element lines written in it
+    xwhere: dict = field(default_factory=dict)  # scope -> [Line] of its X lines (as xlines)
+    funcs: dict = field(default_factory=dict)  # (scope, name) -> [(body, Line)] of .func lines
+    calls: dict = field(default_factory=dict)  # scope -> [(Line, [called names])] outside .func
     model_lines: set = field(default_factory=set)  # line indices of memristor .model cards
     ended_at: int | None = None  # line index of .end
 
@@ -201,6 +205,7 @@ def _build(source: str, title: str, lines: list) -> Netlist:
     types = _devices.registry()
     parsed = _parse(source, lines, types)
     _check_models(parsed, types)
+    _check_expansion(parsed, source)
     devices = _flatten(parsed, source)
     text, origins = _rewrite(parsed, devices, source, title, lines, types)
     return Netlist(source, title, text, devices,
@@ -274,6 +279,15 @@ def _parse(source: str, lines: list, types) -> _Parsed:
         if head == ".save":
             ps.saves_given = True
             continue
+        if head == ".func":
+            name, body = _func_definition(s)
+            if name is not None:  # ngspice accepts a second definition: both are checked
+                ps.funcs.setdefault((scope, name), []).append((body, ln))
+            continue
+        if "(" in s:
+            ps.calls.setdefault(scope, []).append((ln, _called_names(s)))
+        if head[0] not in ".x":
+            ps.n_elements[scope] = ps.n_elements.get(scope, 0) + 1
         if head[0] == "n":
             inst = _parse_instance(s, ln, scope)
             ps.instances.setdefault(scope, []).append(inst)
@@ -281,6 +295,7 @@ def _parse(source: str, lines: list, types) -> _Parsed:
             continue
         if head[0] == "x":
             ps.xlines.setdefault(scope, []).append(toks)
+            ps.xwhere.setdefault(scope, []).append(ln)
             continue
     if scope:
         raise NetlistError(f"{source}: .subckt {scope[-1]!r} is not closed by .ends")
@@ -300,6 +315,125 @@ def _check_models(ps: _Parsed, types) -> None:
                 raise NetlistError(f"{card.line.where}: model {card.name!r} has type {card.type!r}, "
                                    f"which is not a memristor type ({known}); used by {inst.name} "
                                    f"at {inst.line.where}")
+
+
+#: Most circuit elements a netlist may expand to, every subcircuit instance flattened (a
+#: memristor counts as the two elements the bridge writes for it).  Measured: 1e6 resistors
+#: made by nested subcircuits cost ngspice 1.0 GB and 55 s to set up; ten instances per
+#: definition, eight levels deep, would be 1e8 and exhaust the machine ("billion laughs").
+MAX_ELEMENTS = 5 * 10**6
+
+
+#: The longest one user function (``.func``) may become with every call in it expanded.
+#: ngspice expands functions as text: twenty-four functions that each call the one before
+#: twice make a 2e7-character expression, and ngspice never returns; one that calls itself
+#: crashes the interpreter (measured, ngspice 39.3).
+MAX_FUNC_CHARS = 10**5
+#: Characters of expanded function text counted as one element in :data:`MAX_ELEMENTS`.
+FUNC_CHARS_PER_ELEMENT = 100
+
+_NAME_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(")
+_FUNC_LINE = re.compile(r"\.func[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\([^)]*\)[ \t]*=?(.*)$",
+                        re.IGNORECASE)
+
+
+def _func_definition(text: str):
+    """(lowercase name, body) of a ``.func NAME(ARGS) [=] {BODY}`` line, or (None, None) for
+    a line of another form (ngspice judges those itself)."""
+    m = _FUNC_LINE.match(text.strip())
+    return (m.group(1).lower(), m.group(2)) if m else (None, None)
+
+
+def _called_names(text: str) -> list:
+    return [m.group(1).lower() for m in _NAME_CALL.finditer(text)]
+
+
+def _check_functions(ps: _Parsed) -> dict:
+    """Expanded length of every user function (memoised), refusing recursion and functions
+    that expand past :data:`MAX_FUNC_CHARS`; returns scope -> expanded characters of the
+    function calls written in that scope outside ``.func`` lines."""
+    size: dict = {}
+    active: list = []
+
+    def find(name, sc):
+        for k in range(len(sc), -1, -1):
+            if (sc[:k], name) in ps.funcs:
+                return (sc[:k], name)
+        return None
+
+    def expanded(key) -> int:
+        if key in size:
+            return size[key]
+        if key in active:
+            ln = ps.funcs[key][0][1]
+            cycle = " -> ".join(k[1] for k in active[active.index(key):] + [key])
+            raise NetlistError(f"{ln.where}: refused: .func {key[1]!r} calls itself ({cycle}); "
+                               f"ngspice would recurse until it crashes")
+        active.append(key)
+        longest = 0
+        for body, ln in ps.funcs[key]:
+            n = len(body)
+            for name in _called_names(body):
+                callee = find(name, key[0])
+                if callee is not None:
+                    n += expanded(callee)
+                    if n > MAX_FUNC_CHARS:
+                        raise NetlistError(f"{ln.where}: refused: .func {key[1]!r} expands to more "
+                                           f"than {MAX_FUNC_CHARS} characters (functions that call "
+                                           f"functions several times multiply)")
+            longest = max(longest, n)
+        active.pop()
+        size[key] = longest
+        return longest
+
+    for key in ps.funcs:
+        expanded(key)
+    cost: dict = {}
+    for sc, lines in ps.calls.items():
+        for ln, names in lines:
+            for name in names:
+                callee = find(name, sc)
+                if callee is not None:
+                    cost[sc] = cost.get(sc, 0) + size[callee]
+    return cost
+
+
+def _check_expansion(ps: _Parsed, source: str) -> None:
+    """Refuse a netlist whose subcircuits expand to more than :data:`MAX_ELEMENTS`
+    elements (user-function text counted too, see :func:`_check_functions`), or that
+    instantiates a subcircuit inside itself, before anything is expanded.
+
+    Counts per definition, memoised, so the check costs one pass over the definitions
+    however large the expansion would be."""
+    func_chars = _check_functions(ps)
+    size: dict = {}
+    active: list = []
+
+    def count(sc, via=None) -> int:
+        if sc in size:
+            return size[sc]
+        if sc in active:
+            cycle = " -> ".join(k[-1] for k in active[active.index(sc):] + [sc])
+            raise NetlistError(f"{via.where}: refused: subcircuit {sc[-1]!r} instantiates itself "
+                               f"({cycle}): a recursive definition never ends")
+        active.append(sc)
+        n = (ps.n_elements.get(sc, 0) + len(ps.instances.get(sc, []))
+             + func_chars.get(sc, 0) // FUNC_CHARS_PER_ELEMENT)
+        for toks, ln in zip(ps.xlines.get(sc, []), ps.xwhere.get(sc, [])):
+            pos = [t for t in toks[1:] if "=" not in t and t.lower() != "params:"]
+            sub = ps.find_subckt(pos[-1].lower(), sc) if pos else None
+            if sub is None:
+                continue  # not defined here: ngspice reports unknown subcircuits itself
+            n += count(sub, ln)
+            if n > MAX_ELEMENTS:
+                raise NetlistError(f"{ln.where}: refused: {toks[0]} makes the netlist expand to "
+                                   f"more than {MAX_ELEMENTS:.0e} elements (subcircuits that "
+                                   f"multiply: {pos[-1]!r} alone has {count(sub):.3g})")
+        active.pop()
+        size[sc] = n
+        return n
+
+    count(())
 
 
 def _flatten(ps: _Parsed, source: str) -> list:

@@ -23,8 +23,11 @@ ngspice 39.3 (``src/frontend/inpcom.c``):
   including file's folder (the working directory for a netlist given as text); only
   regular files of at most :data:`MAX_FILE_BYTES` are read; nesting is limited to
   :data:`MAX_INCLUDE_DEPTH`, and a file that is already being read higher up the chain is a
-  cycle.  ``.end`` inside an included file is dropped, as ngspice does; lines after the
-  top-level ``.end`` are not read.
+  cycle.  A netlist reads at most :data:`MAX_INCLUDES` included files and
+  :data:`MAX_TOTAL_BYTES` in all: without that bound ten ``.include`` lines per file, eight
+  files deep, expand to 1e8 lines and the reader never returns (an "include bomb").
+  ``.end`` inside an included file is dropped, as ngspice does; lines after the top-level
+  ``.end`` are not read.
 * **Characters.**  Control characters (NUL included) are refused anywhere; outside comments
   only ASCII is accepted, so that blanks are exactly space and tab for both readers.
 
@@ -44,6 +47,10 @@ from ..errors import NetlistError
 MAX_INCLUDE_DEPTH = 16
 #: Largest file the reader opens (a 64x64 crossbar netlist is ~0.5 MB).
 MAX_FILE_BYTES = 64 << 20
+#: Most include/library reads one netlist may make (counting a file each time it is read).
+MAX_INCLUDES = 10_000
+#: Most bytes one netlist may read in all, its own file and every include counted each time.
+MAX_TOTAL_BYTES = 2 * MAX_FILE_BYTES
 
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -112,9 +119,19 @@ def read_source(path_or_text, *, name: str | None = None) -> Source:
     if not phys:
         raise NetlistError(f"{source}: empty netlist")
     title = phys[0][0]
-    files = list(chain)
-    lines = _expand(_join(phys[1:], source), base, chain, files, top=True)
-    return Source(source, title, tuple(lines), tuple(files))
+    reads = _Reads(list(chain), len(text.encode("utf-8", errors="replace")), 0)
+    lines = _expand(_join(phys[1:], source), base, chain, reads, top=True)
+    return Source(source, title, tuple(lines), tuple(reads.files))
+
+
+@dataclass
+class _Reads:
+    """What one netlist has read so far: the files (each once, in order) and the totals that
+    bound the expansion (:data:`MAX_INCLUDES`, :data:`MAX_TOTAL_BYTES`)."""
+
+    files: list
+    n_bytes: int
+    n_includes: int
 
 
 # -- physical lines ------------------------------------------------------------------------------
@@ -217,7 +234,7 @@ def _resolve(target: str, base: Path) -> Path:
     return p if p.is_absolute() else base / p
 
 
-def _expand(lines, base: Path, chain: tuple, files: list, top: bool = False) -> list:
+def _expand(lines, base: Path, chain: tuple, reads: _Reads, top: bool = False) -> list:
     out = []
     for ln in lines:
         card = _card(ln)
@@ -226,7 +243,7 @@ def _expand(lines, base: Path, chain: tuple, files: list, top: bool = False) -> 
                 break  # ngspice reads nothing after the top-level .end
             continue  # .end inside an included file is dropped
         if card.startswith(".inc") or card.startswith(".lib"):
-            out.extend(_include(ln, card, base, chain, files))
+            out.extend(_include(ln, card, base, chain, reads))
             continue
         if card.startswith(".endl"):
             raise NetlistError(f"{ln.where}: {card} without a .lib section around it")
@@ -234,7 +251,7 @@ def _expand(lines, base: Path, chain: tuple, files: list, top: bool = False) -> 
     return out
 
 
-def _include(ln: Line, card: str, base: Path, chain: tuple, files: list) -> list:
+def _include(ln: Line, card: str, base: Path, chain: tuple, reads: _Reads) -> list:
     where = ln.where
     rest = ln.text.strip(_BLANK)[len(card):]
     target, tail = _file_argument(rest, where, card)
@@ -248,17 +265,25 @@ def _include(ln: Line, card: str, base: Path, chain: tuple, files: list) -> list
         raise NetlistError(f"{where}: {card} expects one file name, found {ln.text.strip()!r}")
     if len(chain) >= MAX_INCLUDE_DEPTH:
         raise NetlistError(f"{where}: includes nested deeper than {MAX_INCLUDE_DEPTH}")
+    reads.n_includes += 1
+    if reads.n_includes > MAX_INCLUDES:
+        raise NetlistError(f"{where}: refused: more than {MAX_INCLUDES} .include/.lib reads in one "
+                           f"netlist (includes that multiply: each file read counts every time)")
     path = _resolve(target, base)
     text = _read_file(path, where)
+    reads.n_bytes += len(text.encode("utf-8", errors="replace"))
+    if reads.n_bytes > MAX_TOTAL_BYTES:
+        raise NetlistError(f"{where}: refused: the netlist and its includes exceed {MAX_TOTAL_BYTES} "
+                           f"bytes in all (includes that multiply: each file read counts every time)")
     real = str(path.resolve())
     if real in chain:
         raise NetlistError(f"{where}: refused: include cycle: {real!r} includes itself")
-    if real not in files:
-        files.append(real)
+    if real not in reads.files:
+        reads.files.append(real)
     logical = _join(_physical(text, str(path)), str(path))
     if card.startswith(".lib"):
         logical = _lib_section(logical, section, str(path), where)
-    return _expand(logical, path.parent, chain + (real,), files)
+    return _expand(logical, path.parent, chain + (real,), reads)
 
 
 def _lib_section(lines, section: str, fname: str, where: str) -> list:
