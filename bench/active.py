@@ -128,7 +128,7 @@ def main(argv=None) -> int:
                          "(StepControl(measure='device'))")
     ap.add_argument("--dt-factor", type=float, default=None,
                     help="also run live on the largest thread count with this dt_factor on the "
-                         ".model line (the step rule's factor; default 0.05): bench/langevin_dt.py "
+                         ".model line (the step rule's factor; default 0.2, 0.05 before issue 17): bench/langevin_dt.py "
                          "measures whether the statistics change")
     ap.add_argument("--quick", action="store_true", help="sizes 16,32, tstop 10 us, 1 repeat")
     args = ap.parse_args(argv)

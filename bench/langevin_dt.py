@@ -9,7 +9,8 @@ rule.  Realization r draws random stream r of one seed under every step rule (pa
 stream; the noise sequences differ once the step differs, so the pairs are nearly
 independent and the paired and unpaired errors agree).
 
-Per step rule (``dt_factor``; the default 0.05 gives dt = 0.286 ns), per device:
+Per step rule (``dt_factor``; 0.05, the default until issue 17, gives dt = 0.286 ns; the
+default is now 0.2, see docs/bridge.md), per device:
   t_sw      first output time with G > 0.3 G_max (ON), in us from the pulse start
   lnG_end   ln(G / G_max) at the end of the plateau
   t_relax   time after the pulse until G < 0.02 G_max (devices ON at the pulse end)

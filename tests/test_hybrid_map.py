@@ -112,3 +112,25 @@ def test_map_log_resumes_with_the_same_numbers(tmp_path):
     assert len(log.read_text().splitlines()) == 3  # header + two cells
     with pytest.raises(ValueError, match="log of another run"):
         hm.run_cells(spec, realizations=3, seed=7, log=log)
+
+
+def test_two_steps_are_read_on_one_clock():
+    # Each run records its outputs on its own Langevin step nearest to the output time, so
+    # runs at two step rules label the same output up to half a step apart; at a pulse edge
+    # that moves an output in or out of a delay's count (issue 17: every relaxation of a cell
+    # shifted by one output step between dt_factor 0.05 and 0.2, KS p ~ 1e-18).
+    # ``clock_dt_factor`` relabels with another step's recorded times: with the run's own
+    # factor that is exactly the simulator's res.t (an independent code path), and between
+    # the steps 0.05 and 0.2 the labels differ by less than one 0.2-step.
+    p = DiffusiveParams.from_preset("wang2017_fig4", theta_ambient=0.45)
+    t, _, _, _, _ = hm.protocol("pulsed", 1.0)
+    t_out = np.arange(0.0, t[-1] + 0.5 * hm.STEP, hm.STEP)
+    args = ("wang2017_fig4", "pulsed", 1.0, 0.45, "langevin", 2, 3, 0)
+    own = hm.measure(*args)
+    same = hm.measure(*args, clock_dt_factor=p.dt_factor)
+    for key in ("g_avg", "delay", "relax", "g_end"):
+        np.testing.assert_array_equal(own[key], same[key])
+    fine = hm._recorded_times(p.replace(dt_factor=0.05), t, t_out)
+    coarse = hm._recorded_times(p.replace(dt_factor=0.2), t, t_out)
+    assert np.max(np.abs(fine - t_out)) <= 0.5 * p.replace(dt_factor=0.05).core.dt + 1e-12
+    assert 0 < np.max(np.abs(coarse - fine)) < p.replace(dt_factor=0.2).core.dt

@@ -84,18 +84,27 @@ def protocol(kind: str, amplitude: float):
     return t, v, LEAD, float(on[-1] + width + RISE), np.stack([on, on + width], axis=1)
 
 
-def params_for(preset: str, theta: float, integrator: str):
+def params_for(preset: str, theta: float, integrator: str, dt_factor: float | None = None):
     from ..devices.diffusive import DiffusiveParams
 
-    return DiffusiveParams.from_preset(preset, theta_ambient=theta, integrator=integrator)
+    extra = {} if dt_factor is None else {"dt_factor": dt_factor}
+    return DiffusiveParams.from_preset(preset, theta_ambient=theta, integrator=integrator, **extra)
 
 
 def measure(preset: str, kind: str, amplitude: float, theta: float, integrator: str,
-            realizations: int, seed: int, first_stream: int) -> dict:
-    """Run one cell with one integrator; per-realization G, delay and relaxation time."""
+            realizations: int, seed: int, first_stream: int,
+            dt_factor: float | None = None, clock_dt_factor: float | None = None) -> dict:
+    """Run one cell with one integrator; per-realization G, delay and relaxation time.
+
+    ``dt_factor``: the Langevin step rule (default: the preset's).  The outputs are recorded
+    on the Langevin step nearest to each output time, so two step rules label the same output
+    with times that differ by up to half a step, and a time on either side of a pulse edge can
+    fall in or out of a delay's or relaxation's count.  ``clock_dt_factor`` labels them with
+    the times a run at that step rule records instead, so that runs at two steps are measured
+    on one clock (the difference is below one step, << the output step)."""
     from ..devices.ensemble import simulate
 
-    p = params_for(preset, theta, integrator)
+    p = params_for(preset, theta, integrator, dt_factor)
     ts = p.tau_thermal
     t, v, onset, end, tops = protocol(kind, amplitude)
     t_out = np.arange(0.0, t[-1] + 0.5 * STEP, STEP)
@@ -106,6 +115,8 @@ def measure(preset: str, kind: str, amplitude: float, theta: float, integrator: 
         res = simulate(p, t * ts, v * p.v_threshold, realizations=realizations, seed=seed,
                        first_stream=first_stream, t_out=t_out * ts)
     tt = res.t / ts
+    if clock_dt_factor is not None:
+        tt = _recorded_times(params_for(preset, theta, integrator, clock_dt_factor), t, t_out)
     g = res.g_norm
     full = np.zeros(tt.size, bool)
     for a, b in tops:
@@ -116,6 +127,17 @@ def measure(preset: str, kind: str, amplitude: float, theta: float, integrator: 
     return {"g_avg": g_avg, "delay": delay, "relax": relax, "g_end": g[:, -1],
             "outside_validity": len(res.validity),
             "theta_peak": float(np.mean(res.temperature.max(axis=1)) / p.t_ambient * theta)}
+
+
+def _recorded_times(p, t, t_out):
+    """The output times (1/kappa) that :func:`spicemem.simulate` records for ``p`` (waveform
+    ``t`` and requested ``t_out`` in 1/kappa): each on its nearest Langevin step."""
+    sc, dt = p.scales, p.core.dt
+    tw = (t * p.tau_thermal - t[0] * p.tau_thermal) / sc.time
+    n_total = int(np.ceil(tw[-1] / dt - 1e-9))
+    steps = np.clip(np.rint((t_out * p.tau_thermal - t[0] * p.tau_thermal) / sc.time / dt)
+                    .astype(np.int64), 0, n_total)
+    return (steps * dt * sc.time + t[0] * p.tau_thermal) / p.tau_thermal
 
 
 def _first(tt, hit, start):
@@ -141,27 +163,37 @@ def _ks(a, b) -> float:
 def compare_cell(preset: str, kind: str, amplitude: float, theta: float, realizations: int,
                  seed: int, cell: int) -> dict:
     """Both integrators on independent streams of ``seed`` (cell-specific stream blocks)."""
-    from scipy import stats
-
     base = 2 * realizations * cell
     h = measure(preset, kind, amplitude, theta, "hybrid", realizations, seed, base)
     lg = measure(preset, kind, amplitude, theta, "langevin", realizations, seed, base + realizations)
     n = realizations
-    se = np.hypot(np.std(h["g_avg"], ddof=1), np.std(lg["g_avg"], ddof=1)) / np.sqrt(n)
-    diff = float(np.mean(h["g_avg"]) - np.mean(lg["g_avg"]))
-    z = diff / se if se > 0 else 0.0
+    t = cell_tests(h, lg)
     return {
         "preset": preset, "protocol": kind, "v": float(amplitude), "theta": float(theta),
         "realizations": n,
         "g_hybrid": float(np.mean(h["g_avg"])), "g_langevin": float(np.mean(lg["g_avg"])),
-        "g_se": float(se), "g_z": float(z), "p_g": float(2 * stats.norm.sf(abs(z))),
-        "p_delay": _ks(h["delay"], lg["delay"]), "p_relax": _ks(h["relax"], lg["relax"]),
-        "p_gend": _ks(h["g_end"], lg["g_end"]),
+        "g_se": t["g_se"], "g_z": t["g_z"], "p_g": t["p_g"],
+        "p_delay": t["p_delay"], "p_relax": t["p_relax"], "p_gend": t["p_gend"],
         "theta_peak_hybrid": h["theta_peak"], "theta_peak_langevin": lg["theta_peak"],
         "outside_validity": h["outside_validity"] + lg["outside_validity"],
         "hybrid": {k: h[k] for k in ("g_avg", "delay", "relax", "g_end")},
         "langevin": {k: lg[k] for k in ("g_avg", "delay", "relax", "g_end")},
     }
+
+
+def cell_tests(a: dict, b: dict) -> dict:
+    """The four tests of a cell between two samples of :func:`measure` (independent streams):
+    the difference of the mean pulse-averaged G in standard errors (``g_z``, two-sided
+    normal ``p_g``) and KS p-values of the delays, relaxation times and G at the window end."""
+    from scipy import stats
+
+    n = len(a["g_avg"])  # both samples have n realizations
+    se = float(np.hypot(np.std(a["g_avg"], ddof=1), np.std(b["g_avg"], ddof=1)) / np.sqrt(n))
+    diff = float(np.mean(a["g_avg"]) - np.mean(b["g_avg"]))
+    z = diff / se if se > 0 else 0.0
+    return {"g_se": se, "g_z": float(z), "p_g": float(2 * stats.norm.sf(abs(z))),
+            "p_delay": _ks(a["delay"], b["delay"]), "p_relax": _ks(a["relax"], b["relax"]),
+            "p_gend": _ks(a["g_end"], b["g_end"])}
 
 
 def holm(pvalues, alpha: float = ALPHA) -> np.ndarray:
