@@ -146,6 +146,63 @@ def test_profile_intervals_of_a_curved_valley_match_the_exact_profile():
         assert max(abs(gn[0] - exact[0]), abs(gn[1] - exact[1])) > 0.05 * width, (gn, exact)
 
 
+
+def test_regression_jacobian_is_exact_on_a_linear_model_and_ignores_far_points():
+    """The regression Jacobian against the exact slope of a linear model (independent
+    reference: the matrix itself), with extra points near z (the fit's past evaluations)
+    and one far away with a wild value, which its tricube weight must drop; with only the
+    forward stencil it is the forward difference (to rounding)."""
+    from spicemem.fit.engine import regression_jacobian
+
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(3, 2))
+    z = np.array([0.3, -0.2])
+    step = np.array([0.1, 0.1])
+    pts = [z, z + [0.1, 0], z + [0, 0.1], z + [0.05, -0.2], z + [-0.15, 0.03], z + [5.0, 5.0]]
+    vals = [a @ q + 1.0 for q in pts]
+    vals[-1] = vals[-1] + 1e6  # far (50 steps): weight 0
+    assert np.allclose(regression_jacobian(z, pts, vals, step), a, atol=1e-9)
+    curved = [np.array([q[0] ** 2, q[1], q[0] * q[1]]) for q in pts[:3]]
+    fd = np.stack([(curved[i + 1] - curved[0]) / 0.1 for i in range(2)], axis=1)
+    assert np.allclose(regression_jacobian(z, pts[:3], curved, step), fd, atol=1e-9)
+
+
+def test_profile_noise_floor_measures_the_scatter_and_widens_the_interval_to_it():
+    """A one-parameter linear model whose evaluations carry independent noise of sd r = 0.6
+    (in units of the weights) while their stated error is 0 (what common random numbers
+    broken by ngspice's steps do, docs/fit.md): the scatter about the response surface must
+    estimate r, and with the floor the interval must be the one of the weights it implies.
+    Independent references: the noise r we put in, and the closed-form interval of a linear
+    model, z* +- 1.96 sigma'/b with sigma'^2 = 1 + r^2 (one statistic, data sigma 1).
+    200 replicates (each a fresh noise draw).  The mean of the estimated r^2 has a standard
+    error of r^2 sqrt(2/dof)/sqrt(200) = 0.015 (dof = 6: 9 design points, 3 coefficients):
+    4 standard errors (0.06) bound it.  Per replicate, the width less the distance between
+    the surface's minimum and the reported value (the join rule adds it) over the closed
+    form with that replicate's own r: its mean must be 1 within 0.03 (the ratio scatters by
+    sd ~0.08 between replicates, from the surface's fitted slope and curvature, measured; 4
+    standard errors of the mean are 0.023, plus the grid's 0.5 %).  Without the floor it
+    would be 1/sqrt(1 + r^2) = 0.86: the check sees the floor."""
+    from spicemem.fit.engine import profile_intervals, uncertainties
+
+    r, b = 0.6, 2.0
+    rng = np.random.default_rng(11)
+    lo, hi = np.array([-10.0]), np.array([10.0])
+    est, ratio = [], []
+    for _ in range(200):
+        def residuals(zs):
+            return [np.array([b * q[0] + r * rng.normal()]) for q in zs]
+        z, f, jac = np.array([0.0]), np.array([0.0]), np.array([[b]])
+        unc = uncertainties(jac, 0.0, 1, lo, hi, z, ["a"], None)
+        diag = {}
+        out = profile_intervals(residuals, z, f, jac, lo, hi, ["a"], unc, 0.0, 1,
+                                floor=lambda s: 1.0 / np.sqrt(1.0 + s**2), diag=diag)
+        s2 = diag["noise"][0] ** 2
+        est.append(s2)
+        got = [math.log(v) for v in out["a"]["ci95"]]
+        ratio.append((got[1] - got[0] - out["a"]["profile_shift"]) / (2 * 1.959963984540054 * math.sqrt(1.0 + s2) / b))
+    assert np.mean(est) == pytest.approx(r * r, abs=0.06), np.mean(est)
+    assert np.mean(ratio) == pytest.approx(1.0, abs=0.03), (np.mean(ratio), np.std(ratio))
+
 PRESET_TOML = """[mine]
 description = "a user's preset"
 n_particles = 40
