@@ -29,7 +29,9 @@ def _fit_file(tmp_path, *, params='tau_thermal = { min = 2e-7, max = 2e-5 }', da
     (dict(csv="temperature_k,relaxation_s\n" + "300,-1\n" * 5), "column 'relaxation_s' = -1.0: not a relaxation time"),
     (dict(csv="temperature_k,relaxation_s\n" + "3000,0.01\n" * 5), "column 'temperature_k' = 3000.0: not a temperature"),
     (dict(params="w_pin = { min = 0.0001, max = 0.4 }"), "parameters.w_pin"),
-    (dict(params="friction_ratio = { min = 1, max = 20 }"), "not a fittable parameter"),
+    (dict(params="friction_ratio = { min = 1, max = 20 }"), "not fittable: a landscape or friction parameter"),
+    (dict(params="pin_period_ratio = { min = 0.12, max = 0.24 }"), "nearby values share no random numbers"),
+    (dict(params="t_ambient = { min = 250, max = 350 }"), "not a fittable parameter"),
     (dict(params="w_pin = { min = 0.2, max = 0.4, start = 0.5 }"), "outside the bounds"),
     (dict(data='[[data]]\nkind = "iv_loop"\nfile = "r.csv"\ncompliance_a = 1e-6\nsweep_rate_v_per_s = 1.0\n'),
      "r.csv: column 'voltage_v' missing"),
@@ -202,6 +204,29 @@ def test_profile_noise_floor_measures_the_scatter_and_widens_the_interval_to_it(
         ratio.append((got[1] - got[0] - out["a"]["profile_shift"]) / (2 * 1.959963984540054 * math.sqrt(1.0 + s2) / b))
     assert np.mean(est) == pytest.approx(r * r, abs=0.06), np.mean(est)
     assert np.mean(ratio) == pytest.approx(1.0, abs=0.03), (np.mean(ratio), np.std(ratio))
+
+
+def test_evaluated_points_within_the_level_widen_a_surface_interval():
+    """evaluated_hull: an interval must hold every evaluated point whose own chi2 is within
+    the 95 % level of the lowest (the profile at z_i is at most that point's chi2: an exact
+    bound, no tolerance); points outside the level, or inside the interval, change nothing;
+    points within the level at both bounds make the parameter not determined."""
+    from spicemem.fit.engine import Coordinates, evaluated_hull
+
+    co = Coordinates(["a"], [1.0], linear=("a",))
+    lo, hi = np.array([0.0]), np.array([10.0])
+    unc = {"a": {"value": 5.0, "ci95": [4.0, 6.0], "determined": True, "why_not": "", "note": "",
+                 "ln_sd": 0.1, "profile_at_bound": [False, False]}}
+    zs = np.array([[5.0], [4.5], [2.5], [8.0]])
+    c = np.array([0.0, 1.0, 3.0, 9.0])  # 2.5 within 3.84, 8.0 not
+    out = evaluated_hull(unc, zs, c, 3.84, lo, hi, ["a"], co)
+    assert out["a"]["ci95"] == [pytest.approx(2.5), pytest.approx(6.0)], out
+    assert out["a"]["determined"] and "widened" in out["a"]["note"]
+    same = evaluated_hull(unc, zs[:2], c[:2], 3.84, lo, hi, ["a"], co)
+    assert same["a"]["ci95"] == [4.0, 6.0] and same["a"]["note"] == ""
+    both = evaluated_hull(unc, np.array([[5.0], [0.0], [10.0]]), np.array([0.0, 2.0, 2.0]), 3.84, lo, hi, ["a"], co)
+    assert not both["a"]["determined"] and both["a"]["ci95"] == [0.0, 10.0], both
+
 
 PRESET_TOML = """[mine]
 description = "a user's preset"

@@ -9,6 +9,7 @@ from spicemem.devices.diffusive import DiffusiveParams
 from spicemem.fit import load_fit_spec, run_fit
 from spicemem.fit import spec as fit_spec
 fit_spec.FITTABLE_BY_DEVICE["diffusive"] += ("pin_period_ratio",)  # this trial only
+fit_spec.LANDSCAPE = ()  # (the spec refuses landscape parameters with the reason)
 from spicemem.fit.model import relaxation_times
 truth = {"pin_period_ratio": 0.20}
 params = DiffusiveParams.from_preset("SiOxNy_Ag", **truth)
