@@ -313,7 +313,15 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
             # every evaluation so far near z, the stencil's included (regression_jacobian)
             near_z = [co.to_z(json.loads(k)) for k in ev.history]
             near_f = [(stats(ev.cache[k])[0] - data) / sigma for k in ev.history]
-            memo[key] = (f0, regression_jacobian(z, near_z, near_f, np.full(npar, FD_STEP)))
+            jac = regression_jacobian(z, near_z, near_f, np.full(npar, FD_STEP))
+            # A statistic that did not move at all along a stencil step (common random
+            # numbers hold exactly: r_tunnel leaves relaxation times unchanged) is an exact
+            # flat direction; the regression would smear the other points' differences into
+            # that column and hide it (measured: r_tunnel then entered the profile).
+            for i in range(npar):
+                if np.all((stats(res[i + 1])[0] - data) / sigma == f0):
+                    jac[:, i] = 0.0
+            memo[key] = (f0, jac)
         return memo[key]
 
     # Start: the given start and a Latin hypercube over the bounds, one parallel batch;
