@@ -314,13 +314,14 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
             near_z = [co.to_z(json.loads(k)) for k in ev.history]
             near_f = [(stats(ev.cache[k])[0] - data) / sigma for k in ev.history]
             jac = regression_jacobian(z, near_z, near_f, np.full(npar, FD_STEP))
-            # A statistic that did not move at all along a stencil step (common random
-            # numbers hold exactly: r_tunnel leaves relaxation times unchanged) is an exact
-            # flat direction; the regression would smear the other points' differences into
+            # A stencil step that moved no statistic (below 1e-6 of the largest column: common
+            # random numbers hold exactly, r_tunnel leaves relaxation times unchanged) is an
+            # exact flat direction; the regression would smear the other points' differences into
             # that column and hide it (measured: r_tunnel then entered the profile).
-            for i in range(npar):
-                if np.all((stats(res[i + 1])[0] - data) / sigma == f0):
-                    jac[:, i] = 0.0
+            fd = np.stack([((stats(res[i + 1])[0] - data) / sigma - f0) / (pts[i + 1][i] - pts[0][i])
+                           for i in range(npar)], axis=1)
+            norms = np.linalg.norm(fd, axis=0)
+            jac[:, norms <= 1e-6 * max(norms.max(), 1e-300)] = 0.0  # as `uncertainties` calls flat
             memo[key] = (f0, jac)
         return memo[key]
 
