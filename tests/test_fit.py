@@ -29,7 +29,9 @@ def _fit_file(tmp_path, *, params='tau_thermal = { min = 2e-7, max = 2e-5 }', da
     (dict(csv="temperature_k,relaxation_s\n" + "300,-1\n" * 5), "column 'relaxation_s' = -1.0: not a relaxation time"),
     (dict(csv="temperature_k,relaxation_s\n" + "3000,0.01\n" * 5), "column 'temperature_k' = 3000.0: not a temperature"),
     (dict(params="w_pin = { min = 0.0001, max = 0.4 }"), "parameters.w_pin"),
-    (dict(params="friction_ratio = { min = 1, max = 20 }"), "not a fittable parameter"),
+    (dict(params="friction_ratio = { min = 1, max = 20 }"), "not fittable: a landscape or friction parameter"),
+    (dict(params="pin_period_ratio = { min = 0.12, max = 0.24 }"), "nearby values share no random numbers"),
+    (dict(params="t_ambient = { min = 250, max = 350 }"), "not a fittable parameter"),
     (dict(params="w_pin = { min = 0.2, max = 0.4, start = 0.5 }"), "outside the bounds"),
     (dict(data='[[data]]\nkind = "iv_loop"\nfile = "r.csv"\ncompliance_a = 1e-6\nsweep_rate_v_per_s = 1.0\n'),
      "r.csv: column 'voltage_v' missing"),
@@ -144,6 +146,86 @@ def test_profile_intervals_of_a_curved_valley_match_the_exact_profile():
         assert got == pytest.approx(exact, abs=0.02 * width), (names[i], got, exact)
         gn = [math.log(v) for v in out[names[i]]["gauss_newton_ci95"]]
         assert max(abs(gn[0] - exact[0]), abs(gn[1] - exact[1])) > 0.05 * width, (gn, exact)
+
+
+
+def test_regression_jacobian_is_exact_on_a_linear_model_and_ignores_far_points():
+    """The regression Jacobian against the exact slope of a linear model (independent
+    reference: the matrix itself), with extra points near z (the fit's past evaluations)
+    and one far away with a wild value, which its tricube weight must drop; with only the
+    forward stencil it is the forward difference (to rounding)."""
+    from spicemem.fit.engine import regression_jacobian
+
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(3, 2))
+    z = np.array([0.3, -0.2])
+    step = np.array([0.1, 0.1])
+    pts = [z, z + [0.1, 0], z + [0, 0.1], z + [0.05, -0.2], z + [-0.15, 0.03], z + [5.0, 5.0]]
+    vals = [a @ q + 1.0 for q in pts]
+    vals[-1] = vals[-1] + 1e6  # far (50 steps): weight 0
+    assert np.allclose(regression_jacobian(z, pts, vals, step), a, atol=1e-9)
+    curved = [np.array([q[0] ** 2, q[1], q[0] * q[1]]) for q in pts[:3]]
+    fd = np.stack([(curved[i + 1] - curved[0]) / 0.1 for i in range(2)], axis=1)
+    assert np.allclose(regression_jacobian(z, pts[:3], curved, step), fd, atol=1e-9)
+
+
+def test_profile_noise_floor_measures_the_scatter_and_widens_the_interval_to_it():
+    """A one-parameter linear model whose evaluations carry independent noise of sd r = 0.6
+    (in units of the weights) while their stated error is 0 (what common random numbers
+    broken by ngspice's steps do, docs/fit.md): the scatter about the response surface must
+    estimate r, and with the floor the interval must be the one of the weights it implies.
+    Independent references: the noise r we put in, and the closed-form interval of a linear
+    model, z* +- 1.96 sigma'/b with sigma'^2 = 1 + r^2 (one statistic, data sigma 1).
+    200 replicates (each a fresh noise draw).  The mean of the estimated r^2 has a standard
+    error of r^2 sqrt(2/dof)/sqrt(200) = 0.015 (dof = 6: 9 design points, 3 coefficients):
+    4 standard errors (0.06) bound it.  Per replicate, the width less the distance between
+    the surface's minimum and the reported value (the join rule adds it) over the closed
+    form with that replicate's own r: its mean must be 1 within 0.03 (the ratio scatters by
+    sd ~0.08 between replicates, from the surface's fitted slope and curvature, measured; 4
+    standard errors of the mean are 0.023, plus the grid's 0.5 %).  Without the floor it
+    would be 1/sqrt(1 + r^2) = 0.86: the check sees the floor."""
+    from spicemem.fit.engine import profile_intervals, uncertainties
+
+    r, b = 0.6, 2.0
+    rng = np.random.default_rng(11)
+    lo, hi = np.array([-10.0]), np.array([10.0])
+    est, ratio = [], []
+    for _ in range(200):
+        def residuals(zs):
+            return [np.array([b * q[0] + r * rng.normal()]) for q in zs]
+        z, f, jac = np.array([0.0]), np.array([0.0]), np.array([[b]])
+        unc = uncertainties(jac, 0.0, 1, lo, hi, z, ["a"], None)
+        diag = {}
+        out = profile_intervals(residuals, z, f, jac, lo, hi, ["a"], unc, 0.0, 1,
+                                floor=lambda s: 1.0 / np.sqrt(1.0 + s**2), diag=diag)
+        s2 = diag["noise"][0] ** 2
+        est.append(s2)
+        got = [math.log(v) for v in out["a"]["ci95"]]
+        ratio.append((got[1] - got[0] - out["a"]["profile_shift"]) / (2 * 1.959963984540054 * math.sqrt(1.0 + s2) / b))
+    assert np.mean(est) == pytest.approx(r * r, abs=0.06), np.mean(est)
+    assert np.mean(ratio) == pytest.approx(1.0, abs=0.03), (np.mean(ratio), np.std(ratio))
+
+
+def test_evaluated_points_within_the_level_widen_a_surface_interval():
+    """evaluated_hull: an interval must hold every evaluated point whose own chi2 is within
+    the 95 % level of the lowest (the profile at z_i is at most that point's chi2: an exact
+    bound, no tolerance); points outside the level, or inside the interval, change nothing;
+    points within the level at both bounds make the parameter not determined."""
+    from spicemem.fit.engine import Coordinates, evaluated_hull
+
+    co = Coordinates(["a"], [1.0], linear=("a",))
+    lo, hi = np.array([0.0]), np.array([10.0])
+    unc = {"a": {"value": 5.0, "ci95": [4.0, 6.0], "determined": True, "why_not": "", "note": "",
+                 "ln_sd": 0.1, "profile_at_bound": [False, False]}}
+    zs = np.array([[5.0], [4.5], [2.5], [8.0]])
+    c = np.array([0.0, 1.0, 3.0, 9.0])  # 2.5 within 3.84, 8.0 not
+    out = evaluated_hull(unc, zs, c, 3.84, lo, hi, ["a"], co)
+    assert out["a"]["ci95"] == [pytest.approx(2.5), pytest.approx(6.0)], out
+    assert out["a"]["determined"] and "widened" in out["a"]["note"]
+    same = evaluated_hull(unc, zs[:2], c[:2], 3.84, lo, hi, ["a"], co)
+    assert same["a"]["ci95"] == [4.0, 6.0] and same["a"]["note"] == ""
+    both = evaluated_hull(unc, np.array([[5.0], [0.0], [10.0]]), np.array([0.0, 2.0, 2.0]), 3.84, lo, hi, ["a"], co)
+    assert not both["a"]["determined"] and both["a"]["ci95"] == [0.0, 10.0], both
 
 
 PRESET_TOML = """[mine]

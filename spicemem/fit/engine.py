@@ -33,6 +33,14 @@ CHECKPOINT = "checkpoint.json"
 #: median jumps between devices: steps much smaller than the relative spread of the
 #: statistic's noise are ruled by those kinks (docs/fit.md).
 FD_STEP = 0.1
+#: Past evaluations within this many finite-difference steps of a point (max norm over the
+#: coordinates) enter its regression Jacobian, with tricube weights (docs/fit.md): the
+#: stencil (at distance 1) keeps weight 0.89, the line-search points of the previous
+#: iteration (1/4-1 of a step away) join it, far starts get none.
+REGRESSION_RADIUS = 3.0
+#: Residual degrees of freedom a response surface needs before its scatter is taken as the
+#: statistic's noise floor (docs/fit.md, "Common random numbers through ngspice").
+NOISE_DOF = 3
 #: Correlations beyond this are reported in a note ("the data fix a combination").
 CORRELATION_LIMIT = 0.98
 #: Profile-likelihood points on each side of a parameter, in units of its Gauss-Newton
@@ -119,6 +127,30 @@ def gauss_newton(both, residuals, z, lo, hi, max_iter: int = 50) -> str:
     return f"stopped after {max_iter} iterations"
 
 
+def regression_jacobian(z, points, values, step, radius: float = REGRESSION_RADIUS):
+    """Jacobian at ``z`` of the residual vectors ``values`` (one per row of ``points``) by a
+    weighted local linear fit: intercept and slope over every point within ``radius`` x
+    ``step`` of ``z`` (max norm, ``step`` per coordinate), weight (1 - (d/radius)^3)^3.
+
+    Why not forward differences: a difference of two evaluations carries the full
+    point-to-point noise of both into the slope, and through ngspice that noise is as large
+    as independent ensembles' (common random numbers break on the adaptive steps; measured
+    with ``examples/fit_synthetic/crn_roughness.py``).  The points a fit has already
+    evaluated near z (the previous iteration's line search, a neighbouring stencil) cost
+    nothing and average part of that noise out.  With only the stencil (p + 1 points) the
+    fit is the forward difference exactly."""
+    z = np.asarray(z, dtype=float)
+    pts = np.asarray(points, dtype=float)
+    vals = np.asarray(values, dtype=float)
+    d = np.max(np.abs(pts - z) / np.asarray(step, dtype=float), axis=1)
+    near = d < radius
+    w = (1.0 - (d[near] / radius) ** 3) ** 3
+    a = np.hstack([np.ones((int(near.sum()), 1)), pts[near] - z])
+    sw = np.sqrt(w)[:, None]
+    coef = np.linalg.lstsq(a * sw, vals[near] * sw, rcond=None)[0]
+    return coef[1:].T
+
+
 def lhs_points(npar: int) -> int:
     """Latin-hypercube starts besides the given one: 2 per parameter."""
     return 2 * npar
@@ -152,6 +184,10 @@ class Evaluator:
         self.spec, self.out, self.problem, self.digest = spec, out, problem, digest
         self.workers, self.scheduler, self.log, self.progress = workers, scheduler, log, progress
         self.cache: dict = {}
+        #: keys in the order the fit asked for them (in this run: a resumed fit replays the
+        #: same order, so whatever reads the history sees what the first run saw, not the
+        #: checkpoint's later evaluations)
+        self.history: dict = {}
         self.computed = 0
         self.batches = 0
         self.wall = 0.0
@@ -177,6 +213,7 @@ class Evaluator:
             if len(self.cache) + len(todo) > self.limit:
                 raise _Budget()
             self._run(todo)
+        self.history.update(dict.fromkeys(keys))
         return [self.cache[k] for k in keys]
 
     def _run(self, todo):
@@ -273,9 +310,18 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
             pts = stencil(np.asarray(z, dtype=float))
             res = ev([co.to_x(p) for p in pts])
             f0 = (stats(res[0])[0] - data) / sigma
-            jac = np.zeros((nobs, npar))
-            for i in range(npar):
-                jac[:, i] = ((stats(res[i + 1])[0] - data) / sigma - f0) / (pts[i + 1][i] - pts[0][i])
+            # every evaluation so far near z, the stencil's included (regression_jacobian)
+            near_z = [co.to_z(json.loads(k)) for k in ev.history]
+            near_f = [(stats(ev.cache[k])[0] - data) / sigma for k in ev.history]
+            jac = regression_jacobian(z, near_z, near_f, np.full(npar, FD_STEP))
+            # A stencil step that moved no statistic (below 1e-6 of the largest column: common
+            # random numbers hold exactly, r_tunnel leaves relaxation times unchanged) is an
+            # exact flat direction; the regression would smear the other points' differences into
+            # that column and hide it (measured: r_tunnel then entered the profile).
+            fd = np.stack([((stats(res[i + 1])[0] - data) / sigma - f0) / (pts[i + 1][i] - pts[0][i])
+                           for i in range(npar)], axis=1)
+            norms = np.linalg.norm(fd, axis=0)
+            jac[:, norms <= 1e-6 * max(norms.max(), 1e-300)] = 0.0  # as `uncertainties` calls flat
             memo[key] = (f0, jac)
         return memo[key]
 
@@ -318,14 +364,39 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     def residuals(zs):
         return [(stats(r)[0] - data) / sigma_best for r in ev([co.to_x(z) for z in zs])]
 
+    def floor(noise):
+        """Factors sigma / sigma' per statistic: the simulation part of the weight raised from
+        the ensemble's standard error to the scatter about the response surface where that is
+        larger (common random numbers broken, e.g. through ngspice: docs/fit.md).  Not for a
+        deterministic statistic (standard error 0): its scatter is the staircase's
+        quantization, which the data's resolution floor already carries."""
+        rough = np.asarray(noise) * sigma_best
+        sim = np.where(se_best > 0, np.maximum(se_best, rough), se_best)
+        return sigma_best / np.sqrt(sig_d**2 + sim**2)
+
+    diag: dict = {}
     try:
-        prof = profile_intervals(residuals, z_best, resid, jac, lo, hi, names, unc, chi2, nobs, co)
+        prof = profile_intervals(residuals, z_best, resid, jac, lo, hi, names, unc, chi2, nobs, co,
+                                 floor=floor, diag=diag)
     except _Budget:
         prof = None
         status += "; the profile-likelihood budget was used up: Gauss-Newton intervals reported"
     if prof is not None:
         unc = prof
+    noise = np.asarray(diag["noise"]) * sigma_best if diag.get("noise") is not None else np.full(nobs, np.nan)
+    factors = np.asarray(diag.get("factors", np.ones(nobs)))
+    if np.any(factors < 1.0):
+        # the scatter about the surface exceeded the ensemble's standard error: the weights,
+        # pulls and chi2 reported are those the intervals used
+        sigma_best = sigma_best / factors
+        resid = resid * factors
+        chi2 = float(resid @ resid)
     dof = nobs - sum(1 for p in unc.values() if not p["why_not"].startswith("flat"))
+    if prof is not None:
+        hist_z = np.array([co.to_z(json.loads(k)) for k in ev.history])
+        hist_c = np.array([float(np.sum(((stats(ev.cache[k])[0] - data) / sigma_best) ** 2)) for k in ev.history])
+        unc = evaluated_hull(unc, hist_z, hist_c, CHI2_95 * (max(1.0, chi2 / dof) if dof > 0 else 1.0),
+                             lo, hi, names, co)
     wall = time.perf_counter() - t_start
     report = {
         "fit_file": spec.source, "preset": spec.preset, "name": spec.name, "seed": crn,
@@ -334,7 +405,9 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
         "interval_method": "profile likelihood" if prof is not None else "Gauss-Newton",
         "observations": [{"label": o.label, "kind": o.kind, "temperatures": list(o.temperatures),
                           "data": o.value, "data_sigma": o.sigma, "model": float(s_best[j]),
-                          "model_sigma": float(se_best[j]), "pull": float(resid[j])}
+                          "model_sigma": float(se_best[j]), "pull": float(resid[j]),
+                          "model_scatter": float(noise[j]) if math.isfinite(noise[j]) else None,
+                          "weight_sigma": float(sigma_best[j])}
                          for j, o in enumerate(spec.observations)],
         "start": dict(zip(names, co.to_x(z0).tolist())),
         "start_chi2": float(np.sum(((s0 - data) / np.sqrt(sig_d**2 + se0**2)) ** 2)),
@@ -397,7 +470,50 @@ def uncertainties(jac, chi2, nobs, lo, hi, z, names, coords=None) -> dict:
     return out
 
 
-def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coords=None) -> dict:
+def evaluated_hull(unc, zs, chi2s, level, lo, hi, names, coords) -> dict:
+    """Widen each determined parameter's interval to every evaluated point whose own chi2
+    lies within ``level`` of the lowest evaluated one (``zs``: the points in the optimiser's
+    coordinates, ``chi2s``: their chi2 with the optimum's weights).
+
+    Why: the profile of parameter i at z_i is at most the chi2 of any point with that z_i,
+    so a point within the level puts its z_i inside the 95 % profile interval of the
+    objective as evaluated -- whatever a response surface fitted over the profile's design
+    says.  Where the statistics hardly move with a parameter, that surface is a fit to noise
+    and may exclude values the evaluations accept (measured on pin_period_ratio: a surface
+    interval 0.190-0.24 while evaluations at 0.156-0.166 were within the level,
+    docs/fit.md).  Where the surface is right this changes nothing: its points are inside
+    it.  An interval widened to both bounds is 'not determined'."""
+    co = coords
+    ok = chi2s <= np.min(chi2s) + level
+    out = {n: dict(v) for n, v in unc.items()}
+    for i, n in enumerate(names):
+        p = out[n]
+        if not p["determined"] or not ok.any():
+            continue
+        z_lo = float(co.to_z([p["ci95"][0] if k == i else 1.0 for k in range(len(names))])[i])
+        z_hi = float(co.to_z([p["ci95"][1] if k == i else 1.0 for k in range(len(names))])[i])
+        a, b = min(z_lo, float(zs[ok, i].min())), max(z_hi, float(zs[ok, i].max()))
+        if a >= z_lo - 1e-12 and b <= z_hi + 1e-12:
+            continue
+        p["profile_ci95"] = list(p["ci95"])
+        p["ci95"] = [co.x(i, a), co.x(i, b)]
+        z_mid = float(co.to_z([p["value"] if k == i else 1.0 for k in range(len(names))])[i])
+        p["ln_sd"] = co.rel_sd(i, z_mid, (b - a) / (2 * math.sqrt(CHI2_95)))
+        at = [a <= lo[i] + 1e-12, b >= hi[i] - 1e-12]
+        p["profile_at_bound"] = [bool(at[0]) or p.get("profile_at_bound", [False, False])[0],
+                                 bool(at[1]) or p.get("profile_at_bound", [False, False])[1]]
+        one = "widened to the evaluated points within the 95 % level (the response surface excluded them)"
+        p["note"] = f"{p['note']}; {one}" if p["note"] else one
+        if all(p["profile_at_bound"]):
+            p["determined"] = False
+            p["why_not"] = "evaluations within the 95 % level span the whole allowed range"
+            p["ci95"] = [co.x(i, lo[i]), co.x(i, hi[i])]
+            p["ln_sd"] = None
+    return out
+
+
+def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coords=None, floor=None,
+                      diag=None) -> dict:
     """Profile-likelihood 95 % intervals of the determined parameters, on a local quadratic
     response surface of the statistics (docs/fit.md).
 
@@ -421,6 +537,13 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
        reported value (where the two disagree, neither location is sure).  An end beyond the sampled
        span is sampled there (PROFILE_ROUNDS times at most) and the surface refitted.  An
        end at a bound is the bound; both ends at the bounds: not determined.
+    4. Noise floor (with ``floor``): the scatter of the evaluations about the surface, per
+       statistic (its residual sd, in units of the weights, when NOISE_DOF or more degrees of
+       freedom are left), is handed to ``floor``, which returns a factor <= 1 per statistic
+       by which its weighted residuals shrink (the engine: the weight's simulation part
+       raised to that scatter where it exceeds the ensemble's standard error); the surface
+       is refitted with them and the profile read off it.  ``diag`` (a dict) receives
+       ``noise`` (the scatter, or None), ``factors`` and ``chi2`` (at the optimum, after).
     """
     from scipy.optimize import least_squares
 
@@ -472,6 +595,19 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
         m = len(live)
         quad = keep.sum() >= 2 * (1 + m + m * (m + 1) // 2)
         return np.linalg.lstsq(features(zz[keep] - z[live]), ff[keep], rcond=None)[0]
+
+    def surface_noise(coef):
+        """Residual sd of each statistic about the surface (weighted units), or None when
+        fewer than NOISE_DOF degrees of freedom are left."""
+        zz, ff = np.array(pts_z), np.array(pts_f)
+        c = np.sum(ff * ff, axis=1)
+        keep = c - c.min() <= PROFILE_KEEP * scale
+        feats = features(zz[keep] - z[live])
+        left = int(keep.sum()) - feats.shape[1]
+        if left < NOISE_DOF:
+            return None
+        r = ff[keep] - feats @ coef
+        return np.sqrt(np.sum(r * r, axis=0) / left)
 
     def profile(i, coef):
         """Grid of z_i across the bounds and the surface's profile chi2 on it."""
@@ -525,10 +661,12 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
             den = c0 - 2 * c1 + c2
             v += 0.5 * (c0 - c2) / den * (grid[1] - grid[0]) if den > 0 else 0.0
         shift = z[i] - v
+        shifts[i] = float(shift)
         z_lo, z_hi = max(min(z_lo, z_lo + shift), lo[i]), min(max(z_hi, z_hi + shift), hi[i])
         return z_lo, z_hi, z_lo <= lo[i], z_hi >= hi[i]
 
     quad = False
+    shifts: dict = {}
     first = []
     for i in live:
         sd = math.sqrt(cov[i, i] * scale)
@@ -552,6 +690,18 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
             break
         sample(todo)
     coef = fit_surface()
+    noise = surface_noise(coef)
+    factors = np.ones(len(pts_f[0]))
+    if floor is not None and noise is not None:
+        factors = np.minimum(np.asarray(floor(noise), dtype=float), 1.0)
+        if np.any(factors < 1.0 - 1e-12):
+            pts_f = [ff * factors for ff in pts_f]
+            chi2 = float(np.sum((np.asarray(f, dtype=float) * factors) ** 2))
+            scale = max(1.0, chi2 / dof) if dof > 0 else 1.0
+            level = CHI2_95 * scale
+            coef = fit_surface()
+    if diag is not None:
+        diag.update(noise=None if noise is None else noise.tolist(), factors=factors.tolist(), chi2=chi2)
     for i in live:
         n = names[i]
         z_lo, z_hi, at_lo, at_hi = ends(i, coef)
@@ -561,6 +711,7 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
         p["ln_sd"] = co.rel_sd(i, z[i], float(z_hi - z_lo) / (2 * math.sqrt(CHI2_95)))
         p["profile_at_bound"] = [bool(at_lo), bool(at_hi)]
         p["profile_surface"] = "quadratic" if quad else "linear"
+        p["profile_shift"] = co.rel_sd(i, z[i], abs(shifts[i]))  # surface minimum - value (as ln_sd)
         reasons = [r for r in p["why_not"].split("; ") if r and not r.startswith("its 95 % interval")]
         if at_lo and at_hi:
             reasons.append("its profile stays below the 95 % level across the whole allowed range")
