@@ -108,6 +108,8 @@ def _case(tmp_path, data, files=None, fit='preset = "SiOxNy_Ag"', params='w_pin 
 
 IV = 'kind = "iv_loop"\nfile = "iv.csv"\ncompliance_a = 1e-6\nsweep_rate_v_per_s = 1.0\n'
 PULSE = 'kind = "pulse"\nfile = "p.csv"\nseries_ohm = 1e6\namplitude_v = 1.0\n'
+PULSE_SUMMARY = ('kind = "summary"\nstatistic = "{stat}"\nvalue = {value!r}\nuncertainty = 1e-7\namplitude_v = 1.5\n'
+                 'width_s = 5e-7\nseries_ohm = 1e6\ntemperature_k = 600.0\n{extra}')
 PPF = ('kind = "summary"\nstatistic = "ppf_ratio"\namplitude_v = 3.0\nwidth_s = 1e-3\nseries_ohm = 1e8\n'
        'intervals_s = [1e-3, 2e-2]\n')
 
@@ -130,6 +132,21 @@ PPF = ('kind = "summary"\nstatistic = "ppf_ratio"\namplitude_v = 3.0\nwidth_s = 
      "p.csv: 1 pulse(s) found; at least 4"),
     (PPF + "values = [120.0, 105.0]\nuncertainties = [5.0, 5.0]\n", {}, {}, "values = 120.0: a PPF ratio G2/G1"),
     (PPF + "values = [1.2]\nuncertainties = [0.1]\n", {}, {}, "expected 2 values and uncertainties"),
+    (PPF + "values = [1.2, 1.1]\nuncertainties = [0.1, 0.1]\nfirst_weight_s = 1.5e-6\n", {}, {},
+     "data[0].first_weight_s = 1.5e-06: give first_weight_s and first_weight_uncertainty_s together"),
+    (PPF + "values = [1.2, 1.1]\nuncertainties = [0.1, 0.1]\nfirst_weight_s = 1.5e4\n"
+     "first_weight_uncertainty_s = 1e3\n", {}, {}, "first_weight_s = 15000.0: a conductance in S is expected"),
+    (PULSE_SUMMARY.format(stat="pulse_delay", value=1e-6, extra=""), {}, {},
+     "data[0].value = 1e-06: a delay longer than the pulse (5e-07 s) is never seen"),
+    (PULSE_SUMMARY.format(stat="pulse_relaxation", value=2e-6, extra=""), {}, {},
+     "data[0].read_v = 0.0: a relaxation is seen only through a read voltage"),
+    (PULSE_SUMMARY.format(stat="pulse_relaxation", value=2e-6, extra="read_v = 0.2\nrecord_s = 1e-6\n"), {}, {},
+     "data[0].record_s = 1e-06: the record must outlast the relaxation time"),
+    (PULSE_SUMMARY.replace("amplitude_v = 1.5", "amplitude_v = 1500.0").format(stat="pulse_delay", value=1e-7,
+                                                                             extra=""), {}, {},
+     "data[0].amplitude_v = 1500.0: a voltage in V is expected"),
+    (PULSE_SUMMARY.format(stat="pulse_delay", value=1e-7, extra="") + "compliance_a = 1e-6\n", {}, {},
+     "data[0].compliance_a = 1e-06: unknown key for a summary pulse_delay"),
     ('kind = "summary"\nstatistic = "on_off_ratio"\nvalue = 0.5\nuncertainty = 0.1\ncompliance_a = 1e-6\n'
      'sweep_rate_v_per_s = 1.0\nv_max = 1.0\n', {}, {}, "an ON/OFF ratio (> 1)"),
     ('kind = "relaxation"\nfile = "r.csv"\n', {}, dict(fit='device = "drift"\npreset = "TaOx"',
