@@ -27,6 +27,7 @@ Run (quick: 128 devices, intervals 1 and 20 ms)::
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import time
 import warnings
@@ -63,7 +64,7 @@ def run_point(params, intervals, devices, seed):
     return out
 
 
-def analyse(points, intervals, fit_devices, step, boot=400, rng_seed=0):
+def analyse(points, intervals, fit_devices, step, params=PARAMS, boot=400, rng_seed=0):
     rng = np.random.default_rng(rng_seed)
     base = points["base"]
     n = len(base[0][0])
@@ -73,7 +74,7 @@ def analyse(points, intervals, fit_devices, step, boot=400, rng_seed=0):
         names = list(statistics(lg1, lg2))
         idx = rng.integers(0, n, size=(boot, fit_devices))
         se = {s: float(np.std([statistics(lg1[i], lg2[i])[s] for i in idx], ddof=1)) for s in names}
-        for pname in PARAMS:
+        for pname in params:
             lo, hi = (tuple(np.array(a) for a in points[f"{pname}-"][k]),
                       tuple(np.array(a) for a in points[f"{pname}+"][k]))
             bidx = rng.integers(0, n, size=(boot, n))
@@ -95,6 +96,8 @@ def main(argv=None):
     ap.add_argument("--intervals", type=float, nargs="+", default=[1e-3, 5e-3, 20e-3, 80e-3, 160e-3])
     ap.add_argument("--step", type=float, default=0.15, help="half step in the fit coordinate (ln p)")
     ap.add_argument("--seed", type=int, default=77)
+    ap.add_argument("--params", nargs="+", default=list(PARAMS), choices=PARAMS)
+    ap.add_argument("--reanalyse", default=None, help="a JSON written by --out: recompute the table only")
     ap.add_argument("--quick", action="store_true", help="128 devices, intervals 1 and 20 ms")
     ap.add_argument("--out", default=None, help="JSON of the per-device data and the table")
     a = ap.parse_args(argv)
@@ -105,8 +108,13 @@ def main(argv=None):
 
     p0 = DiffusiveParams.from_preset("SiOxNy_Ag")
     t0 = time.time()
-    points = {"base": run_point(p0, a.intervals, a.devices, a.seed)}
-    for pname in PARAMS:
+    if a.reanalyse:
+        old = json.loads(open(a.reanalyse).read())
+        a.intervals, a.params, points = old["args"]["intervals"], old["args"]["params"], old["points"]
+        a.step = old["args"]["step"]
+    else:
+        points = {"base": run_point(p0, a.intervals, a.devices, a.seed)}
+    for pname in ([] if a.reanalyse else a.params):
         v = getattr(p0, pname)
         for sign in (-1, 1):
             # w_pin: its fit coordinate is linear (w/w0), so +-step of w0, as the others' ln
@@ -114,14 +122,14 @@ def main(argv=None):
             points[f"{pname}{'+' if sign > 0 else '-'}"] = run_point(p0.replace(**{pname: nv}), a.intervals,
                                                                    a.devices, a.seed)
         print(f"{pname} done, {time.time() - t0:.0f} s", flush=True)
-    table = analyse(points, a.intervals, a.fit_devices, a.step)
+    table = analyse(points, a.intervals, a.fit_devices, a.step, a.params)
     for gap, stats in table.items():
         print(f"interval {gap} s")
         for s, row in stats.items():
             zs = "  ".join(f"{p} {row[p]['slope']:+.2f}+-{row[p]['slope_se']:.2f} (z {row[p]['z_per_0.1']:+.2f})"
-                           for p in PARAMS)
+                           for p in a.params)
             print(f"  {s:20s} {row['value']:+.3f} se{a.fit_devices} {row[f'se_at_{a.fit_devices}']:.3f} | {zs}")
-    if a.out:
+    if a.out and not a.reanalyse:
         from spicemem.io import atomic_write_json
 
         atomic_write_json(a.out, {"args": vars(a), "wall_s": time.time() - t0, "table": table, "points": points})
