@@ -287,6 +287,19 @@ def simulate_loops(device: str, params, proto: dict, devices: int, seed: int) ->
     return rows
 
 
+def _simulate(params, t, v, **kw):
+    """:func:`spicemem.devices.ensemble.simulate` without its validity warnings: a fit
+    evaluates many parameter sets, some of them outside the validity range on the way (as
+    the I-V path above; the fitted preset is checked when the user runs it)."""
+    import warnings
+
+    from ..devices.ensemble import simulate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return simulate(params, t, v, **kw)
+
+
 # -- pulse responses ----------------------------------------------------------------------------
 def pulse_events(t, v, i, series_ohm: float) -> list:
     """Per pulse of a record: {'amplitude', 'start', 'end', 'width', 'read', 'delay',
@@ -341,8 +354,6 @@ def simulate_pulses(params, proto: dict, devices: int, seed: int) -> list:
 def simulate_pulse_curves(params, proto: dict, devices: int, seed: int):
     """(t (K,), source voltage (devices, K), current (devices, K)) of the protocol's pulse:
     the simulated measurement."""
-    from ..devices.ensemble import simulate
-
     amp, width, read, rec, r_s = (proto[k] for k in ("amplitude", "width", "read", "record", "series_ohm"))
     edge = min(1e-8, 0.01 * width)
     pre = max(0.05 * width, 4 * edge)
@@ -351,7 +362,7 @@ def simulate_pulse_curves(params, proto: dict, devices: int, seed: int):
     t_out = np.concatenate([np.linspace(0.0, pre + 2 * edge + width, PULSE_OUT // 2, endpoint=False),
                             pre + 2 * edge + width + np.linspace(0.0, rec, PULSE_OUT - PULSE_OUT // 2)])
     p = params.replace(t_ambient=proto["temperature_k"]) if proto.get("temperature_k") else params
-    res = simulate(p, t, v, realizations=devices, seed=seed, series_resistance=r_s, t_out=t_out)
+    res = _simulate(p, t, v, realizations=devices, seed=seed, series_resistance=r_s, t_out=t_out)
     cur = res.current
     return res.t, np.broadcast_to(res.source_voltage, cur.shape), cur
 
@@ -363,8 +374,6 @@ def ppf_conductances(params, proto: dict, k: int, devices: int, seed: int):
     G_n is the device conductance at the end of pulse n (as :mod:`spicemem.experiments.ppf_tzero`
     reads the weight).  Every interval uses the same seed: its devices share their random
     streams up to the second pulse."""
-    from ..devices.ensemble import simulate
-
     amp, width, r_s = proto["amplitude"], proto["width"], proto["series_ohm"]
     edge = min(1e-6, 0.01 * width)
     p = params.replace(t_ambient=proto["temperature_k"]) if proto.get("temperature_k") else params
@@ -374,7 +383,7 @@ def ppf_conductances(params, proto: dict, k: int, devices: int, seed: int):
     e2 = s2 + edge + width
     t = [0.0, edge, e1, e1 + edge, s2, s2 + edge, e2, e2 + edge]
     v = [0.0, amp, amp, 0.0, 0.0, amp, amp, 0.0]
-    res = simulate(p, t, v, realizations=devices, seed=seed, series_resistance=r_s, t_out=[e1, e2])
+    res = _simulate(p, t, v, realizations=devices, seed=seed, series_resistance=r_s, t_out=[e1, e2])
     lg = np.log(np.maximum(res.conductance, 1e-300))
     return lg[:, 0], lg[:, 1]
 
