@@ -32,7 +32,7 @@ Layout::
     compliance_a = 1e-6           # or series_ohm
     sweep_rate_v_per_s = 2500.0
 
-(``kind = "pulse"`` files and the I-V and PPF summaries: docs/fit.md, "Data kinds".)
+(``kind = "pulse"`` files and the I-V, pulse and PPF summaries: docs/fit.md, "Data kinds".)
 
 Every mistake is a :class:`FitError` (a ValueError) of one line naming the file, the key or
 the CSV column, and the value; ``spicemem fit`` prints it and exits with status 2.
