@@ -92,6 +92,38 @@ def test_pulse_events_delay_and_relaxation_against_constructed_record():
     assert ev["amplitude"] == pytest.approx(1.0) and ev["read"] == pytest.approx(0.1)
 
 
+def test_pulse_events_relaxation_over_at_the_pulse_end_is_half_a_sample_not_zero():
+    """The same record with the device OFF again exactly when the pulse ends (3 ms): the
+    relaxation is shorter than one sample; it is reported as half a sample (0.5 us), not 0,
+    whose ln the interquartile-mean statistic could not take."""
+    rs = 1e6
+    t = np.arange(0, 8e-3, 1e-6)
+    v = np.where((t >= 1e-3) & (t < 3e-3), 1.0, 0.1)
+    r = np.where((t >= 1.5e-3) & (t < 3e-3), 1e4, 1e8)
+    (ev,) = pr.pulse_events(t, v, np.asarray(v / (rs + r)), rs)
+    assert ev["relaxation"] == pytest.approx(0.5e-6), ev
+    assert math.isfinite(math.log(ev["relaxation"]))
+
+
+def test_wang2017_fit_file_holds_every_simulable_number_of_the_paper():
+    """examples/fit_wang2017/fit.toml (docs/fit.md, "The paper's device"): the five statistics,
+    Fig. 1c's protocol as the caption states it, and Fig. 3b's temperatures spanning the ratio
+    1.5 that Methods gives."""
+    from pathlib import Path
+
+    spec = load_fit_spec(Path(__file__).resolve().parents[1] / "examples" / "fit_wang2017" / "fit.toml")
+    assert [o.label for o in spec.observations] == [
+        "Fig. 3b: E_a", "Fig. 3b: tau(300 K)", "Fig. 1b: R_OFF/R_ON", "Fig. 1c: delay, 600 K",
+        "Fig. 1c: relaxation, 600 K"]
+    temps = spec.observations[0].temperatures
+    assert max(temps) / min(temps) == pytest.approx(1.5)
+    for ob, stat, bound in ((spec.observations[3], "ln_delay", 500e-9), (spec.observations[4], "ln_relaxation", 5e-6)):
+        assert ob.statistic == stat
+        assert (ob.protocol["amplitude"], ob.protocol["width"], ob.protocol["temperature_k"]) == (1.5, 5e-7, 600.0)
+        # the stated bound lies above the value, within one sigma (in ln) of it
+        assert math.exp(ob.value) < bound <= math.exp(ob.value + ob.sigma), (ob.value, ob.sigma)
+
+
 # -- bad input: one line, file and column, exit 2 ----------------------------------------------------
 IV_OK = "voltage_v,current_a,cycle\n" + "".join(
     f"{x:.3f},{(1e-6 if 0.4 <= x and k <= 20 else 1e-9 * x):.3e},{c}\n"
