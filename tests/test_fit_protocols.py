@@ -343,9 +343,7 @@ def test_ppf_ratio_alone_leaves_w_pin_not_determined_and_the_first_weight_recove
     proto = {"type": "ppf", "amplitude": 3.0, "width": 1e-3, "series_ohm": 1e8, "temperature_k": None,
              "intervals": [1e-3]}
     lg1, lg2 = pr.ppf_conductances(DiffusiveParams.from_preset("SiOxNy_Ag").replace(w_pin=0.25), proto, 0, 64, 991)
-    d = lg2 - lg1
-    ratio = float(np.exp(d.mean()))
-    ratio_se = ratio * float(d.std(ddof=1)) / math.sqrt(d.size)
+    ratio, ratio_se = pr.ppf_ratio(lg1, lg2)
     m1, s1 = ln_median_and_se(np.exp(lg1))
     g1, g1_se = float(math.exp(m1)), float(math.exp(m1) * s1)
     head = ('[fit]\npreset = "SiOxNy_Ag"\nseed = 4\ndevices = 32\nmax_evaluations = 12\n'

@@ -37,9 +37,7 @@ def main(argv=None):
              "intervals": [1e-3]}
     p = DiffusiveParams.from_preset("SiOxNy_Ag").replace(w_pin=a.truth)
     lg1, lg2 = pr.ppf_conductances(p, proto, 0, a.data_devices, a.data_seed)
-    d = lg2 - lg1
-    r = float(math.exp(d.mean()))
-    rse = r * float(d.std(ddof=1)) / math.sqrt(d.size)
+    r, rse = pr.ppf_ratio(lg1, lg2)
     m1, s1 = map(float, ln_median_and_se(np.exp(lg1)))
     print(f"data: ratio {r:.3f} +- {rse:.3f}, first weight {math.exp(m1):.3g} S (SE {s1:.3f} in ln)", flush=True)
     head = (f'[fit]\npreset = "SiOxNy_Ag"\nseed = 4\ndevices = {a.devices}\nmax_evaluations = 12\n'

@@ -388,22 +388,12 @@ def ppf_conductances(params, proto: dict, k: int, devices: int, seed: int):
     return lg[:, 0], lg[:, 1]
 
 
-def simulate_ppf(params, proto: dict, devices: int, seed: int) -> dict:
-    """{'ppf_<k>': (ratio, standard error)} per interval (see :func:`ppf_conductances`);
-    ratio = exp(<ln G2> - <ln G1>) over devices (the pairing removes each device's own
-    scatter of G1 from the ratio: its standard error, 0.21 at 32 devices, is the smallest
-    of the ratio statistics compared in ``examples/fit_wang2017/ppf_scan.py``); and
-    'ppf_g1': (interquartile mean of ln G1 (G in S), its standard error), the weight after
-    the first pulse, the same for every interval (same seed)."""
-    from .spec import ln_median_and_se
-
-    out = {}
-    for k in range(len(proto["intervals"])):
-        lg1, lg2 = ppf_conductances(params, proto, k, devices, seed)
-        d = lg2 - lg1
-        ratio = math.exp(float(np.mean(d)))
-        se = ratio * float(np.std(d, ddof=1)) / math.sqrt(d.size) if d.size > 1 else 0.0
-        out[f"ppf_{k}"] = (ratio, se)
-        if k == 0:
-            out["ppf_g1"] = ln_median_and_se(np.exp(lg1))
-    return out
+def ppf_ratio(lg1, lg2) -> tuple:
+    """(G2/G1, its standard error) of an ensemble: exp(<ln G2> - <ln G1>) over devices (the
+    pairing removes each device's own scatter of G1 from the ratio: its standard error, 0.21
+    at 32 devices, is the smallest of the ratio statistics compared in
+    ``examples/fit_wang2017/ppf_scan.py``)."""
+    d = np.asarray(lg2) - np.asarray(lg1)
+    ratio = math.exp(float(np.mean(d)))
+    se = ratio * float(np.std(d, ddof=1)) / math.sqrt(d.size) if d.size > 1 else 0.0
+    return ratio, se
