@@ -324,19 +324,21 @@ def test_pulse_recovery_diffusive(tmp_path):
 @pytest.mark.slow
 def test_ppf_ratio_alone_leaves_w_pin_not_determined_and_the_first_weight_recovers_it(tmp_path):
     """PPF of two 3 V / 1 ms pulses 1 ms apart behind 100 MOhm (the ``ppf_tzero`` protocol).
-    Data: 64 devices at w_pin = 0.25 eV (seed 991); the fit: 32 devices of its own seed, from
+    Data: 64 devices at w_pin = 0.25 eV (seed 991); the fit: 16 devices of its own seed, from
     0.29 eV within [0.22, 0.32].
 
-    What each statistic identifies was measured with 128 devices per point and a paired
+    What each statistic identifies was measured with 128-256 devices per point and a paired
     bootstrap (``examples/fit_wang2017/ppf_scan.py``, docs/fit.md "PPF: what it identifies"):
-    the ratio's slope is +0.3 +- 0.5 per unit of w_pin/w_0 (its SE at 32 devices: 0.21), so
-    across these bounds (0.37 in w_pin/w_0) it moves < 0.3 in ln, below one combined standard
-    error of data and simulation (0.18 and 0.21 in ln: 0.28): chi2 changes by < 1.2 over the
-    whole range, under the 3.84 of a 95 % interval, and the fit must say "not determined".
-    The first-pulse weight ln G1 moves by -5.2 +- 0.5 per unit of w_pin/w_0 (-19 per eV) with
-    SEs of 0.16 (64 data devices) and 0.20 (32 simulated): sigma(w_pin) ~ 0.25 / 19 = 0.013 eV,
-    a 95 % interval ~0.05 eV wide.  The checks: the truth inside it, and narrower than 0.08 eV
-    (a doubled error would give 0.10, the whole range: not determined)."""
+    the ratio's slope is +0.3 +- 0.5 per unit of w_pin/w_0 (its SE: 0.21 at 32 devices, 0.30
+    at 16), so across these bounds (0.37 in w_pin/w_0) it moves < 0.3 in ln, below one combined
+    standard error of data and simulation (0.18 and 0.30 in ln: 0.35): chi2 changes by < 0.8
+    over the whole range, under the 3.84 of a 95 % interval, and the fit must say "not
+    determined".  The first-pulse weight ln G1 moves by -5.2 +- 0.5 per unit of w_pin/w_0
+    (-19 per eV) with SEs of 0.16 (64 data devices) and 0.28 (16 simulated): sigma(w_pin) ~
+    0.32 / 19 = 0.017 eV, a 95 % interval ~0.065 eV wide.  The checks: the truth inside it,
+    and narrower than 0.09 eV (a doubled error would give 0.13, more than the whole range:
+    not determined).  A second set (truth 0.28 eV, data seed 992) passes the same checks
+    (docs/fit.md); 16 fit devices, not 32, halve the cost (38 s of CPU with 32)."""
     from spicemem.devices.diffusive import DiffusiveParams
     from spicemem.fit.spec import ln_median_and_se
 
@@ -346,7 +348,7 @@ def test_ppf_ratio_alone_leaves_w_pin_not_determined_and_the_first_weight_recove
     ratio, ratio_se = pr.ppf_ratio(lg1, lg2)
     m1, s1 = ln_median_and_se(np.exp(lg1))
     g1, g1_se = float(math.exp(m1)), float(math.exp(m1) * s1)
-    head = ('[fit]\npreset = "SiOxNy_Ag"\nseed = 4\ndevices = 32\nmax_evaluations = 12\n'
+    head = ('[fit]\npreset = "SiOxNy_Ag"\nseed = 4\ndevices = 16\nmax_evaluations = 12\n'
             '[parameters]\nw_pin = { min = 0.22, max = 0.32, start = 0.29 }\n'
             '[[data]]\nkind = "summary"\nstatistic = "ppf_ratio"\namplitude_v = 3.0\nwidth_s = 1e-3\n'
             f'series_ohm = 1e8\nintervals_s = [1e-3]\nvalues = [{ratio!r}]\nuncertainties = [{ratio_se!r}]\n')
@@ -360,6 +362,6 @@ def test_ppf_ratio_alone_leaves_w_pin_not_determined_and_the_first_weight_recove
     (tmp_path / "g1").mkdir()
     rep = _fit(tmp_path / "g1", head + f"first_weight_s = {g1!r}\nfirst_weight_uncertainty_s = {g1_se!r}\n")
     assert [o["label"] for o in rep["observations"]] == ["ppf_ratio 0.001 s", "ppf_ratio first weight"]
-    _check_recovered(rep, "w_pin", 0.25, 1.4)  # hi/lo; the width check below is the sharp one
+    _check_recovered(rep, "w_pin", 0.25, 1.45)  # hi/lo; the width check below is the sharp one
     lo, hi = rep["parameters"]["w_pin"]["ci95"]
-    assert hi - lo < 0.08, (lo, hi)
+    assert hi - lo < 0.09, (lo, hi)
