@@ -157,7 +157,16 @@ def protocol_statistics(device: str, params, proto: dict, devices: int, seed: in
             out[stat] = (m, se) if math.isfinite(m) else (math.log(cap), 1.0)
         return out
     if proto["type"] == "ppf":
-        return pr.simulate_ppf(params, proto, devices, seed)
+        # per interval the ratio G2/G1; and the weight after the first pulse (interquartile
+        # mean of ln G1, G in S), the same for every interval (same seed), which identifies
+        # w_pin where the ratios identify nothing (docs/fit.md, "PPF: what it identifies")
+        out = {}
+        for k in range(len(proto["intervals"])):
+            lg1, lg2 = pr.ppf_conductances(params, proto, k, devices, seed)
+            out[f"ppf_{k}"] = pr.ppf_ratio(lg1, lg2)
+            if k == 0:
+                out["ppf_g1"] = ln_median_and_se(np.exp(lg1))
+        return out
     raise ValueError(f"unknown protocol {proto['type']!r}")
 
 

@@ -32,7 +32,7 @@ Layout::
     compliance_a = 1e-6           # or series_ohm
     sweep_rate_v_per_s = 2500.0
 
-(``kind = "pulse"`` files and the I-V and PPF summaries: docs/fit.md, "Data kinds".)
+(``kind = "pulse"`` files and the I-V, pulse and PPF summaries: docs/fit.md, "Data kinds".)
 
 Every mistake is a :class:`FitError` (a ValueError) of one line naming the file, the key or
 the CSV column, and the value; ``spicemem fit`` prints it and exits with status 2.
@@ -76,7 +76,9 @@ LANDSCAPE_WHY = ("not fittable: a landscape or friction parameter rebuilds the h
 SUMMARIES = {"activation_energy": ("eV", False), "relaxation_median": ("s", True),
              "threshold_voltage": ("V", False), "hold_voltage": ("V", False),
              "reset_voltage": ("V", False), "on_off_ratio": ("", True), "resistance_ratio": ("", True),
-             "ppf_ratio": ("", False)}
+             "ppf_ratio": ("", False), "pulse_delay": ("s", True), "pulse_relaxation": ("s", True)}
+#: Summary statistics of a pulse response (they need the pulse's protocol keys).
+PULSE_SUMMARIES = ("pulse_delay", "pulse_relaxation")
 #: Summary statistics of an I-V loop (they need the loop's protocol keys).
 IV_SUMMARIES = ("threshold_voltage", "hold_voltage", "reset_voltage", "on_off_ratio", "resistance_ratio")
 #: Kinds of measurement files and their required CSV columns.
@@ -86,7 +88,7 @@ FILE_KINDS = {"relaxation": ("temperature_k", "relaxation_s"),
 #: Kinds the model runs through the relaxation conditions of :meth:`FitSpec.conditions`.
 CONDITION_KINDS = ("ln_median", "activation_energy")
 #: Kinds needing the diffusive model's standalone path.
-DIFFUSIVE_ONLY = ("relaxation", "pulse", "activation_energy", "relaxation_median", "ppf_ratio")
+DIFFUSIVE_ONLY = ("relaxation", "pulse", "activation_energy", "relaxation_median", "ppf_ratio") + PULSE_SUMMARIES
 MAX_CSV_BYTES = 16 << 20
 
 
@@ -321,7 +323,8 @@ def from_dict(data: dict, *, source: str = "<dict>", base_dir: str = ".", seed: 
             raise _err(src, f"{where}.kind", kind if kind in DIFFUSIVE_ONLY else stat,
                        f"a protocol the {device} model cannot run here (it runs iv_loop data and "
                        f"I-V summaries: {', '.join(IV_SUMMARIES)})")
-        if kind in ("iv_loop", "pulse") or (kind == "summary" and (stat in IV_SUMMARIES or stat == "ppf_ratio")):
+        if kind in ("iv_loop", "pulse") or (kind == "summary" and (stat in IV_SUMMARIES + PULSE_SUMMARIES
+                                                                    or stat == "ppf_ratio")):
             obs.extend(protocol_observations(src, where, block, base_dir, k, base, device))
         else:
             obs.extend(_observations(src, where, block, base_dir))
@@ -629,6 +632,8 @@ def _iv_or_ppf_summary(src, where, block, group, base) -> list:
     keys = {"kind", "statistic", "value", "uncertainty", "label"}
     if stat == "ppf_ratio":
         return _ppf_summary(src, where, block, group, base)
+    if stat in PULSE_SUMMARIES:
+        return _pulse_summary(src, where, block, group, base)
     keys |= set(IV_KEYS) | {"v_max", "v_min"}
     for key in block:
         if key not in keys:
@@ -708,7 +713,7 @@ def _ppf_summary(src, where, block, group, base) -> list:
     """PPF ratios vs interval: the conductance after the second of two equal pulses over that
     after the first (geometric means over devices), one observation per interval."""
     keys = {"kind", "statistic", "label", "intervals_s", "values", "uncertainties", "amplitude_v", "width_s",
-            "series_ohm", "temperature_k"}
+            "series_ohm", "temperature_k", "first_weight_s", "first_weight_uncertainty_s", "devices"}
     for key in block:
         if key not in keys:
             raise _err(src, f"{where}.{key}", block[key], f"unknown key for a summary ppf_ratio (known: {', '.join(sorted(keys))})")
@@ -733,7 +738,70 @@ def _ppf_summary(src, where, block, group, base) -> list:
              "temperature_k": _temperature(src, where, block, base), "intervals": lists["intervals_s"]}
     if proto["width"] > 10.0:
         raise _err(src, f"{where}.width_s", proto["width"], "a pulse width in s is expected (<= 10 s)")
+    if "devices" in block:  # more devices than fit.devices: a ratio's scatter is large (docs/fit.md)
+        proto["devices"] = _int_key(src, f"{where}.devices", block["devices"], 4, 4096)
     label = str(block.get("label", "ppf_ratio"))
-    return [Observation(f"{label} {t:g} s", "ppf", v, u, (), 0.0, src, statistic=f"ppf_{k}", group=group,
-                        protocol=proto)
-            for k, (t, v, u) in enumerate(zip(lists["intervals_s"], lists["values"], lists["uncertainties"]))]
+    out = [Observation(f"{label} {t:g} s", "ppf", v, u, (), 0.0, src, statistic=f"ppf_{k}", group=group,
+                       protocol=proto)
+           for k, (t, v, u) in enumerate(zip(lists["intervals_s"], lists["values"], lists["uncertainties"]))]
+    # The weight after the first pulse (device conductance, S): the ratios hardly move with any
+    # fittable parameter, this does (docs/fit.md, "PPF: what it identifies").
+    if ("first_weight_s" in block) != ("first_weight_uncertainty_s" in block):
+        raise _err(src, f"{where}.first_weight_s", block.get("first_weight_s"),
+                   "give first_weight_s and first_weight_uncertainty_s together (S)")
+    if "first_weight_s" in block:
+        g1 = _number(src, f"{where}.first_weight_s", block["first_weight_s"])
+        u1 = _number(src, f"{where}.first_weight_uncertainty_s", block["first_weight_uncertainty_s"])
+        if g1 > 1e3:
+            raise _err(src, f"{where}.first_weight_s", g1, "a conductance in S is expected (<= 1e3 S; "
+                                                           "give G = I/V of the device, not a current)")
+        # compared in ln: the standard error of ln G1 is uncertainty / value
+        out.append(Observation(f"{label} first weight", "ppf", math.log(g1), u1 / g1, (), 0.0, src,
+                               statistic="ppf_g1", group=group, protocol=proto))
+    return out
+
+
+def _pulse_summary(src, where, block, group, base) -> list:
+    """A delay or relaxation time a paper reports for one pulse (amplitude, width) through a
+    series resistor, at a temperature: compared in ln with the interquartile mean of the
+    simulated devices' ln times (as the ``pulse`` kind's statistic)."""
+    stat = block["statistic"]
+    keys = {"kind", "statistic", "label", "value", "uncertainty", "amplitude_v", "width_s", "series_ohm",
+            "read_v", "record_s", "temperature_k", "devices"}
+    for key in block:
+        if key not in keys:
+            raise _err(src, f"{where}.{key}", block[key], f"unknown key for a summary {stat} "
+                                                          f"(known: {', '.join(sorted(keys))})")
+    value = _number(src, f"{where}.value", block.get("value"))
+    unc = _number(src, f"{where}.uncertainty", block.get("uncertainty"))
+    if value > 1e4:
+        raise _err(src, f"{where}.value", value, "a time in s is expected (<= 1e4 s)")
+    proto = {"type": "pulse", "series_ohm": _number(src, f"{where}.series_ohm", block.get("series_ohm")),
+             "amplitude": _number(src, f"{where}.amplitude_v", block.get("amplitude_v")),
+             "width": _number(src, f"{where}.width_s", block.get("width_s")),
+             "read": _number(src, f"{where}.read_v", block.get("read_v", 0.0), positive=False),
+             "temperature_k": _temperature(src, where, block, base)}
+    if proto["width"] > 10.0:
+        raise _err(src, f"{where}.width_s", proto["width"], "a pulse width in s is expected (<= 10 s)")
+    if abs(proto["amplitude"]) > 50.0:
+        raise _err(src, f"{where}.amplitude_v", proto["amplitude"], "a voltage in V is expected (|V| <= 50)")
+    if stat == "pulse_delay":
+        if value > proto["width"]:
+            raise _err(src, f"{where}.value", value, f"a delay longer than the pulse ({proto['width']:g} s) "
+                                                     f"is never seen")
+        proto["record"] = _number(src, f"{where}.record_s", block.get("record_s", proto["width"]))
+    else:
+        if abs(proto["read"]) <= 1e-3 * abs(proto["amplitude"]):
+            raise _err(src, f"{where}.read_v", proto["read"], "a relaxation is seen only through a read "
+                                                              "voltage after the pulse (V, e.g. 0.05)")
+        proto["record"] = _number(src, f"{where}.record_s", block.get("record_s", 8.0 * value))
+        if proto["record"] <= value:
+            raise _err(src, f"{where}.record_s", proto["record"], f"the record must outlast the relaxation "
+                                                                  f"time {value:g} s")
+    if "devices" in block:
+        proto["devices"] = _int_key(src, f"{where}.devices", block["devices"], 4, 4096)
+    label = str(block.get("label", stat))
+    # compared in ln: the standard error of ln(time) is uncertainty / value
+    return [Observation(label, "pulse", math.log(value), unc / value, (), 0.0, src,
+                        statistic="ln_delay" if stat == "pulse_delay" else "ln_relaxation",
+                        group=group, protocol=proto)]
