@@ -421,7 +421,7 @@ def test_a_fit_on_a_dask_cluster_matches_the_fit_in_this_process(tmp_path):
     spec = load_fit_spec(d / "fit.toml")
     here = run_fit(spec, d / "here", workers=0, plot=False, log=lambda msg: None)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+                                  host="127.0.0.1", dashboard_address=":0") as cluster:
         there = run_fit(spec, d / "dask", scheduler=cluster.scheduler_address, plot=False, log=lambda msg: None)
     assert there["workers"].startswith("dask tcp://127.0.0.1:")
     assert here["evaluations"]["total"] == there["evaluations"]["total"] > 3

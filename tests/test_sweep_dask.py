@@ -48,9 +48,11 @@ def test_local_pools_reproduce_the_in_process_table(tmp_path, reference, workers
 
 def test_a_dask_cluster_reproduces_the_in_process_table(tmp_path, reference):
     distributed = pytest.importorskip("distributed")
-    # Loopback only, no dashboard; worker processes with one thread each, as documented.
+    # Loopback only; the scheduler's HTTP server on a free port (":0"): with None it still takes
+    # 8787, and a concurrent run holding that port made distributed leak a socket (ResourceWarning,
+    # an error under filterwarnings=error).  Worker processes with one thread each, as documented.
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+                                  host="127.0.0.1", dashboard_address=":0") as cluster:
         summary = run_sweep(SPEC, tmp_path, scheduler=cluster.scheduler_address, progress=False)
     assert summary.ok == 8 and summary.backend.startswith("Dask cluster at tcp://127.0.0.1:")
     assert table(tmp_path) == reference
