@@ -21,7 +21,8 @@ that need no guess:
 3. **ngspice and the callbacks without device work**: the frozen run (devices never
    advance) of the same netlist, and the frozen run with the step cap lowered so that it
    takes about the live run's step count: its time per Newton iteration times the live
-   run's Newton iterations is the live run's engine + callback time.
+   run's Newton iterations is the live run's engine + callback time.  The same circuit
+   with DC sources in place of the external ones (no callbacks) gives the callbacks' share.
 
 Cost model: run time = engine(live steps) + sum over calls of the kernel time, checked
 against the measured run time.  Then the floor: the engine at the frozen step count plus
@@ -280,6 +281,15 @@ def main(argv=None) -> int:
     print(json.dumps({"item": "live", **live}), flush=True)
     _, frozen = run(text, True, step, max(3, args.repeat))
     print(json.dumps({"item": "frozen", **frozen}), flush=True)
+    # the same circuit with every external source a DC source at G/G_max = 0.02 (the fixed
+    # resistors' value): plain ngspice, no callbacks per Newton iteration; frozen - dc is
+    # the callbacks' cost (GetVSRCData per source and iteration, SendData, GetSyncData)
+    from spicemem.bridge.netlist import read_netlist
+
+    dc_text = read_netlist(text).text.replace(" external", " dc 0.02").replace("spicemem:", "*", 1)
+    dc = [run_netlist(dc_text, seed=1).extra["run_cpu_time_s"] for _ in range(max(3, args.repeat))]
+    print(json.dumps({"item": "dc_sources", "cpu_s": round(statistics.median(dc), 4),
+                      "cpu_s_runs": [round(x, 4) for x in dc]}), flush=True)
     # frozen with the cap lowered to take about the live run's step count
     tmax2 = args.tstop / live["accepted"]
     text2 = text.replace(f".tran {tmax:.6g} {args.tstop:.6g} 0 {tmax:.6g}",
