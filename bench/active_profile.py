@@ -45,6 +45,7 @@ def main(argv=None) -> int:
     from spicemem.kernels.diffusive import resistance
     from spicemem.kernels.hopping import (MODE_LANGEVIN, MODE_MIXED,
                                           advance_hybrid, materialize)
+    from spicemem.kernels.records import Core, HybridDevice, HybridModel, Waveform
 
     numba.set_num_threads(1)
     p = DiffusiveParams.from_preset("wang2017_paper", friction_ratio=10, heating_ratio=20,
@@ -74,9 +75,11 @@ def main(argv=None) -> int:
     edges = np.arange(0.0, args.tstop + 1e-15, args.chunk) / ts
     # compile (or load) the kernels outside the timing
     w = x[0].copy()
-    advance_hybrid(w, np.arange(n, dtype=np.int64), np.zeros(kmax, dtype=np.int64),
-                   np.zeros(2, dtype=np.int64), p.theta_ambient, states[0].copy(), core.table,
-                   core.inv_dx, core.p, core.hybrid_control, tab, tw, vw, 0.0, 10 * dt, dt)
+    model = HybridModel(Core(core.table, core.inv_dx, core.p), core.hybrid_control, tab)
+    wave = Waveform(tw, vw)
+    advance_hybrid(HybridDevice(w, np.arange(n, dtype=np.int64), np.zeros(kmax, dtype=np.int64),
+                                np.zeros(2, dtype=np.int64), states[0].copy()),
+                   p.theta_ambient, model, wave, 0.0, 10 * dt, dt)
     cpu_total = 0.0
     t_sw_all = []
     for d in range(args.devices):
@@ -109,9 +112,8 @@ def main(argv=None) -> int:
             nh = counts.sum() if m0 == MODE_MIXED else 0
             c0 = time.process_time()
             if u1 > clock:
-                th, clock = advance_hybrid(xd, order, counts, mode, th, st, core.table,
-                                           core.inv_dx, core.p, core.hybrid_control, tab, tw, vw,
-                                           clock, u1, dt)
+                th, clock = advance_hybrid(HybridDevice(xd, order, counts, mode, st), th, model,
+                                           wave, clock, u1, dt)
             cpu = time.process_time() - c0
             a = acc[ph]
             a["cpu"] += cpu

@@ -136,3 +136,64 @@ def test_parallel_drift_and_rram_are_bit_identical_on_1_and_2_threads(netlist):
     # the parallel path did work: most devices' states moved (drift: all of them; RRAM: the
     # variation leaves a few at their start)
     assert np.mean(g[:, -1] > 1.05 * g[:, 0]) > 0.5, g[:, -1] / g[:, 0]
+
+
+def test_replayed_devices_reproduce_the_run_bit_for_bit():
+    """The device work of a run depends only on its accepted time points and the solved
+    voltages there (state is committed on accepted points only; each device owns its random
+    stream): the same devices (same netlist and seed), advanced outside ngspice by their
+    group kernel through its address, interval by interval with the run's time points and
+    voltages, commit the run's conductances bit for bit.  bench/active_breakdown.py times
+    the devices this way, apart from ngspice; this is the property it rests on.  4 x 4
+    array, 4 us: the devices hop at 0 V, go over to Langevin dynamics under the pulse and
+    some switch ON."""
+    import ctypes
+
+    from spicemem.bridge.netlist import read_netlist
+    from spicemem.bridge.run import _device_specs
+    from spicemem.bridge.session import DeviceArrays
+
+    text = _array(tstop=4e-6)
+    r = run_netlist(text, seed=3)
+    specs, info, _ = _device_specs(read_netlist(text), 3)
+    dev = DeviceArrays(specs, info)
+    (grp,) = dev.groups
+    kernel = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_double,
+                              ctypes.c_double)(grp.kernel)
+    t, volt, g_run = r.time, r.voltage, r.device_conductance
+    assert np.array_equal(dev.g, g_run[:, 0])
+    for k in range(1, t.size):
+        dev.v0[:] = volt[:, k - 1]
+        dev.v1[:] = volt[:, k]
+        assert kernel(int(grp.block.ctypes.data), float(t[k - 1]), float(t[k])) == 0
+        assert np.array_equal(dev.g, g_run[:, k]), (k, t[k], np.abs(dev.g / g_run[:, k] - 1).max())
+    assert (g_run > 0.3 * G_MAX).any(), g_run.max() / G_MAX  # the replay covered switching
+
+
+@pytest.mark.parametrize("user, expected", [(None, "GOMP_SPINCOUNT = '0'"),
+                                            ("ACTIVE", "OMP_WAIT_POLICY = 'ACTIVE'")])
+def test_openmp_workers_wait_passively_unless_the_user_chose(user, expected):
+    """libgomp's spinning workers took the cores the bridge's own threads needed between its
+    short parallel loops (one per accepted point): 2x the CPU of a 2-thread live run at
+    load 15 (spicemem/__init__.py).  Importing spicemem sets OMP_WAIT_POLICY=PASSIVE before
+    Numba starts libgomp; libgomp's own report of its settings (OMP_DISPLAY_ENV=VERBOSE)
+    must show a spin count of 0 (unset, it reports 'PASSIVE' too, but spins 300000 times),
+    and a policy the user set must be kept."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    env.update(OMP_DISPLAY_ENV="VERBOSE", PYTHONPATH=os.pathsep.join(
+        [str(root), os.environ.get("PYTHONPATH", "")]))
+    if user is not None:
+        env["OMP_WAIT_POLICY"] = user
+    # the order of the benches: spicemem first, then the thread count (which starts libgomp)
+    out = subprocess.run([sys.executable, "-c", "import numba, spicemem.bridge; "
+                          "numba.set_num_threads(1); print(numba.threading_layer())"],
+                         env=env, capture_output=True, text=True, check=True, timeout=300)
+    if out.stdout.strip() != "omp":
+        pytest.skip(f"Numba's threading layer is {out.stdout.strip()!r}, not OpenMP")
+    assert expected in out.stderr, out.stderr[-2000:]

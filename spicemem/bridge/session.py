@@ -250,6 +250,7 @@ class Session:
         self.analysis = ""
         self.tran_plot = None
         self.run_time = 0.0
+        self.run_cpu = 0.0
 
     def _on_init(self, data):
         """SendInitData (Python, once per analysis): map device nodes to vector indices."""
@@ -307,11 +308,13 @@ class Session:
             if problem is not None:
                 raise NetlistError(problem)
             t_run = _time.perf_counter()
+            c_run = _time.process_time()
             with self._progress(progress) as bar:
                 def poll():
                     bar.update(cb.CTX_F[cb.T_PREV], int(cb.CTX[cb.N_ACCEPTED]))
                 out, err = eng.run(self._on_init, poll=poll if bar.enabled else None)
             self.run_time = _time.perf_counter() - t_run
+            self.run_cpu = _time.process_time() - c_run  # all threads: on a loaded machine
             wall = _time.perf_counter() - t_start
             c = cb.CTX.copy()
             cf = c.view(np.float64)
@@ -369,7 +372,7 @@ class Session:
             vectors = {k: v[keep] for k, v in vectors.items()}
             g_used, g_dev, temp, volt = (a[:, keep] for a in (g_used, g_dev, temp, volt))
         nonlinear = {k: law(params, volt[k], g_used[k]) for k, (law, params) in dev.current_laws.items()}
-        extra = {"run_time_s": self.run_time,
+        extra = {"run_time_s": self.run_time, "run_cpu_time_s": self.run_cpu,
                  "validity": validity_of(_devices.registry(), self.specs_by_type, self.info, temp)}
         extra.update(dev.reports())
         return BridgeResult(
