@@ -33,8 +33,9 @@ before and after, because the wall times mean little on a loaded machine.
 Usage: python bench/active.py [--sizes 16,32,64] [--repeat 3] [--tstop 20e-6] [--quick]
        [--threads 1,2] [--forms fixed,frozen,live,peer[,peer_literal]] [--kernel]
        [--device-measure] [--dt-factor 0.2] [--acct]
-``--acct``: also ngspice's own accounting of every form (matrix equations, non-zeroes,
-fill-ins, its CPU timers), which the machine's load does not inflate.
+``--acct``: also ngspice's own accounting of every form: the matrix's equations, non-zeroes
+and fill-ins (counts the machine's load does not change) and ngspice's timers of loading,
+factoring and solving it (elapsed time, as inflated by the load as the wall time).
 ``--quick``: sizes 16,32, tstop 10 us, one repeat.
 """
 
@@ -80,14 +81,14 @@ def loadavg() -> str:
 
 #: ngspice's own accounting (``rusage all`` before the circuit is removed), with ``--acct``.
 RUSAGE = {"Circuit Equations": "equations", "Circuit total non-zeroes": "nonzeros",
-          "Circuit fill-in non-zeroes": "fillins", "Transient load time": "load_cpu_s",
-          "Transient factor time": "factor_cpu_s", "Transient solve time": "solve_cpu_s"}
+          "Circuit fill-in non-zeroes": "fillins", "Transient load time": "load_s",
+          "Transient factor time": "factor_s", "Transient solve time": "solve_s"}
 
 
 class Accounting:
     """Reads ngspice's ``rusage all`` each time the engine is about to remove a circuit (the
-    bridge clears after every run), so a run's matrix size, fill-ins and ngspice's own CPU
-    timers are kept: counts that the machine's load does not change."""
+    bridge clears after every run), so a run's matrix size and fill-ins (counts that the
+    machine's load does not change) and ngspice's own timers (elapsed time) are kept."""
 
     def __init__(self):
         from spicemem.bridge.engine import get_engine
@@ -171,7 +172,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="sizes 16,32, tstop 10 us, 1 repeat")
     ap.add_argument("--acct", action="store_true",
                     help="also report ngspice's own accounting of each run (rusage: equations, "
-                         "non-zeroes, fill-ins, CPU of loading/factoring/solving the matrix)")
+                         "non-zeroes, fill-ins, time spent loading/factoring/solving the matrix)")
     args = ap.parse_args(argv)
     global ACCT
     if args.acct:

@@ -22,8 +22,9 @@ relative difference from the first form's -- ``R`` by default -- over the whole 
 JSON line per (size, form): wall and CPU time of ngspice's ``run`` (the median of
 ``--repeat`` by wall time, and the spread), points, ms per point, the ratios of wall and CPU
 per point to the first form's, and ngspice's own accounting (``rusage``: equations,
-non-zeroes and fill-ins of the matrix, iterations, and its CPU timers for loading,
-factoring and solving the matrix) -- the counts do not depend on the machine's load.  The load average is printed before and after.
+non-zeroes and fill-ins of the matrix, iterations -- counts that do not depend on the
+machine's load -- and its timers of loading, factoring and solving the matrix, which are
+elapsed time, as load-inflated as the wall time).  The load average is printed before and after.
 
 Usage: python bench/crossbar_state_node.py [--sizes 32,64] [--repeat 1] [--quick]
        [--forms R,BV,BI,BI5k7,BI1m]
@@ -69,11 +70,12 @@ def loadavg() -> str:
         return "?"
 
 
-#: ngspice's own accounting (``rusage all`` after the run): the matrix, and its CPU timers.
+#: ngspice's own accounting (``rusage all`` after the run): the matrix, and its timers
+#: (elapsed time: at 64x64 under load their sum exceeded the process's CPU time 4x).
 RUSAGE = {"Circuit Equations": "equations", "Circuit total non-zeroes": "nonzeros",
           "Circuit fill-in non-zeroes": "fillins", "Transient iterations": "iterations",
-          "Transient load time": "load_cpu_s", "Transient factor time": "factor_cpu_s",
-          "Transient solve time": "solve_cpu_s"}
+          "Transient load time": "load_s", "Transient factor time": "factor_s",
+          "Transient solve time": "solve_s"}
 
 
 def run_once(engine, text: str, n: int):
