@@ -130,6 +130,13 @@ def test_bad_netlists(lines, message):
         read_netlist(net(*lines))
 
 
+@pytest.mark.parametrize("line", ["R1 a x1.smg_n1 1k", "R1 a smg_n10 1k", "R1 a xsmg_n1 1k",
+                                  "Rsmg_n1x a 0 1k"])
+def test_names_that_only_contain_a_reserved_name_are_free(line):
+    # the reserved-name check reads whole names (hierarchical 'x1.smg_n1' is another node)
+    read_netlist(net(MODEL, line, "N1 a 0 ag"))
+
+
 def test_unknown_instance_parameter_is_reported_at_run_setup():
     from spicemem.bridge.run import _device_specs
 

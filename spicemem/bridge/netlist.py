@@ -376,9 +376,14 @@ def _rewrite(ps: _Parsed, devices: list, source: str, title: str, lines: list, t
 
     used_names = {d.instance.name.lower() for d in devices}
     text_low = "\n".join(ln.text.lower() for ln in lines)
-    for nm in used_names:
+    # Names in the text: maximal runs of word characters not preceded by '.' (a reserved name
+    # of word characters is used iff it is one of them); one pass over the text, not one
+    # search per device and name (that was ~1 s at 1024 devices).
+    words = set(re.findall(r"(?<![\w.])\w+", text_low))
+    for nm in sorted(used_names):
         for reserved in (f"smg_{nm}", f"bsm_{nm}", f"ismg_{nm}", f"rsmg_{nm}"):
-            if re.search(rf"(?<![\w.]){re.escape(reserved)}(?![\w])", text_low):
+            if (reserved in words if re.fullmatch(r"\w+", reserved) else
+                    re.search(rf"(?<![\w.]){re.escape(reserved)}(?![\w])", text_low)):
                 raise NetlistError(f"{source}: the name {reserved!r} is reserved by the bridge for "
                                    f"memristor {nm}; rename it")
     tran = ps.tran
