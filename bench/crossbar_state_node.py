@@ -63,13 +63,6 @@ def netlists(n: int) -> dict:
             for k, v in FORMS.items()}
 
 
-def loadavg() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:  # pragma: no cover
-        return "?"
-
-
 #: ngspice's own accounting (``rusage all`` after the run): the matrix, and its timers
 #: (elapsed time: at 64x64 under load their sum exceeded the process's CPU time 4x).
 RUSAGE = {"Circuit Equations": "equations", "Circuit total non-zeroes": "nonzeros",
