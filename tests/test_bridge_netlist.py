@@ -27,7 +27,8 @@ def test_rewrite_top_level_device():
     lines = n.text.splitlines()
     # the state node: an external current source into 1 Ohm (no branch unknown); never
     # 'dc 0 external' (segfaults ngspice 39.3)
-    assert "ismg_n1 0 smg_n1 external" in lines and "rsmg_n1 smg_n1 0 1" in lines
+    # (noisy=0: the 1 Ohm resistor's thermal noise must not reach a .noise analysis)
+    assert "ismg_n1 0 smg_n1 external" in lines and "rsmg_n1 smg_n1 0 1 noisy=0" in lines
     b = next(ln for ln in lines if ln.startswith("bsm_n1"))
     assert b.startswith("bsm_n1 in 0 I=V(in,0)*V(smg_n1)*")
     # the source supplies G / G_max, of order one; the B-source multiplies G_max back
