@@ -32,7 +32,10 @@ before and after, because the wall times mean little on a loaded machine.
 
 Usage: python bench/active.py [--sizes 16,32,64] [--repeat 3] [--tstop 20e-6] [--quick]
        [--threads 1,2] [--forms fixed,frozen,live,peer[,peer_literal]] [--kernel]
-       [--device-measure] [--dt-factor 0.2]
+       [--device-measure] [--dt-factor 0.2] [--acct]
+``--acct``: also ngspice's own accounting of every form: the matrix's equations, non-zeroes
+and fill-ins (counts the machine's load does not change) and ngspice's timers of loading,
+factoring and solving it (elapsed time, as inflated by the load as the wall time).
 ``--quick``: sizes 16,32, tstop 10 us, one repeat.
 """
 
@@ -76,6 +79,39 @@ def loadavg() -> str:
         return "?"
 
 
+#: ngspice's own accounting (``rusage all`` before the circuit is removed), with ``--acct``.
+RUSAGE = {"Circuit Equations": "equations", "Circuit total non-zeroes": "nonzeros",
+          "Circuit fill-in non-zeroes": "fillins", "Transient load time": "load_s",
+          "Transient factor time": "factor_s", "Transient solve time": "solve_s"}
+
+
+class Accounting:
+    """Reads ngspice's ``rusage all`` each time the engine is about to remove a circuit (the
+    bridge clears after every run), so a run's matrix size and fill-ins (counts that the
+    machine's load does not change) and ngspice's own timers (elapsed time) are kept."""
+
+    def __init__(self):
+        from spicemem.bridge.engine import get_engine
+
+        self.engine = get_engine()
+        self.last: dict = {}
+        self._clear = self.engine.clear
+        self.engine.clear = self._read_then_clear
+
+    def _read_then_clear(self):
+        acct = {}
+        for ln in self.engine.command("rusage all")[0]:
+            key, _, val = ln.partition(" = ")
+            if key.strip() in RUSAGE:
+                acct[RUSAGE[key.strip()]] = float(val.split()[0])
+        if acct.get("equations"):
+            self.last = acct
+        self._clear()
+
+
+ACCT: Accounting | None = None
+
+
 def measure(text: str, repeat: int, frozen: bool = False, threads: int | None = None,
             step_measure: str = "node", sources: int = 1) -> dict:
     """Time ``text`` ``repeat`` times; ``sources``: external sources of the netlist (the
@@ -96,10 +132,13 @@ def measure(text: str, repeat: int, frozen: bool = False, threads: int | None = 
         # GetVSRCData is called once per external source and Newton iteration
         newton = r.steps["vsrc_calls"] / sources / max(1, steps + r.steps["rejected_by_ngspice"])
     wall = statistics.median(walls)
-    return {"wall_s": round(wall, 4), "spread_s": [round(min(walls), 4), round(max(walls), 4)],
-            "cpu_s": round(statistics.median(cpus), 4), "accepted": steps,
-            "ms_per_step": round(1e3 * wall / max(steps, 1), 3),
-            "newton_per_step": round(newton, 2)}
+    out = {"wall_s": round(wall, 4), "spread_s": [round(min(walls), 4), round(max(walls), 4)],
+           "cpu_s": round(statistics.median(cpus), 4), "accepted": steps,
+           "ms_per_step": round(1e3 * wall / max(steps, 1), 3),
+           "newton_per_step": round(newton, 2)}
+    if ACCT is not None:
+        out["ngspice"] = ACCT.last  # the last repeat's
+    return out
 
 
 def kernel_rates() -> dict:
@@ -131,7 +170,13 @@ def main(argv=None) -> int:
                          ".model line (the step rule's factor; default 0.2, 0.05 before issue 17): bench/langevin_dt.py "
                          "measures whether the statistics change")
     ap.add_argument("--quick", action="store_true", help="sizes 16,32, tstop 10 us, 1 repeat")
+    ap.add_argument("--acct", action="store_true",
+                    help="also report ngspice's own accounting of each run (rusage: equations, "
+                         "non-zeroes, fill-ins, time spent loading/factoring/solving the matrix)")
     args = ap.parse_args(argv)
+    global ACCT
+    if args.acct:
+        ACCT = Accounting()
     if args.quick:
         args.sizes, args.tstop, args.repeat = "16,32", 10e-6, 1
     from spicemem.bridge import run_netlist

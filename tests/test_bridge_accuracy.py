@@ -223,3 +223,21 @@ def test_hybrid_devices_advance_under_ngspice_steps_shorter_than_half_a_langevin
     se = max(diff.std(ddof=1) / np.sqrt(diff.size), 1e-6)
     assert rise_c.mean() > 0.0
     assert abs(diff.mean()) < 3 * se + 0.02 * rise_c.mean(), (rise_f, rise_c)
+
+
+def test_the_state_node_adds_no_noise_to_a_noise_analysis():
+    """The state node is a current source into 1 Ohm (issue 17); that resistor is written
+    noisy=0.  A .noise analysis through the bridge must equal the same B-source with its
+    state held by a noiseless dc voltage source (the form before issue 17), while a noisy
+    1 Ohm resistor would add its sqrt(4kT x 1 Ohm) through dI/dV(smg) = V G_scale: at 1.7 V
+    across the device that is ~5e-6 relative, far above the 1e-9 asked here."""
+    body = "V1 in 0 dc 2 ac 1\nR1 in a 10k\n{dev}\n.noise v(a) V1 dec 2 1k 100k\n.end\n"
+    bridge = run_netlist("* t\n" + MODEL.format(extra="") + "\n"
+                         + body.format(dev="N1 a 0 ag state=on"), seed=1)
+    g = float(bridge.conductance[0, 0])
+    b = f"B1 a 0 I=V(a,0)*V(s)*{g!r}"
+    held = run_netlist("* t\n" + body.format(dev=f"{b}\nVs s 0 dc 1"), seed=1)
+    noisy = run_netlist("* t\n" + body.format(dev=f"{b}\nIs 0 s dc 1\nRs s 0 1"), seed=1)
+    out = "v(onoise_total)"
+    assert bridge.vectors[out][0] == pytest.approx(held.vectors[out][0], rel=1e-9)
+    assert abs(noisy.vectors[out][0] / held.vectors[out][0] - 1) > 1e-6

@@ -104,7 +104,7 @@ def test_netlist_gets_the_nonlinear_current_expression():
     line = next(ln for ln in n.text.splitlines() if ln.startswith("bsm_n1"))
     assert line.startswith("bsm_n1 a b I=V(a,b)*(0.025*V(smg_n1)+(1-V(smg_n1))*")
     assert "exp(3.1*sqrt(abs(V(a,b))+1e-18))" in line  # never pow(): it drops the sign
-    assert "vsmg_n1 smg_n1 0 external" in n.text
+    assert "ismg_n1 0 smg_n1 external" in n.text and "rsmg_n1 smg_n1 0 1 noisy=0" in n.text
 
 
 @pytest.mark.parametrize("model, inst, message", [

@@ -23,9 +23,12 @@ def test_rewrite_top_level_device():
     n = read_netlist(net(MODEL, "V1 in 0 dc 1", "N1 in 0 ag seed=7", ".tran 1u 10u"))
     assert [d.name for d in n.devices] == ["N1"]
     d = n.devices[0]
-    assert (d.source, d.node_plus, d.node_minus) == ("vsmg_n1", "in", "")
+    assert (d.source, d.node_plus, d.node_minus) == ("ismg_n1", "in", "")
     lines = n.text.splitlines()
-    assert "vsmg_n1 smg_n1 0 external" in lines  # never 'dc 0 external' (segfaults ngspice 39.3)
+    # the state node: an external current source into 1 Ohm (no branch unknown); never
+    # 'dc 0 external' (segfaults ngspice 39.3)
+    # (noisy=0: the 1 Ohm resistor's thermal noise must not reach a .noise analysis)
+    assert "ismg_n1 0 smg_n1 external" in lines and "rsmg_n1 smg_n1 0 1 noisy=0" in lines
     b = next(ln for ln in lines if ln.startswith("bsm_n1"))
     assert b.startswith("bsm_n1 in 0 I=V(in,0)*V(smg_n1)*")
     # the source supplies G / G_max, of order one; the B-source multiplies G_max back
@@ -55,12 +58,12 @@ def test_subcircuit_devices_get_hierarchical_names():
     assert [d.name for d in n.devices] == ["N0", "XR.N9", "XR.X1.N1", "XR.X2.N1", "XS.N9", "XS.X1.N1",
                                            "XS.X2.N1"]
     by = {d.name: d for d in n.devices}
-    assert by["XR.X1.N1"].source == "v.xr.x1.vsmg_n1"  # as ngspice 39.3 names it
+    assert by["XR.X1.N1"].source == "i.xr.x1.ismg_n1"  # as ngspice 39.3 names it
     assert (by["XR.X1.N1"].node_plus, by["XR.X1.N1"].node_minus) == ("xr.x1.mid", "")
     assert (by["XS.X2.N1"].node_plus, by["XS.X2.N1"].node_minus) == ("xs.x2.mid", "b")
     assert (by["XS.N9"].node_plus, by["XS.N9"].node_minus) == ("a", "b")
     # the definition is rewritten once, in place
-    assert n.text.count("vsmg_n1 smg_n1 0 external") == 1
+    assert n.text.count("ismg_n1 0 smg_n1 external") == 1
 
 
 def test_continuation_lines_and_comments():
@@ -120,10 +123,19 @@ def test_refused_lines_name_file_and_line(line, what):
     ([MODEL, ".tran 1u"], r"<netlist>:3: malformed \.tran"),
     ([MODEL, ".subckt c a b", "N1 a b ag"], r"\.subckt 'c' is not closed"),
     ([MODEL, "R1 smg_n1 0 1k", "N1 a 0 ag"], r"'smg_n1' is reserved"),
+    ([MODEL, "Rsmg_n1 a 0 1k", "N1 a 0 ag"], r"'rsmg_n1' is reserved"),
+    ([MODEL, "Ismg_n1 a 0 1m", "N1 a 0 ag"], r"'ismg_n1' is reserved"),
 ])
 def test_bad_netlists(lines, message):
     with pytest.raises(NetlistError, match=message):
         read_netlist(net(*lines))
+
+
+@pytest.mark.parametrize("line", ["R1 a x1.smg_n1 1k", "R1 a smg_n10 1k", "R1 a xsmg_n1 1k",
+                                  "Rsmg_n1x a 0 1k"])
+def test_names_that_only_contain_a_reserved_name_are_free(line):
+    # the reserved-name check reads whole names (hierarchical 'x1.smg_n1' is another node)
+    read_netlist(net(MODEL, line, "N1 a 0 ag"))
 
 
 def test_unknown_instance_parameter_is_reported_at_run_setup():

@@ -325,6 +325,9 @@ def test_ngspice_errors_name_the_users_file_line_and_reason(tmp_path, capsys):
     (".if (1)", r"conditional"),
     (".options sourcepath=/tmp", r"option 'sourcepath'"),
     ("V9 x 0 external", r"reserved for the bridge"),
+    ("I9 0 x external", r"reserved for the bridge"),
+    ("ismg_zz 0 smg_zz external", r"reserved for the bridge"),  # the bridge's own form
+    ("vsmg_zz smg_zz 0 external", r"reserved for the bridge"),  # its form before issue 17
     ("\u00a0.include x", r"non-ASCII character U\+00A0"),
     ("#include x", r"neither an element nor a dot card"),
 ])

@@ -93,7 +93,7 @@ _HINTS = ((".control", ": .control blocks run ngspice commands; the analysis lin
           (".el", ": conditional netlists are not supported by the bridge"))
 
 #: The one form of an external source: the bridge's conductance source of a memristor.
-_BRIDGE_SOURCE = re.compile(r"^vsmg_[a-z0-9_]+ smg_[a-z0-9_]+ 0 external$")
+_BRIDGE_SOURCE = re.compile(r"^ismg_[a-z0-9_]+ 0 smg_[a-z0-9_]+ external$")
 _OPTION_NAME = re.compile(r"^([a-z_][a-z0-9_]*)", re.IGNORECASE)
 _MODEL_TYPE = re.compile(r"^([a-z][a-z0-9_]*)", re.IGNORECASE)
 

@@ -2,11 +2,11 @@
 
 ngspice calls three functions of ours while it integrates a circuit:
 
-``get_vsrc`` (GetVSRCData)
-    on every Newton iteration, once per external voltage source -- the conductance sources
-    of the memristors.  It hashes the source name (FNV-1a), finds the device in an
-    open-addressing table and returns the device's committed conductance (scaled, see
-    :mod:`spicemem.bridge.netlist`).  No device state changes here: trial points that
+``get_vsrc`` (GetVSRCData), also registered as ``get_isrc`` (GetISRCData)
+    on every Newton iteration, once per external source -- the conductance sources of the
+    memristors, external current sources into 1 Ohm (:mod:`spicemem.bridge.netlist`).  It
+    hashes the source name (FNV-1a), finds the device in an open-addressing table and
+    returns the device's committed conductance (scaled, see :mod:`spicemem.bridge.netlist`).  No device state changes here: trial points that
     ngspice later rejects see the same value.
 ``send_data`` (SendData)
     once per *accepted* time point, with the solved value of every saved vector.  It reads
@@ -303,6 +303,12 @@ def get_vsrc(vret, time, name, ident, user):
     # exists so that a Ctrl-C (the NaN above) can stop any run
     vret[0] = carray(f64_ptr(ci[A_GSRC]), (ci[NDEV] + 1,))[idx]
     return 0
+
+
+#: GetISRCData has GetVSRCData's signature, and the bridge's state sources are current
+#: sources (issue 17: no branch unknown, see spicemem.bridge.netlist): one dispatch by name
+#: serves both, so ``get_isrc`` is the same compiled function.
+get_isrc = get_vsrc
 
 
 @cfunc(GET_SYNC_SIG, cache=True)

@@ -12,7 +12,9 @@ whether it will ever send data (a NULL SendData sets a flag that a later
 ``ngSpice_Init`` does not clear, and a second ``ngSpice_Init`` re-initialises the whole
 simulator).  The engine therefore subclasses ``NgSpiceShared`` and registers, from the
 start, the compiled callbacks of :mod:`spicemem.bridge.callbacks` for SendData,
-GetVSRCData and GetSyncData through PySpice's own cffi handle (``ffi.cast`` of the cfunc
+GetISRCData (the memristors' state sources are external current sources), GetVSRCData (the
+same function: no external voltage source is allowed, so any asks for an unknown name and
+gets NaN) and GetSyncData through PySpice's own cffi handle (``ffi.cast`` of the cfunc
 address), together with PySpice's Python callbacks for text output, status, exit, init
 data and the background thread, and PySpice's own user pointer (they decode it with
 ``ffi.from_handle``).  No callback is ever re-registered, so none is replaced by NULL.
@@ -191,8 +193,7 @@ class Engine:
                                                                  self._background_thread_running)
                 self._send_data_c = ffi.cast("SendData *", cb.send_data.address)
                 self._get_vsrc_data_c = ffi.cast("GetVSRCData *", cb.get_vsrc.address)
-                self._get_isrc_data_c = ffi.callback("int (double *, double, char *, int, void *)",
-                                                     self._get_isrc_data)
+                self._get_isrc_data_c = ffi.cast("GetISRCData *", cb.get_isrc.address)
                 self._get_sync_data_c = ffi.cast("GetSyncData *", cb.get_sync.address)
                 self._self_c = ffi.new_handle(self)
                 rc = self._ngspice_shared.ngSpice_Init(

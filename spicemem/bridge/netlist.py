@@ -22,16 +22,20 @@ no comment reaches ngspice.
 Rewriting: each memristor becomes, in the netlist that ngspice gets,
 
     bsm_n1 pre mid I=V(pre,mid)*V(smg_n1)*<G_scale>
-    vsmg_n1 smg_n1 0 external
+    ismg_n1 0 smg_n1 external
+    rsmg_n1 smg_n1 0 1 noisy=0
 
 A device type whose current is not linear in its voltage (the drift model) supplies its own
 current expression instead (``DeviceType.expression``), still reading its state from
-``V(smg_n1)``.  The external source supplies the conductance in units of ``G_scale`` (the
-model's maximum conductance), so that the controlling node voltage is of order one:
-ngspice's absolute voltage tolerance ``vntol`` (1 uV) would otherwise be comparable to a conductance of
-1e-9 S held as a voltage.  (``vsmg_n1 smg_n1 0 dc 0 external`` would segfault ngspice 39.3.)
-Inside a subcircuit the lines are rewritten in place; ngspice's own flattening then names
-the source ``v.<x path>.vsmg_n1`` and the nodes ``<x path>.node``, which is how the
+``V(smg_n1)``.  The external *current* source drives the conductance in units of
+``G_scale`` (the model's maximum conductance) into 1 Ohm, so that the controlling node
+voltage is G / G_scale, of order one: ngspice's absolute voltage tolerance ``vntol`` (1 uV)
+would otherwise be comparable to a conductance of 1e-9 S held as a voltage.  A current
+source adds no branch-current unknown (a voltage source did, until issue 17: one unknown
+and a zero-diagonal row per device; ``docs/bridge.md``, "What ngspice gets", has the
+measured cost and why 1 Ohm).  (``ismg_n1 0 smg_n1 dc 0 external`` would segfault ngspice
+39.3.)  Inside a subcircuit the lines are rewritten in place; ngspice's own flattening then
+names the source ``i.<x path>.ismg_n1`` and the nodes ``<x path>.node``, which is how the
 callbacks recognise each flattened device (measured on ngspice 39.3).
 """
 
@@ -51,8 +55,15 @@ from .variability import protect
 __all__ = ["Device", "Instance", "Line", "ModelCard", "Netlist", "read_netlist", "spice_number"]
 
 _GROUND = frozenset({"0", "gnd"})
-#: The external source of a netlist without memristors (it supplies 0 V; Ctrl-C makes it NaN).
-GUARD_SOURCE = "vsmg__guard"
+#: The external source of a netlist without memristors (it supplies 0 A; Ctrl-C makes it NaN).
+GUARD_SOURCE = "ismg__guard"
+#: The resistor each bridge current source drives, in Ohm: V(smg) = its current x this.
+#: 1 Ohm keeps the state node's row a singleton whose diagonal (1 S) dominates every other
+#: entry of its column (the B-source's dI/dV(smg) = V G_scale, at most ~1e-2 S), so the
+#: sparse LU pivots on it and eliminates it first; docs/bridge.md, "What ngspice gets".
+#: Written with ``noisy=0``: its thermal noise would otherwise reach a ``.noise`` analysis
+#: through the B-source (measured: +1.3e-5 relative on a 10 kOhm divider; none with it).
+STATE_OHMS = 1
 _TITLE_CHARS = re.compile(r"[^A-Za-z0-9 _.,:=()+\-/]")
 
 
@@ -85,7 +96,7 @@ class Device:
     index: int
     name: str  # hierarchical, as written: 'X1.X2.N1'
     key: str  # lowercase hierarchical name, the stream key
-    source: str  # the external source name ngspice passes to GetVSRCData
+    source: str  # the external current source's name ngspice passes to GetISRCData
     node_plus: str  # flattened node names ('' for ground)
     node_minus: str
     model: ModelCard
@@ -457,7 +468,7 @@ def _flatten(ps: _Parsed, source: str) -> list:
             card = ps.find_model(inst.model, sc)
             lname = inst.name.lower()
             key = ".".join(path + (lname,))
-            src = f"vsmg_{lname}" if not path else "v." + ".".join(path) + f".vsmg_{lname}"
+            src = f"ismg_{lname}" if not path else "i." + ".".join(path) + f".ismg_{lname}"
             devices.append(Device(len(devices), ".".join(path_written + (inst.name,)), key, src,
                                   flat(inst.node_plus), flat(inst.node_minus), card, inst))
         for toks in ps.xlines.get(sc, []):
@@ -501,9 +512,14 @@ def _rewrite(ps: _Parsed, devices: list, source: str, title: str, lines: list, t
 
     used_names = {d.instance.name.lower() for d in devices}
     text_low = "\n".join(ln.text.lower() for ln in lines)
-    for nm in used_names:
-        for reserved in (f"smg_{nm}", f"bsm_{nm}"):
-            if re.search(rf"(?<![\w.]){re.escape(reserved)}(?![\w])", text_low):
+    # Names in the text: maximal runs of word characters not preceded by '.' (a reserved name
+    # of word characters is used iff it is one of them); one pass over the text, not one
+    # search per device and name (that was ~1 s at 1024 devices).
+    words = set(re.findall(r"(?<![\w.])\w+", text_low))
+    for nm in sorted(used_names):
+        for reserved in (f"smg_{nm}", f"bsm_{nm}", f"ismg_{nm}", f"rsmg_{nm}"):
+            if (reserved in words if re.fullmatch(r"\w+", reserved) else
+                    re.search(rf"(?<![\w.]){re.escape(reserved)}(?![\w])", text_low)):
                 raise NetlistError(f"{source}: the name {reserved!r} is reserved by the bridge for "
                                    f"memristor {nm}; rename it")
     tran = ps.tran
@@ -524,7 +540,8 @@ def _rewrite(ps: _Parsed, devices: list, source: str, title: str, lines: list, t
             else:  # a device whose current is not linear in its voltage (drift)
                 body = expr(a, b, f"smg_{nm}", _devices.model_params(card), gs)
                 emit(f"bsm_{nm} {a} {b} I={body}", ln)
-            emit(f"vsmg_{nm} smg_{nm} 0 external", None)
+            emit(f"ismg_{nm} 0 smg_{nm} external", None)
+            emit(f"rsmg_{nm} smg_{nm} 0 {STATE_OHMS} noisy=0", None)
             continue
         if tran is not None and i == tran["line_index"] and tran["tstart"] > 0.0:
             emit(_tran_line(tran), ln)
@@ -537,7 +554,8 @@ def _rewrite(ps: _Parsed, devices: list, source: str, title: str, lines: list, t
     if not devices:
         # No memristor, so no external source through which a Ctrl-C can stop ngspice: add
         # one idle source on a node of its own (see spicemem.bridge.callbacks.get_vsrc).
-        emit(f"{GUARD_SOURCE} smg__guard 0 external")
+        emit(f"{GUARD_SOURCE} 0 smg__guard external")
+        emit(f"rsmg__guard smg__guard 0 {STATE_OHMS} noisy=0")
     emit(".end")
     return "\n".join(out) + "\n", origins
 
