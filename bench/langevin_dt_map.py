@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from spicemem.experiments import hybrid_map as hm
-from spicemem.io import atomic_write_json, ensure_dir, to_jsonable
+from spicemem.io import atomic_write_json, ensure_dir, read_jsonl_log, to_jsonable
 
 REFERENCE_DT_FACTOR = 0.05  # the step rule the stored maps were made with
 KEYS = ("g_avg", "delay", "relax", "g_end")
@@ -125,19 +125,7 @@ def family(recs, key) -> dict:
 
 
 def _read_log(path):
-    done = {}
-    if path.exists():
-        lines = path.read_text(encoding="utf-8").splitlines()
-        for n, line in enumerate(lines, 1):
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                if n == len(lines):
-                    break  # torn last line of an interrupted run
-                raise
-            if "index" in rec:
-                done[rec["index"]] = rec
-    return done
+    return {rec["index"]: rec for _, rec in read_jsonl_log(path) if "index" in rec}
 
 
 def main(argv=None) -> int:

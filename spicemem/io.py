@@ -93,3 +93,22 @@ def atomic_savefig(fig, path, **kwargs) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format=Path(path).suffix.lstrip(".") or "png", **kwargs)
     return atomic_write_bytes(path, buf.getvalue())
+
+
+def read_jsonl_log(path):
+    """(line number, record) of each line of an append-only JSON-lines log, tolerating a torn
+    last line (an interrupted run's); a bad line elsewhere is a ValueError naming path:line.
+    A missing file has no records."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out = []
+    for n, line in enumerate(lines, 1):
+        try:
+            out.append((n, json.loads(line)))
+        except json.JSONDecodeError:
+            if n == len(lines):
+                break  # torn last line of an interrupted run
+            raise ValueError(f"{path}:{n}: not a JSON line") from None
+    return out

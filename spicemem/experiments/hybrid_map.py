@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from ..devices.validity import ValidityWarning
-from ..io import to_jsonable
+from ..io import read_jsonl_log, to_jsonable
 
 DESCRIPTION = "hybrid vs Langevin over voltage x temperature for every preset (G, delay, relaxation)"
 
@@ -277,17 +277,8 @@ def run_cells(spec, *, realizations: int, seed: int, progress=None, log=None,
 def _read_log(log, spec, realizations, seed) -> dict:
     """Cells already in ``log`` (index -> cell), checked against this run's spec."""
     path = Path(log)
-    if not path.exists():
-        return {}
     done = {}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for n, line in enumerate(lines, 1):
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            if n == len(lines):
-                break  # torn last line of an interrupted run
-            raise ValueError(f"{path}:{n}: not a JSON line") from None
+    for n, rec in read_jsonl_log(path):
         if "header" in rec:
             h = rec["header"]
             if (h["seed"], h["realizations"], h["cells"]) != (seed, realizations, len(spec)):

@@ -627,6 +627,21 @@ def _iv_file(src, where, block, path: Path, label, group, base) -> list:
     return out
 
 
+def _known_keys(src, where, block, keys, stat) -> None:
+    """Refuse a key of a summary block that its statistic does not read (one line, naming it)."""
+    for key in block:
+        if key not in keys:
+            raise _err(src, f"{where}.{key}", block[key], f"unknown key for a summary {stat} "
+                                                          f"(known: {', '.join(sorted(keys))})")
+
+
+def _value_and_uncertainty(src, where, block, keys, stat):
+    """The ``value`` and ``uncertainty`` of a one-number summary, after its keys are checked."""
+    _known_keys(src, where, block, keys, stat)
+    return (_number(src, f"{where}.value", block.get("value")),
+            _number(src, f"{where}.uncertainty", block.get("uncertainty")))
+
+
 def _iv_or_ppf_summary(src, where, block, group, base) -> list:
     stat = block.get("statistic")
     keys = {"kind", "statistic", "value", "uncertainty", "label"}
@@ -635,12 +650,7 @@ def _iv_or_ppf_summary(src, where, block, group, base) -> list:
     if stat in PULSE_SUMMARIES:
         return _pulse_summary(src, where, block, group, base)
     keys |= set(IV_KEYS) | {"v_max", "v_min"}
-    for key in block:
-        if key not in keys:
-            raise _err(src, f"{where}.{key}", block[key], f"unknown key for a summary {stat} "
-                                                          f"(known: {', '.join(sorted(keys))})")
-    value = _number(src, f"{where}.value", block.get("value"))
-    unc = _number(src, f"{where}.uncertainty", block.get("uncertainty"))
+    value, unc = _value_and_uncertainty(src, where, block, keys, stat)
     proto = _iv_protocol(src, where, block, base)
     proto["v_max"] = _number(src, f"{where}.v_max", block.get("v_max"))
     proto["v_min"] = -_number(src, f"{where}.v_min", -block["v_min"]) if "v_min" in block else None
@@ -714,9 +724,7 @@ def _ppf_summary(src, where, block, group, base) -> list:
     after the first (geometric means over devices), one observation per interval."""
     keys = {"kind", "statistic", "label", "intervals_s", "values", "uncertainties", "amplitude_v", "width_s",
             "series_ohm", "temperature_k", "first_weight_s", "first_weight_uncertainty_s", "devices"}
-    for key in block:
-        if key not in keys:
-            raise _err(src, f"{where}.{key}", block[key], f"unknown key for a summary ppf_ratio (known: {', '.join(sorted(keys))})")
+    _known_keys(src, where, block, keys, "ppf_ratio")
     lists = {}
     for key in ("intervals_s", "values", "uncertainties"):
         x = block.get(key)
@@ -768,12 +776,7 @@ def _pulse_summary(src, where, block, group, base) -> list:
     stat = block["statistic"]
     keys = {"kind", "statistic", "label", "value", "uncertainty", "amplitude_v", "width_s", "series_ohm",
             "read_v", "record_s", "temperature_k", "devices"}
-    for key in block:
-        if key not in keys:
-            raise _err(src, f"{where}.{key}", block[key], f"unknown key for a summary {stat} "
-                                                          f"(known: {', '.join(sorted(keys))})")
-    value = _number(src, f"{where}.value", block.get("value"))
-    unc = _number(src, f"{where}.uncertainty", block.get("uncertainty"))
+    value, unc = _value_and_uncertainty(src, where, block, keys, stat)
     if value > 1e4:
         raise _err(src, f"{where}.value", value, "a time in s is expected (<= 1e4 s)")
     proto = {"type": "pulse", "series_ohm": _number(src, f"{where}.series_ohm", block.get("series_ohm")),
