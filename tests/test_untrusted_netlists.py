@@ -246,7 +246,7 @@ def _fan_out(prefix, leaf, levels, width=10):
 
 @pytest.mark.ngspice
 @pytest.mark.parametrize("case", ["include", "subckt", "subckt-plain", "func-double", "func-self",
-                                  "func-mutual", "subckt-self", "subckt-mutual"])
+                                  "func-mutual", "func-odd-name", "subckt-self", "subckt-mutual"])
 def test_netlists_that_multiply_or_recurse_are_refused_quickly(tmp_path, capsys, case):
     top = ["* t", MODEL, "V1 a 0 dc 1"]
     if case == "include":
@@ -267,6 +267,8 @@ def test_netlists_that_multiply_or_recurse_are_refused_quickly(tmp_path, capsys,
     elif case == "func-mutual":
         lines = [*top, ".func f(x) {g(x)}", ".FUNC G(x) {f(x)*2}", "B1 a 0 I=f(V(a))"]
         reason = r"bomb\.cir:4: refused: \.func 'f' calls itself \(f -> g -> f\)"
+    elif case == "func-odd-name":  # ngspice crashed on this even with f.a never called
+        lines, reason = [*top, ".func f.a(x) {f.a(x)}"], r"bomb\.cir:4: refused: \.func must read '\.func NAME\(ARGS\)"
     elif case == "subckt-self":
         lines = [*top, ".subckt s a b", "X1 a b s", "R1 a b 1k", ".ends", "X0 a 0 s"]
         reason = r"bomb\.cir:5: refused: subcircuit 's' instantiates itself \(s -> s\)"

@@ -292,8 +292,11 @@ def _parse(source: str, lines: list, types) -> _Parsed:
             continue
         if head == ".func":
             name, body = _func_definition(s)
-            if name is not None:  # ngspice accepts a second definition: both are checked
-                ps.funcs.setdefault((scope, name), []).append((body, ln))
+            if name is None:  # fail closed: '.func f.a(x) {f.a(x)}' crashed ngspice (SIGSEGV)
+                raise NetlistError(f"{where}: refused: .func must read '.func NAME(ARGS) {{EXPR}}' "
+                                   f"with NAME of letters, digits and '_'; found {s!r}")
+            # ngspice accepts a second definition: both are checked
+            ps.funcs.setdefault((scope, name), []).append((body, ln))
             continue
         if "(" in s:
             ps.calls.setdefault(scope, []).append((ln, _called_names(s)))
@@ -350,7 +353,9 @@ _FUNC_LINE = re.compile(r"\.func[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\([^)]*\)[ \
 
 def _func_definition(text: str):
     """(lowercase name, body) of a ``.func NAME(ARGS) [=] {BODY}`` line, or (None, None) for
-    a line of another form (ngspice judges those itself)."""
+    a line of another form, which the caller refuses: a name this reader cannot follow into
+    calls could hide a recursion (``.func f.a(x) {f.a(x)}`` crashed ngspice 39.3).  ngspice
+    itself refuses a ``.func`` without an argument list."""
     m = _FUNC_LINE.match(text.strip())
     return (m.group(1).lower(), m.group(2)) if m else (None, None)
 
