@@ -43,8 +43,8 @@ def main(argv=None) -> int:
     from spicemem.devices.diffusive import DiffusiveParams
     from spicemem.devices.ensemble import initial_state
     from spicemem.kernels.diffusive import resistance
-    from spicemem.kernels.hopping import (MODE_LANGEVIN, MODE_MIXED,
-                                          advance_hybrid, materialize)
+    from spicemem.kernels.hopping import (MODE_LANGEVIN, MODE_MIXED, N_CRN,
+                                          advance_hybrid, init_crn, materialize)
     from spicemem.kernels.records import Core, HybridDevice, HybridModel, Waveform
 
     numba.set_num_threads(1)
@@ -77,8 +77,10 @@ def main(argv=None) -> int:
     w = x[0].copy()
     model = HybridModel(Core(core.table, core.inv_dx, core.p), core.hybrid_control, tab)
     wave = Waveform(tw, vw)
+    crn_all = np.zeros((args.devices, N_CRN))
+    init_crn(states[:args.devices], crn_all)
     advance_hybrid(HybridDevice(w, np.arange(n, dtype=np.int64), np.zeros(kmax, dtype=np.int64),
-                                np.zeros(2, dtype=np.int64), states[0].copy()),
+                                np.zeros(2, dtype=np.int64), states[0].copy(), crn_all[0].copy()),
                    p.theta_ambient, model, wave, 0.0, 10 * dt, dt)
     cpu_total = 0.0
     t_sw_all = []
@@ -90,6 +92,7 @@ def main(argv=None) -> int:
         mode[0] = MODE_LANGEVIN
         th = p.theta_ambient
         st = states[d].copy()
+        cn = crn_all[d].copy()
         clock = 0.0
         t_sw = None
         seen = set()
@@ -112,7 +115,7 @@ def main(argv=None) -> int:
             nh = counts.sum() if m0 == MODE_MIXED else 0
             c0 = time.process_time()
             if u1 > clock:
-                th, clock = advance_hybrid(HybridDevice(xd, order, counts, mode, st), th, model,
+                th, clock = advance_hybrid(HybridDevice(xd, order, counts, mode, st, cn), th, model,
                                            wave, clock, u1, dt)
             cpu = time.process_time() - c0
             a = acc[ph]
@@ -134,7 +137,7 @@ def main(argv=None) -> int:
             if t_sw is None and e2 <= tm < e3:
                 xs = xd.copy()
                 if mode[0] != MODE_LANGEVIN:
-                    materialize(xs, counts.copy(), mode.copy(), th, st.copy(), tab, core.p[1],
+                    materialize(xs, counts.copy(), mode.copy(), th, cn.copy(), tab, core.p[1],
                                 0.0)
                 if 1.0 / resistance(xs, order.copy(), core.p[0]) / g_max > 0.3:
                     t_sw = tm

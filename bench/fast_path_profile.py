@@ -48,11 +48,13 @@ def profile(mode, x0, temp0, window, seed, slices):
         md = np.array([hk.MODE_LANGEVIN, 0], np.int64)
         th = float(sc.theta(temp0[r]))
         st = states[r].copy()
+        cn = np.zeros((1, hk.N_CRN))
+        hk.init_crn(states[r:r + 1], cn)
         t = 0.0
         for k in range(slices):
             m0, nh = md[0], counts.sum()
             t0 = t
-            th, t = hk.advance_hybrid(HybridDevice(x, order, counts, md, st), th,
+            th, t = hk.advance_hybrid(HybridDevice(x, order, counts, md, st, cn[0]), th,
                                       HybridModel(Core(core.table, core.inv_dx, p), hc, tab),
                                       Waveform(tw, vw), t, edges[k + 1], dt)
             span = t - t0

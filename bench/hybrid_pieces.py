@@ -92,9 +92,10 @@ def t_alloc(n, kmax, K):
 @njit
 def t_gill(counts, rr, rl, margin, nb, span, state, K):
     c = counts.copy()
+    crn = np.full(H.N_CRN, -1.0)
     for _ in range(K):
         c[:] = counts
-        H.gillespie(c, rr, rl, margin, 3.5, nb, span, state, True)
+        H.gillespie(c, rr, rl, margin, 3.5, nb, span, state, crn, True)
     return c[0]
 
 def clock(f, *a):

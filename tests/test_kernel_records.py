@@ -37,8 +37,10 @@ def test_the_parallel_hybrid_ensemble_equals_a_serial_loop_over_devices():
     for r in range(3):
         x = np.ascontiguousarray(x0[r] / sc.length)
         order = np.arange(x.size, dtype=np.int64)  # as ensemble.simulate
+        crn = np.zeros((1, hk.N_CRN))
+        hk.init_crn(states[r:r + 1], crn)
         dev = HybridDevice(x, order, np.zeros(kmax, np.int64),
-                           np.array([hk.MODE_LANGEVIN, 0], np.int64), states[r].copy())
+                           np.array([hk.MODE_LANGEVIN, 0], np.int64), states[r].copy(), crn[0])
         th = float(sc.theta(temp0[r]))
         cur = 0.0
         g = []
@@ -46,7 +48,7 @@ def test_the_parallel_hybrid_ensemble_equals_a_serial_loop_over_devices():
             tk = s * dt
             if tk > cur:
                 th, cur = hk.advance_hybrid(dev, th, model, wave, cur, tk, dt)
-            hk.materialize(x, dev.counts, dev.mode, th, dev.rng, model.hop, core.p[1], 0.0)
+            hk.materialize(x, dev.counts, dev.mode, th, dev.crn, model.hop, core.p[1], 0.0)
             g.append(1.0 / resistance(x, order, core.p[P_LAM]))
         np.testing.assert_array_equal(res.conductance[r], np.array(g) * sc.conductance,
                                       err_msg=f"device {r}")

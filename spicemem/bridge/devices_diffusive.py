@@ -146,7 +146,7 @@ def _allocate_group(members: list) -> Group:
     keep = {}
     hybrid = params0.integrator == "hybrid"
     if hybrid:
-        keep = _hybrid_aux(core, n, fstate, block)
+        keep = _hybrid_aux(core, n, fstate, rng, block)
         fstate = keep.pop("fstate")
     rec = BLOCK.record(block)
     rec["fstate"], rec["nf"] = fstate.ctypes.data, fstate.shape[1]
@@ -167,13 +167,17 @@ def _allocate_group(members: list) -> Group:
                   "n_particles": npart, **keep})
 
 
-def _hybrid_aux(core, n: int, fstate: np.ndarray, block: np.ndarray) -> dict:
+def _hybrid_aux(core, n: int, fstate: np.ndarray, rng: np.ndarray, block: np.ndarray) -> dict:
     """State of the hybrid integrator for a group; returns the arrays to keep alive.
 
     The hybrid keeps a continuous device clock (in units of 1/kappa) in an extra column of
-    the float state, because a hopping device does not advance on the Langevin step grid.
+    the float state, because a hopping device does not advance on the Langevin step grid,
+    and after it the N_CRN columns of its common-random-number state
+    (:data:`spicemem.kernels.hopping.C_KEY` ...: read-out key, Gillespie hazard, r_M cache),
+    keyed by the device's initial stream as in the standalone ensemble.  They live in the
+    float state so that they are committed with it, at accepted points only.
     """
-    from ..kernels.hopping import MODE_LANGEVIN
+    from ..kernels.hopping import MODE_LANGEVIN, N_CRN, init_crn
 
     tab = core.hop_tables
     kmax = tab.minima.shape[1]
@@ -181,8 +185,12 @@ def _hybrid_aux(core, n: int, fstate: np.ndarray, block: np.ndarray) -> dict:
     modes = np.zeros((n, 2), dtype=np.int64)
     modes[:, 0] = MODE_LANGEVIN
     hc = np.ascontiguousarray(core.hybrid_control, dtype=np.float64)
-    fs = np.zeros((n, fstate.shape[1] + 1))
-    fs[:, :-1] = fstate
+    nf = fstate.shape[1]
+    fs = np.zeros((n, nf + 1 + N_CRN))
+    fs[:, :nf] = fstate
+    crn = np.zeros((n, N_CRN))
+    init_crn(rng, crn)
+    fs[:, nf + 1:] = crn
     aux = AUX.zeros()
     aux[A_COUNTS], aux[A_MODES], aux[A_HC] = counts.ctypes.data, modes.ctypes.data, hc.ctypes.data
     aux[A_NV], aux[A_NT], aux[A_KMAX], aux[A_NG] = (tab.v.size, tab.inv_theta.size, kmax,

@@ -14,7 +14,7 @@ from numba.np.ufunc.parallel import _launch_threads
 
 from ..kernels._jit import jit
 from ..kernels.diffusive import P_FIELD, P_LAM, advance, resistance
-from ..kernels.hopping import N_HYBRID, HopTables, advance_hybrid, materialize
+from ..kernels.hopping import N_CRN, N_HYBRID, HopTables, advance_hybrid, materialize
 from ..kernels.records import Core, HybridDevice, HybridModel, Waveform
 from ._abi import f64_ptr, i64_ptr, u64_ptr
 from .callbacks import GROUP_KERNEL_SIG
@@ -35,7 +35,8 @@ _launch_threads()
 def _diffusive_block(block, extra):
     """The arrays and scales of a diffusive group block (layout ``B_*`` of
     :mod:`spicemem.bridge.layout`): ``extra`` float state columns follow the particles
-    (1: temperature; 2: temperature and the hybrid's clock)."""
+    (1: temperature; 2 + N_CRN: temperature, the hybrid's clock and its common-random-number
+    state)."""
     b = carray(i64_ptr(block), (BLOCK_SLOTS,))
     bf = carray(f64_ptr(block), (BLOCK_SLOTS,))
     n = b[B_N]
@@ -153,12 +154,13 @@ def _hybrid_one(j, index, v0, v1, g, temp, fs, ist, rng, p, tabf, inv_dx, scales
     vw[1] = v1[gi] / vs
     x = fs[j, :npart]
     order = ist[j, :npart]
-    th, reached = advance_hybrid(HybridDevice(x, order, counts[j], modes[j], rng[j]), fs[j, npart],
+    crn = fs[j, npart + 2:]
+    th, reached = advance_hybrid(HybridDevice(x, order, counts[j], modes[j], rng[j], crn), fs[j, npart],
                                  HybridModel(Core(tabf, inv_dx, p[j]), hc, tab), Waveform(tw, vw),
                                  clock, u1, dt)
     fs[j, npart] = th
     fs[j, npart + 1] = reached  # within dt/2 of t1: the remainder carries over
-    materialize(x, counts[j], modes[j], th, rng[j], tab, p[j, P_FIELD], vw[1])
+    materialize(x, counts[j], modes[j], th, crn, tab, p[j, P_FIELD], vw[1])
     r = resistance(x, order, p[j, P_LAM])
     g[gi] = gs / r
     temp[gi] = th * ks
@@ -189,11 +191,14 @@ def diffusive_hybrid_group(block, t0, t1):
     As :func:`diffusive_group`, but each device runs
     :func:`spicemem.kernels.hopping.advance_hybrid`: Langevin dynamics while hot or biased,
     exact hopping between wells while cold.  Each device keeps a continuous clock (float
-    state column ``npart + 1``); in the hopping regime its positions are drawn from the
-    wells' Boltzmann laws at every accepted point, so that ngspice sees the conductance of
-    the present configuration.
+    state column ``npart + 1``) and its common-random-number state (the N_CRN columns after
+    it); in the hopping regime its positions are drawn from the wells' Boltzmann laws at
+    every accepted point, so that ngspice sees the conductance of the present
+    configuration -- a keyed read-out (:func:`spicemem.kernels.hopping.materialize`) that
+    does not shift the dynamics' random numbers, so ngspice's step sequence does not
+    either.
     """
-    n, npart, arrays, scales = _diffusive_block(block, 2)
+    n, npart, arrays, scales = _diffusive_block(block, 2 + N_CRN)
     index, v0, v1, g, temp, fs, ist, rng, p, tabf, scr = arrays
     ts, vs, gs, ks, dt, inv_dx = scales
     aux = carray(i64_ptr(carray(i64_ptr(block), (BLOCK_SLOTS,))[B_AUX]), (AUX_SLOTS,))

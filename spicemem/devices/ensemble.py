@@ -205,15 +205,17 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
     wave = Waveform(tw, vw)
     out = Outputs(g, th, vd, snaps)
     if params.integrator == "hybrid":
-        from ..kernels.hopping import MODE_LANGEVIN, run_ensemble_hybrid
+        from ..kernels.hopping import MODE_LANGEVIN, N_CRN, init_crn, run_ensemble_hybrid
 
         tab = core.hop_tables
         counts = np.zeros((realizations, tab.minima.shape[1]), dtype=np.int64)
         modes = np.zeros((realizations, 2), dtype=np.int64)
         modes[:, 0] = MODE_LANGEVIN
         clock = np.zeros(realizations)
+        crn = np.zeros((realizations, N_CRN))
+        init_crn(states, crn)  # keyed by each device's stream, as in the bridge
         rec_times = rec_steps * dt
-        ens = HybridEnsemble(x, perm, counts, modes, theta, states, clock)
+        ens = HybridEnsemble(x, perm, counts, modes, theta, states, clock, crn)
         # the hop tables as a plain tuple (the kernels index it by position): Numba 0.68 cannot
         # lower a NamedTuple taken out of a nested record inside a parallel loop
         hybrid = HybridModel(model, core.hybrid_control, tuple(tab))

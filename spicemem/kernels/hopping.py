@@ -63,7 +63,7 @@ from ._jit import jit
 from .diffusive import (P_FIELD, P_HEAT, P_LAM, P_RSERIES, P_THETA0, advance, invert_cdf,
                         potential, resistance, source_voltage)
 from .records import Core, HybridDevice, HybridModel, Waveform
-from .rng import uniform
+from .rng import keyed_state, stream_key, uniform
 
 # Hybrid control vector (float64), built by spicemem.devices.diffusive.
 H_ENTER = 0  # enter hopping when the lowest relevant barrier >= H_ENTER * theta
@@ -81,6 +81,17 @@ MODE_HOPPING = 1
 # Mixed (zero bias only): the particles that sit in wells where hopping holds are occupation
 # numbers (``counts``), the others -- x[N - m:], m = N - sum(counts) -- run Langevin dynamics.
 MODE_MIXED = 2
+
+# Common random numbers (issue 18): a device's float64[N_CRN] array ``crn``
+# (:class:`~spicemem.kernels.records.HybridDevice`).  The dynamics stream ``rng`` is read
+# only by the dynamics (Langevin noise, the hop chosen, the next waiting time), so a result
+# does not depend on how often, or where, the caller cuts time or reads the device out.
+C_KEY = 0  # key of the keyed (counter-based) position draws: rng.stream_key of the initial state
+C_HAZARD = 1  # residual unit exponential of the Gillespie clock (< 0: none drawn yet)
+C_RM = 2  # r_M of the present configuration (< 0: draw it when needed)
+C_EPOCH = 3  # epoch (index of H_CHECK Langevin steps on the device's clock) of the last draw
+C_RM_EPOCH = 4  # the epoch C_RM was drawn in
+N_CRN = 5
 
 class HopTables(NamedTuple):
     """The hop tables of one landscape (built by spicemem.devices.diffusive), dimensionless.
@@ -614,8 +625,56 @@ def draw_positions(x, counts, tab, j, theta, state, a, dv):
 
 
 @jit
-def gillespie(counts, rr, rl, margin, exit_margin, nb, span, state, stop_on_hop):
+def init_crn(states, crn):
+    """Fill the common-random-number state ``crn`` (R, N_CRN) of R devices from their
+    initial dynamics streams ``states`` (R, 4): the key of each device's read-out draws, no
+    waiting time drawn yet, no r_M cached."""
+    for r in range(states.shape[0]):
+        crn[r, C_KEY] = stream_key(states[r])
+        crn[r, C_HAZARD] = -1.0
+        crn[r, C_RM] = -1.0
+        crn[r, C_EPOCH] = 0.0
+        crn[r, C_RM_EPOCH] = 0.0
+
+
+@jit
+def epoch_of(t, dt, check):
+    """Index of the epoch of ``check`` Langevin steps dt that holds the device time t."""
+    return max(np.floor(t / (dt * check) + 1e-6), 0.0)
+
+
+@jit
+def keyed_draw(x, counts, tab, j, theta, crn, a, dv, t, dt, check):
+    """:func:`draw_positions` with the keyed stream (crn[C_KEY], epoch of t): the in-well
+    positions of a hopping configuration as a *read-out* that leaves the dynamics stream
+    alone.
+
+    Why keyed by the epoch (H_CHECK steps dt of the device's clock) and not redrawn at every
+    call: a Langevin particle's in-well position decorrelates on eta / U'' (about 22 steps
+    dt for SiOxNy_Ag, 10 for wang2017_paper; H_CHECK is 64), so positions held for one
+    epoch and drawn afresh in the next are as independent between accepted points farther
+    apart than an epoch as Langevin's, and as correlated within one, to that precision;
+    and they depend on the device's time only, not on the caller's cuts.  Positions held
+    for a whole configuration (until the next hop) would instead freeze one draw of the
+    in-well spread for up to the dwell time, which Langevin dynamics averages out.  The
+    same uniforms in the same epoch give positions that move continuously with theta and
+    the tilt (inverse CDF).  A hop of one particle does not redraw the others' offsets in
+    their wells (the uniforms are assigned in basin order), as in Langevin dynamics.
+    """
+    crn[C_EPOCH] = epoch_of(t, dt, check)
+    draw_positions(x, counts, tab, j, theta, keyed_state(crn[C_KEY], crn[C_EPOCH]), a, dv)
+
+
+@jit
+def gillespie(counts, rr, rl, margin, exit_margin, nb, span, state, crn, stop_on_hop):
     """Advance occupations over ``span`` with frozen rates ``rr``, ``rl`` (per basin).
+
+    The clock is a random time change carried across calls in crn[C_HAZARD]: each segment
+    consumes total_rate * span of the stored unit exponential, and an event happens when it
+    is used up; a new one is drawn after each event.  Exact for piecewise-constant rates,
+    and the event times do not depend on how the caller cuts time (issue 18: the waiting
+    time drawn afresh in every call, and discarded at its end, made every later draw depend
+    on the caller's step sequence).  A hop invalidates the cached r_M (crn[C_RM]).
 
     Returns (time used, landing basin).  The landing basin is -1 unless a hop lands in a
     basin whose margin (:func:`basin_rates`) is below ``exit_margin``: the chain stops at
@@ -631,11 +690,15 @@ def gillespie(counts, rr, rl, margin, exit_margin, nb, span, state, stop_on_hop)
             total += counts[k] * (rr[k] + rl[k])
         if total <= 0.0:
             return span, -1
-        tau = -np.log(uniform(state)) / total
+        if crn[C_HAZARD] < 0.0:
+            crn[C_HAZARD] = -np.log(uniform(state))
+        tau = crn[C_HAZARD] / total
         if t + tau >= span:
+            crn[C_HAZARD] = max(crn[C_HAZARD] - (span - t) * total, 0.0)
             return span, -1
         t += tau
         target = uniform(state) * total
+        crn[C_HAZARD] = -np.log(uniform(state))  # the next event's
         acc = 0.0
         src = -1
         dest = -1
@@ -654,6 +717,7 @@ def gillespie(counts, rr, rl, margin, exit_margin, nb, span, state, stop_on_hop)
         if src >= 0:
             counts[src] -= 1
             counts[dest] += 1
+            crn[C_RM] = -1.0
             if margin[dest] < exit_margin:
                 return t, dest
         if stop_on_hop:
@@ -680,7 +744,7 @@ def _mixed_step(dev, theta, model, wave, t, t_end, dt, rr, rl, margin):
     the bias comes on or an occupied well's margin drops below H_EXIT.  The arguments are
     those of :func:`advance_hybrid` plus its rate buffers ``rr``, ``rl``, ``margin``.
     """
-    x, order, counts, mode, state = dev
+    x, order, counts, mode, state, crn = dev
     tab_f, inv_dx, p = model.core
     hc, tab = model.hc, model.hop
     tw, vw = wave
@@ -691,6 +755,7 @@ def _mixed_step(dev, theta, model, wave, t, t_end, dt, rr, rl, margin):
     dvr = -tab[T_V][j]  # zero bias: the residual tilt of the landscape nearest to v = 0
     th0 = p[P_THETA0]
     a = p[P_FIELD]
+    check = max(int(hc[H_CHECK]), 1)
     nh = 0
     for k in range(nb):
         nh += counts[k]
@@ -706,7 +771,7 @@ def _mixed_step(dev, theta, model, wave, t, t_end, dt, rr, rl, margin):
     if theta > 1.0 / tab[T_ITH][0]:
         n_steps = 0  # beyond the tables (an ambient above them): Langevin for all
     if n_steps == 0:
-        draw_positions(x[:nh], counts, tab, j, theta, state, a, dvr)
+        keyed_draw(x[:nh], counts, tab, j, theta, crn, a, dvr, t, dt, check)
         mode[0] = MODE_LANGEVIN
         return theta, t, False
     gap = abs(theta - th0)
@@ -719,16 +784,20 @@ def _mixed_step(dev, theta, model, wave, t, t_end, dt, rr, rl, margin):
     th_mid = th0 + (theta - th0) * np.exp(-0.5 * n_steps * dt)
     basin_rates(tab, j, dvr, th_mid, a, rr, rl, margin)
     if occupied_margin(counts, margin, nb) < hc[H_EXIT]:
-        draw_positions(x[:nh], counts, tab, j, theta, state, a, dvr)
+        keyed_draw(x[:nh], counts, tab, j, theta, crn, a, dvr, t, dt, check)
         mode[0] = MODE_LANGEVIN
         return theta, t, False
-    check = max(int(hc[H_CHECK]), 1)
     v = tab[T_V][j] + dvr
     local = hc[H_LOCAL]
     done = 0
     while done < n_steps:
-        k_steps = min(check, n_steps - done)
-        used, landed = gillespie(counts, rr, rl, margin, hc[H_EXIT], nb, k_steps * dt, state, False)
+        # chunks end on the device's global grid of H_CHECK steps (issue 18: where the
+        # caller cuts time must not move the joining checks)
+        to_check = check - int(np.floor(t / dt + 0.5)) % check
+        k_steps = min(to_check, n_steps - done)
+        used, landed = gillespie(counts, rr, rl, margin, hc[H_EXIT], nb, k_steps * dt, state,
+                                 crn, False)
+        on_grid = k_steps == to_check
         if landed >= 0:
             k_steps = int(used / dt + 0.5)
         if k_steps > 0:
@@ -740,6 +809,8 @@ def _mixed_step(dev, theta, model, wave, t, t_end, dt, rr, rl, margin):
             counts[landed] -= 1
             nh -= 1
             x[nh] = min_x[j, landed]
+        if not (on_grid or landed >= 0):
+            continue  # the call ends between two checks
         # Langevin particles that have settled in a well where hopping holds join the counts.
         i = nh
         while i < n:
@@ -754,6 +825,7 @@ def _mixed_step(dev, theta, model, wave, t, t_end, dt, rr, rl, margin):
             i += 1
         if nh == n:
             mode[0] = MODE_HOPPING
+            crn[C_RM] = -1.0
             break
     if abs(t_end - t) < 1e-6 * dt:
         t = t_end
@@ -778,7 +850,7 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
     while pure Langevin gave +29 % at both.)  Cumulated over calls the step count is the
     one pure Langevin dynamics takes, so a hybrid that never hops is pure Langevin.
     """
-    x, order, counts, mode, state = dev
+    x, order, counts, mode, state, crn = dev
     tab_f, inv_dx, p = model.core
     hc, tab = model.hc, model.hop
     tw, vw = wave
@@ -805,19 +877,22 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
     t = t_start
     jw = 0
     dvr = 0.0
-    r_m = -1.0  # r_M of the present hopping configuration (< 0: draw it when needed)
     while t_end - t > 1e-12 * max(1.0, abs(t_end)):
         if mode[0] == MODE_LANGEVIN:
             n = int((t_end - t) / dt + 0.5)  # the nearest whole number of steps
-            if hybrid and n > check:
-                n = check
+            # The regime checks sit on the device's own grid of H_CHECK steps, not at the
+            # caller's cuts (issue 18: else each call end is one more chance to enter
+            # hopping, and ngspice's step sequence would move the entry).
+            to_check = check - int(np.floor(t / dt + 0.5)) % check
+            if hybrid and n > to_check:
+                n = to_check
             if n == 0:
                 break  # less than half a step left: it is carried into the next call
             theta = advance(x, order, theta, state, tab_f, inv_dx, p, tw, vw, t, n, dt)
             t += n * dt
             if abs(t_end - t) < 1e-6 * dt:
                 t = t_end  # on the step grid up to rounding: no remainder to carry
-            if not hybrid or theta > theta_hi:
+            if not hybrid or theta > theta_hi or n < to_check:
                 continue
             vs, jw = source_voltage(tw, vw, t, jw)
             vd = vs
@@ -833,7 +908,7 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
                     and settled(x, tab, j, dvr, a, theta, hc[H_LOCAL])):
                 mode[0] = MODE_HOPPING
                 mode[1] = j
-                r_m = -1.0
+                crn[C_RM] = -1.0
             elif per_particle and vs == 0.0 and zero_span(tw, vw, t)[0]:
                 # Unbiased: the particles in wells where hopping holds hop, the rest go on
                 # by Langevin dynamics (a device with one particle on a shoulder well no
@@ -852,9 +927,15 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
 
         # ---- hopping regime: one macro-step ----
         vs, jw = source_voltage(tw, vw, t, jw)
-        if vs != 0.0 and (rs > 0.0 or c > 0.0) and r_m < 0.0:
-            draw_positions(x, counts, tab, mode[1], theta, state, a, dvr)
+        # r_M of the configuration, for the divider and Joule heating: a keyed read-out,
+        # held within an epoch (see keyed_draw) and across calls, redrawn after a hop
+        r_m = crn[C_RM]
+        if vs != 0.0 and (rs > 0.0 or c > 0.0) and (r_m < 0.0 or epoch_of(t, dt, check)
+                                                     != crn[C_RM_EPOCH]):
+            keyed_draw(x, counts, tab, mode[1], theta, crn, a, dvr, t, dt, check)
             r_m = resistance(x, order, lam)
+            crn[C_RM] = r_m
+            crn[C_RM_EPOCH] = crn[C_EPOCH]
         vd = vs
         if vs != 0.0 and rs > 0.0:
             vd = vs * r_m / (r_m + rs)
@@ -870,7 +951,7 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
             if not leave:
                 dvr = dvr_new
         if leave:
-            draw_positions(x, counts, tab, mode[1], theta, state, a, dvr)
+            keyed_draw(x, counts, tab, mode[1], theta, crn, a, dvr, t, dt, check)
             mode[0] = MODE_LANGEVIN
             continue
         th_eq = th0
@@ -904,10 +985,11 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
         nb = n_basins[mode[1]]
         basin_rates(tab, mode[1], dvr, th_mid, a, rr, rl, margin)
         if occupied_margin(counts, margin, nb) < hc[H_EXIT]:
-            draw_positions(x, counts, tab, mode[1], theta, state, a, dvr)
+            keyed_draw(x, counts, tab, mode[1], theta, crn, a, dvr, t, dt, check)
             mode[0] = MODE_LANGEVIN
             continue
-        used, landed = gillespie(counts, rr, rl, margin, hc[H_EXIT], nb, h, state, vd != 0.0)
+        used, landed = gillespie(counts, rr, rl, margin, hc[H_EXIT], nb, h, state, crn,
+                                 vd != 0.0)
         theta = th_eq + (theta - th_eq) * np.exp(-used)
         t += used
         if landed >= 0:
@@ -923,21 +1005,25 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
                 x[nh] = tab[T_MIN][mode[1], landed]
                 mode[0] = MODE_MIXED
                 continue
-            draw_positions(x[:n - 1], counts, tab, mode[1], theta, state, a, dvr)
+            keyed_draw(x[:n - 1], counts, tab, mode[1], theta, crn, a, dvr, t, dt, check)
             x[n - 1] = tab[T_MIN][mode[1], landed]
             counts[landed] += 1
             mode[0] = MODE_LANGEVIN
             continue
-        if used < h:
-            r_m = -1.0  # configuration changed under bias: redraw r_M next step
+    crn[C_EPOCH] = epoch_of(t, dt, check)  # what materialize draws in
     return theta, t
 
 
 @jit
-def materialize(x, counts, mode, theta, state, tab, a, v):
+def materialize(x, counts, mode, theta, crn, tab, a, v):
     """Make ``x`` current: in the hopping regime draw positions from the occupations
     (in the landscape of device voltage ``v``, which must map to landscape mode[1]); in the
-    mixed regime only those of the hopping particles, x[:sum(counts)]."""
+    mixed regime only those of the hopping particles, x[:sum(counts)].
+
+    A read-out: the draw is keyed by the device's ``crn`` (its key and the epoch
+    :func:`advance_hybrid` left it in, see :func:`keyed_draw`) and does not touch the
+    dynamics stream, so reading a device out any number of times leaves its later
+    trajectory unchanged."""
     if mode[0] != MODE_LANGEVIN:
         v_grid = tab[T_V]
         j, dvr = landscape_index(v, v_grid[0], 1.0 / (v_grid[1] - v_grid[0]), v_grid.shape[0])
@@ -946,7 +1032,8 @@ def materialize(x, counts, mode, theta, state, tab, a, v):
         nh = 0
         for k in range(tab[T_NB][mode[1]]):
             nh += counts[k]
-        draw_positions(x[:nh], counts, tab, mode[1], theta, state, a, dvr)
+        draw_positions(x[:nh], counts, tab, mode[1], theta,
+                       keyed_state(crn[C_KEY], crn[C_EPOCH]), a, dvr)
 
 
 @jit
@@ -964,26 +1051,26 @@ def run_ensemble_hybrid(ens, model, wave, dt, rec, out):
     cannot hand a nested tuple to the loop body ("scalar type ... given for non scalar
     argument"), and a tuple built inside the body came out wrong *silently* (measured: a
     zero-bias relaxation of bench/fast_path.py relaxed 4x faster, at 3x the CPU)."""
-    x, order, counts, modes, theta, states, clock = ens
+    x, order, counts, modes, theta, states, clock, crn = ens
     tab_f, inv_dx, p = model.core
     rec_times, rec_out, rec_snap = rec
     g_out, th_out, vd_out, snaps = out
-    _ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, model.hc,
+    _ensemble_hybrid(x, order, counts, modes, theta, states, crn, tab_f, inv_dx, p, model.hc,
                      model.hop, wave.t, wave.v, clock, dt, rec_times, rec_out, rec_snap, g_out,
                      th_out, vd_out, snaps)
 
 
 @jit
-def _advance_one(xr, orr, cr, md, th, st, tab_f, inv_dx, p, hc, tab, tw, vw, cur, tk, dt):
+def _advance_one(xr, orr, cr, md, th, st, cn, tab_f, inv_dx, p, hc, tab, tw, vw, cur, tk, dt):
     """:func:`advance_hybrid` of one device of :func:`_ensemble_hybrid` (the records are
     built here, outside the parallel loop)."""
-    return advance_hybrid(HybridDevice(xr, orr, cr, md, st), th,
+    return advance_hybrid(HybridDevice(xr, orr, cr, md, st, cn), th,
                           HybridModel(Core(tab_f, inv_dx, p), hc, tab), Waveform(tw, vw),
                           cur, tk, dt)
 
 
 @jit(parallel=True)
-def _ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, hc, tab,
+def _ensemble_hybrid(x, order, counts, modes, theta, states, crn, tab_f, inv_dx, p, hc, tab,
                      tw, vw, clock, dt, rec_times, rec_out, rec_snap, g_out, th_out, vd_out, snaps):
     """The parallel loop of :func:`run_ensemble_hybrid` over the devices."""
     lam = p[P_LAM]
@@ -992,6 +1079,7 @@ def _ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, h
         xr = x[r]
         orr = order[r]
         st = states[r]
+        cn = crn[r]
         cr = counts[r]
         md = modes[r]
         th = theta[r]
@@ -999,8 +1087,8 @@ def _ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, h
         for k in range(rec_times.shape[0]):
             tk = rec_times[k]
             if tk > cur:
-                th, cur = _advance_one(xr, orr, cr, md, th, st, tab_f, inv_dx, p, hc, tab, tw, vw,
-                                       cur, tk, dt)
+                th, cur = _advance_one(xr, orr, cr, md, th, st, cn, tab_f, inv_dx, p, hc, tab, tw,
+                                       vw, cur, tk, dt)
             # the record is at tk (the state within dt/2 of it, as pure Langevin records
             # at the nearest step): the source at tk, so the divider holds exactly
             vs, _ = source_voltage(tw, vw, tk, 0)
@@ -1011,7 +1099,7 @@ def _ensemble_hybrid(x, order, counts, modes, theta, states, tab_f, inv_dx, p, h
                 if rs > 0.0 and vs != 0.0 and md[0] == MODE_LANGEVIN:
                     r0 = resistance(xr, orr, lam)
                     vd0 = vs * r0 / (r0 + rs)
-                materialize(xr, cr, md, th, st, tab, p[P_FIELD], vd0)
+                materialize(xr, cr, md, th, cn, tab, p[P_FIELD], vd0)
             col = rec_out[k]
             if col >= 0:
                 r_m = resistance(xr, orr, lam)

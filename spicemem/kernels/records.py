@@ -42,14 +42,18 @@ class HybridModel(NamedTuple):
 
 class HybridDevice(NamedTuple):
     """One device of the hybrid integrator: positions ``x`` (N,), their sort ``order`` (N,),
-    basin occupations ``counts`` (kmax,), ``mode`` int64[2] (regime, landscape) and its
-    random stream ``rng`` uint64[4]."""
+    basin occupations ``counts`` (kmax,), ``mode`` int64[2] (regime, landscape), its
+    random stream ``rng`` uint64[4] (the dynamics: Langevin noise, hop choices, waiting
+    times) and ``crn`` float64[N_CRN], the state that keeps its random numbers common
+    across ways of cutting time (``kernels.hopping.C_*``: key of the read-out draws,
+    residual Gillespie hazard, cached r_M, epoch)."""
 
     x: np.ndarray
     order: np.ndarray
     counts: np.ndarray
     mode: np.ndarray
     rng: np.ndarray
+    crn: np.ndarray
 
 
 class Ensemble(NamedTuple):
@@ -63,8 +67,9 @@ class Ensemble(NamedTuple):
 
 
 class HybridEnsemble(NamedTuple):
-    """R devices of the hybrid integrator (rows of :class:`HybridDevice`), their
-    temperatures ``theta`` (R,) and clocks ``clock`` (R,); updated in place."""
+    """R devices of the hybrid integrator (rows of :class:`HybridDevice`, ``crn`` (R,
+    N_CRN)), their temperatures ``theta`` (R,) and clocks ``clock`` (R,); updated in
+    place."""
 
     x: np.ndarray
     order: np.ndarray
@@ -73,6 +78,7 @@ class HybridEnsemble(NamedTuple):
     theta: np.ndarray
     rng: np.ndarray
     clock: np.ndarray
+    crn: np.ndarray
 
 
 class Records(NamedTuple):

@@ -109,3 +109,31 @@ def normal(state):
     u1 = uniform(state)
     u2 = uniform(state)
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@jit
+def stream_key(state):
+    """A 53-bit key (as a float64, exact) that names the stream ``state`` started as.
+
+    Taken once from a device's initial state, it seeds the keyed draws of
+    :func:`keyed_state`, which never advance the device's own stream (issue 18: read-outs
+    must not shift the dynamics' random numbers).  Float64 so that it can live in a float
+    state column; every integer below 2**53 is exact there.
+    """
+    z = splitmix64(state[0] ^ splitmix64(state[2] ^ _M2))
+    return np.float64(z >> _S11)
+
+
+@jit
+def keyed_state(key, index):
+    """A fresh ``uint64[4]`` state for draw number ``index`` of ``key`` (both float64
+    integers below 2**53): a counter-based stream, so the same (key, index) always gives
+    the same numbers, whatever was drawn before."""
+    out = np.empty(4, dtype=np.uint64)
+    z = splitmix64(np.uint64(key) ^ splitmix64(np.uint64(index) + _GOLDEN))
+    for w in range(4):
+        z = splitmix64(z)
+        out[w] = z
+    if out[0] == 0 and out[1] == 0 and out[2] == 0 and out[3] == 0:
+        out[0] = _GOLDEN
+    return out

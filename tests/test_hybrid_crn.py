@@ -1,0 +1,131 @@
+"""Common random numbers of the hybrid integrator (issue 18): its numbers must not depend on
+where the caller cuts time or how often it reads a device out.
+
+Through ngspice the caller is ngspice's step sequence, which moves with every parameter of a
+fit; the hybrid used to redraw positions from the dynamics stream at every read-out and to
+drop each call's Gillespie waiting time, so any change of steps shifted every later draw
+(examples/fit_synthetic/crn_roughness.py: point-to-point noise 1.41 ensemble SEs).  Now the
+read-outs are keyed draws, the Gillespie clock is carried, and the regime checks sit on the
+device's own step grid.
+"""
+
+import numpy as np
+import pytest
+
+from spicemem.devices.ensemble import initial_state, simulate
+from spicemem.experiments import hybrid_validation as hv
+from spicemem.kernels import hopping as hk
+from spicemem.kernels.diffusive import P_FIELD, P_LAM, resistance
+from spicemem.kernels.records import Core, HybridDevice, HybridModel, Waveform
+
+THETA = 0.15  # k_B T/w_p: devices hop within the window, and use the mixed regime too
+
+
+def _run(params, x0, theta0, seed, cuts, t_end, v, reads=1):
+    """One device advanced to t_end through calls ending at ``cuts``, read out ``reads``
+    times after every call (as the bridge does once per accepted point)."""
+    core = params.core
+    model = HybridModel(Core(core.table, core.inv_dx, core.p.copy()), core.hybrid_control,
+                        tuple(core.hop_tables))
+    wave = Waveform(np.array([0.0, t_end]), np.array([v, v]))
+    _, states = initial_state(params, 1, seed)
+    crn = np.zeros((1, hk.N_CRN))
+    hk.init_crn(states, crn)
+    x = x0.copy()
+    order = np.argsort(x).astype(np.int64)
+    kmax = core.hop_tables.minima.shape[1]
+    dev = HybridDevice(x, order, np.zeros(kmax, np.int64),
+                       np.array([hk.MODE_LANGEVIN, 0], np.int64), states[0].copy(), crn[0])
+    th, cur = theta0, 0.0
+    regimes = set()
+    for tk in list(cuts) + [t_end]:
+        if tk > cur:
+            th, cur = hk.advance_hybrid(dev, th, model, wave, cur, tk, core.dt)
+            regimes.add(int(dev.mode[0]))
+        for _ in range(reads):
+            hk.materialize(x, dev.counts, dev.mode, th, dev.crn, model.hop, core.p[P_FIELD], v)
+    hk.materialize(x, dev.counts, dev.mode, th, dev.crn, model.hop, core.p[P_FIELD], v)
+    return {"counts": dev.counts.copy(), "mode": dev.mode.copy(), "rng": dev.rng.copy(),
+            "theta": th, "t": cur, "g": 1.0 / resistance(x, order, core.p[P_LAM]),
+            "regimes": regimes}
+
+
+@pytest.fixture(scope="module")
+def devices():
+    params = hv.params_for(THETA)
+    x0, _ = hv.post_pulse_states(THETA, 4, 1)
+    sc = params.scales
+    return params, [np.ascontiguousarray(x / sc.length) for x in x0], 2e-4 / sc.time
+
+
+def test_zero_bias_trajectory_does_not_depend_on_the_cuts(devices):
+    """At zero bias and the ambient temperature the rates are constant, so the hybrid is
+    exactly partition invariant: one call to T and 150 calls ending at random times give the
+    same occupations, the same dynamics stream and the same conductance, bit for bit (4
+    devices that start in the Langevin regime and pass through the mixed and hopping ones).  Before issue 18's
+    fix the final states differed in every device."""
+    params, xs, t_end = devices
+    cut_rng = np.random.default_rng(1)
+    seen = set()
+    for d, x0 in enumerate(xs):
+        one = _run(params, x0, params.theta_ambient, 7 + d, [], t_end, 0.0, reads=0)
+        cut = _run(params, x0, params.theta_ambient, 7 + d,
+                   np.sort(cut_rng.uniform(0.0, t_end, 150)), t_end, 0.0)
+        seen |= cut["regimes"]
+        np.testing.assert_array_equal(one["counts"], cut["counts"], err_msg=f"device {d}")
+        np.testing.assert_array_equal(one["rng"], cut["rng"], err_msg=f"device {d}")
+        assert one["g"] == cut["g"] and one["theta"] == cut["theta"], (d, one, cut)
+        assert abs(one["t"] - cut["t"]) < 1e-9 * t_end
+    assert {hk.MODE_MIXED, hk.MODE_HOPPING} <= seen, seen
+
+
+def test_biased_trajectory_keeps_its_hops_and_theta_within_the_macro_step_tolerance(devices):
+    """Under bias (0.1 V_th, Joule heating on) the hopping macro-steps end at the cuts, so the
+    temperature path is integrated on other steps and r_M is read in other epochs; the hops
+    and the dynamics stream stay identical, and theta differs by far less than one
+    macro-step's own tolerance H_THETA_TOL * theta (measured: at most 5e-5 = 0.0004 theta
+    over 12 cut sets; the tolerance is 0.002 theta)."""
+    params, xs, t_end = devices
+    tol = params.core.hybrid_control[hk.H_THETA_TOL]
+    cut_rng = np.random.default_rng(2)
+    for d, x0 in enumerate(xs):
+        one = _run(params, x0, params.theta_ambient, 7 + d, [], t_end, 0.1, reads=0)
+        cut = _run(params, x0, params.theta_ambient, 7 + d,
+                   np.sort(cut_rng.uniform(0.0, t_end, 150)), t_end, 0.1)
+        np.testing.assert_array_equal(one["counts"], cut["counts"], err_msg=f"device {d}")
+        np.testing.assert_array_equal(one["rng"], cut["rng"], err_msg=f"device {d}")
+        assert abs(one["theta"] - cut["theta"]) < tol * one["theta"], (d, one, cut)
+        assert abs(np.log(one["g"] / cut["g"])) < 1e-3, (d, one["g"], cut["g"])
+
+
+def test_read_outs_do_not_perturb_the_dynamics(devices):
+    """Reading a device out (materialize) five times after every call instead of once leaves
+    its whole later trajectory unchanged: read-outs are keyed draws, not the dynamics stream."""
+    params, xs, t_end = devices
+    cuts = np.linspace(0.0, t_end, 60)[1:-1]
+    x0 = xs[0]
+    theta0 = float(params.scales.theta(hv.post_pulse_states(THETA, 1, 1)[1][0]))
+    once = _run(params, x0, theta0, 3, cuts, t_end, 0.0, reads=1)
+    many = _run(params, x0, theta0, 3, cuts, t_end, 0.0, reads=5)
+    for key in ("counts", "mode", "rng"):
+        np.testing.assert_array_equal(once[key], many[key], err_msg=key)
+    assert once["g"] == many["g"] and once["theta"] == many["theta"]
+
+
+def test_standalone_records_do_not_move_the_numbers(devices):
+    """spicemem.simulate cuts a hybrid run at its record times: recording 40 more times in
+    between gives the same conductances at the common times, bit for bit (zero bias, ambient
+    start: the exact case), for 3 devices."""
+    params, xs, _ = devices
+    sc = params.scales
+    window = 2e-4
+    x0 = np.array(xs[:3]) * sc.length
+    base = np.linspace(0.0, window, 11)
+    extra = np.sort(np.random.default_rng(3).uniform(0.0, window, 40))
+    fine = np.sort(np.concatenate([base, extra]))
+    kw = dict(realizations=3, seed=5, x0=x0, temperature0=params.t_ambient)
+    a = simulate(params, [0.0, window], [0.0, 0.0], t_out=base, **kw)
+    b = simulate(params, [0.0, window], [0.0, 0.0], t_out=fine, **kw)
+    idx = np.searchsorted(fine, base)
+    np.testing.assert_array_equal(a.conductance, b.conductance[:, idx])
+    assert np.ptp(a.conductance) > 0
