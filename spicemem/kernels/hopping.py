@@ -50,6 +50,19 @@ Positions map to basins by the saddle positions; back, they are drawn from the h
 (Boltzmann) distribution of each basin around its minimum.  The temperature (eq. 5) runs
 in both regimes; in the hopping regime rates use the temperature at the middle of each
 macro-step, whose length keeps theta's change small.
+
+Random numbers (issue 18)
+-------------------------
+A device's dynamics stream (``rng``) is read by the dynamics only: Langevin noise, which
+hop happens, and the next Gillespie waiting time.  Positions that are a *read-out* of a
+hopping configuration (:func:`materialize`, r_M for the divider and Joule heating, the
+positions handed to Langevin dynamics on leaving) come from a keyed stream, (device key,
+epoch of H_CHECK steps on the device's clock) (:func:`keyed_draw`); the Gillespie clock is
+a random time change carried across calls (:func:`gillespie`); regime checks sit on the
+device's own grid of H_CHECK steps.  So a run does not depend on where its caller cuts time
+or how often it reads a device out -- exactly at zero bias and constant temperature, up to
+the theta macro-steps' own tolerance otherwise -- and ngspice's step sequence, which moves
+with every parameter of a fit, no longer shifts the draws (common random numbers).
 """
 
 from __future__ import annotations
@@ -849,6 +862,12 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
     bridge fell from +29 % to +6 % as the drift coupling tolerance, and so the step, shrank,
     while pure Langevin gave +29 % at both.)  Cumulated over calls the step count is the
     one pure Langevin dynamics takes, so a hybrid that never hops is pure Langevin.
+
+    ``dev.crn`` (``C_*``) carries what keeps the random numbers common across calls: the
+    key of the read-out draws, the residual hazard of the Gillespie clock, the cached r_M
+    and its epoch, and the epoch :func:`materialize` draws in (set on return).  Regime
+    checks happen every H_CHECK steps of the device's own step grid (round(t / dt)), not at
+    call ends, so a call ending between two checks does not add one.
     """
     x, order, counts, mode, state, crn = dev
     tab_f, inv_dx, p = model.core
@@ -958,7 +977,7 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
         if vd != 0.0:
             th_eq = th0 + c * vd * vd / r_m
         # Macro-step: to t_end, the next waveform breakpoint, a small voltage change on a
-        # ramp, and a small change of theta.
+        # ramp, a small change of theta, and (when r_M matters) the end of the epoch.
         h = t_end - t
         m_w = tw.shape[0]
         if t < tw[m_w - 1]:
@@ -979,6 +998,12 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
             h_th = hc[H_THETA_TOL] * theta / gap
             if h_th < h:
                 h = h_th
+        if vs != 0.0 and (rs > 0.0 or c > 0.0):
+            # r_M is redrawn every epoch (keyed_draw): end the macro-step at the epoch's end,
+            # so that the r_M in force at a time does not depend on where macro-steps began
+            h_ep = (epoch_of(t, dt, check) + 1.0) * dt * check - t
+            if h_ep < h:
+                h = h_ep
         if h < 1e-12:
             h = 1e-12
         th_mid = th_eq + (theta - th_eq) * np.exp(-0.5 * h)
