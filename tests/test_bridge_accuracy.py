@@ -178,7 +178,11 @@ def test_step_cap_follows_the_bias_and_the_preset_feedback_time(engine):
     ngspice's own maximum step, min(TSTEP, span/50) = 6 us here, applies.  With ``rest_bias = 0`` the
     cap holds everywhere."""
     assert DiffusiveParams.from_preset("SiOxNy_Ag").feedback_time == pytest.approx(0.5e-6)
-    r = run_netlist(REST, seed=1)
+    # seed 2: since issue 18 changed the hybrid's streams, seed 1 draws a device that switches
+    # in the first pulse and runs away (a ValidityWarning), as SiOxNy_Ag does at this
+    # protocol in 2 of 16 seeds with pure Langevin dynamics through ngspice; the test is
+    # about the step cap, not about that.
+    r = run_netlist(REST, seed=2)
     assert r.step_control["cap_s"] == pytest.approx(0.25e-6)
     t = r.time
     h = np.diff(t)
@@ -187,7 +191,7 @@ def test_step_cap_follows_the_bias_and_the_preset_feedback_time(engine):
     assert h[biased].max() <= 0.25e-6 * (1 + 1e-9)
     rest = (mid > 40e-6) & (mid < 220e-6)
     assert h[rest].max() > 5e-6, h[rest].max()  # the pause takes long steps
-    r0 = run_netlist(REST, seed=1, step=StepControl(rest_bias=0.0))
+    r0 = run_netlist(REST, seed=2, step=StepControl(rest_bias=0.0))
     assert np.diff(r0.time).max() <= 0.25e-6 * (1 + 1e-9)
     assert r0.steps["accepted"] > 3 * r.steps["accepted"]
 
