@@ -103,8 +103,16 @@ C_KEY = 0  # key of the keyed (counter-based) position draws: rng.stream_key of 
 C_HAZARD = 1  # residual unit exponential of the Gillespie clock (< 0: none drawn yet)
 C_RM = 2  # r_M of the present configuration (< 0: draw it when needed)
 C_EPOCH = 3  # epoch (index of H_CHECK Langevin steps on the device's clock) of the last draw
-C_RM_EPOCH = 4  # the epoch C_RM was drawn in
+C_RM_EPOCH = 4  # the r_M epoch (RM_EPOCHS epochs) C_RM was drawn in
 N_CRN = 5
+# r_M (Joule heating; the divider when the kernel has a series resistance) is redrawn every
+# RM_EPOCHS epochs (1024 steps dt) under bias, and a hopping macro-step ends there.  It acts on
+# theta, which averages it over the thermal time 1/kappa (about 1900 steps dt for SiOxNy_Ag,
+# 8700 for wang2017_paper), so a shorter refresh buys little; with one epoch (64 steps) the
+# macro-steps cost the hybrid 2-6x its CPU time on an I-V loop (measured).  Held per
+# configuration instead, as before issue 18, one draw of the in-well spread heated a device
+# for its whole dwell time.
+RM_EPOCHS = 16
 
 class HopTables(NamedTuple):
     """The hop tables of one landscape (built by spicemem.devices.diffusive), dimensionless.
@@ -888,6 +896,7 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
     hybrid = hc[H_MODE] != 0.0
     per_particle = hc[H_MODE] == 1.0
     check = max(int(hc[H_CHECK]), 1)
+    rm_check = check * RM_EPOCHS
     scratch = np.empty_like(counts)
     n_basins = tab[T_NB]
     rr = np.empty(counts.shape[0])
@@ -949,12 +958,12 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
         # r_M of the configuration, for the divider and Joule heating: a keyed read-out,
         # held within an epoch (see keyed_draw) and across calls, redrawn after a hop
         r_m = crn[C_RM]
-        if vs != 0.0 and (rs > 0.0 or c > 0.0) and (r_m < 0.0 or epoch_of(t, dt, check)
+        if vs != 0.0 and (rs > 0.0 or c > 0.0) and (r_m < 0.0 or epoch_of(t, dt, rm_check)
                                                      != crn[C_RM_EPOCH]):
             keyed_draw(x, counts, tab, mode[1], theta, crn, a, dvr, t, dt, check)
             r_m = resistance(x, order, lam)
             crn[C_RM] = r_m
-            crn[C_RM_EPOCH] = crn[C_EPOCH]
+            crn[C_RM_EPOCH] = epoch_of(t, dt, rm_check)
         vd = vs
         if vs != 0.0 and rs > 0.0:
             vd = vs * r_m / (r_m + rs)
@@ -999,9 +1008,9 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
             if h_th < h:
                 h = h_th
         if vs != 0.0 and (rs > 0.0 or c > 0.0):
-            # r_M is redrawn every epoch (keyed_draw): end the macro-step at the epoch's end,
-            # so that the r_M in force at a time does not depend on where macro-steps began
-            h_ep = (epoch_of(t, dt, check) + 1.0) * dt * check - t
+            # r_M is redrawn every RM_EPOCHS epochs: end the macro-step there, so that the
+            # r_M in force at a time does not depend on where macro-steps began
+            h_ep = (epoch_of(t, dt, rm_check) + 1.0) * dt * rm_check - t
             if h_ep < h:
                 h = h_ep
         if h < 1e-12:
