@@ -80,12 +80,13 @@ def test_zero_bias_trajectory_does_not_depend_on_the_cuts(devices):
     assert {hk.MODE_MIXED, hk.MODE_HOPPING} <= seen, seen
 
 
-def test_biased_trajectory_keeps_its_hops_and_theta_to_rounding(devices):
+def test_biased_trajectory_keeps_its_hops_and_nearly_its_theta(devices):
     """Under bias (0.1 V_th, Joule heating on) the cuts split hopping macro-steps, whose rates
-    use theta at their midpoint; r_M is redrawn on the device's own grid (RM_EPOCHS epochs),
-    and the macro-steps end there, so the hops and the dynamics stream stay identical and
-    theta and G agree to 1e-6 relative (measured: at most 1.3e-9 in theta, 2.6e-10 in ln G
-    over 12 cut sets; 5e-5 in theta when r_M was redrawn at wherever a macro-step began)."""
+    use theta at their midpoint, so the hop times move in the last digits; r_M (heating) is
+    drawn per configuration on the device's key, so the hops and the dynamics stream stay
+    identical, and theta and G agree to 1e-4 relative (measured over 12 cut sets: at most
+    1.6e-5 in theta, 2.5e-6 in ln G; before issue 18 the final G differed by 0.6-2.6 in ln
+    over 4 devices)."""
     params, xs, t_end = devices
     cut_rng = np.random.default_rng(2)
     for d, x0 in enumerate(xs):
@@ -94,8 +95,8 @@ def test_biased_trajectory_keeps_its_hops_and_theta_to_rounding(devices):
                    np.sort(cut_rng.uniform(0.0, t_end, 150)), t_end, 0.1)
         np.testing.assert_array_equal(one["counts"], cut["counts"], err_msg=f"device {d}")
         np.testing.assert_array_equal(one["rng"], cut["rng"], err_msg=f"device {d}")
-        assert abs(one["theta"] - cut["theta"]) < 1e-6 * one["theta"], (d, one, cut)
-        assert abs(np.log(one["g"] / cut["g"])) < 1e-6, (d, one["g"], cut["g"])
+        assert abs(one["theta"] - cut["theta"]) < 1e-4 * one["theta"], (d, one, cut)
+        assert abs(np.log(one["g"] / cut["g"])) < 1e-4, (d, one["g"], cut["g"])
 
 
 def test_read_outs_do_not_perturb_the_dynamics(devices):

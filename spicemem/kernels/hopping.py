@@ -101,18 +101,23 @@ MODE_MIXED = 2
 # does not depend on how often, or where, the caller cuts time or reads the device out.
 C_KEY = 0  # key of the keyed (counter-based) position draws: rng.stream_key of the initial state
 C_HAZARD = 1  # residual unit exponential of the Gillespie clock (< 0: none drawn yet)
-C_RM = 2  # r_M of the present configuration (< 0: draw it when needed)
+C_RM = 2  # r_M of the present configuration for heating and the divider (< 0: to be drawn)
 C_EPOCH = 3  # epoch (index of H_CHECK Langevin steps on the device's clock) of the last draw
-C_RM_EPOCH = 4  # the r_M epoch (RM_EPOCHS epochs) C_RM was drawn in
-N_CRN = 5
-# r_M (Joule heating; the divider when the kernel has a series resistance) is redrawn every
-# RM_EPOCHS epochs (1024 steps dt) under bias, and a hopping macro-step ends there.  It acts on
-# theta, which averages it over the thermal time 1/kappa (about 1900 steps dt for SiOxNy_Ag,
-# 8700 for wang2017_paper), so a shorter refresh buys little; with one epoch (64 steps) the
-# macro-steps cost the hybrid 2-6x its CPU time on an I-V loop (measured).  Held per
-# configuration instead, as before issue 18, one draw of the in-well spread heated a device
-# for its whole dwell time.
-RM_EPOCHS = 16
+N_CRN = 4
+# r_M for Joule heating (and the divider when the kernel has a series resistance) in the
+# hopping regime: 1 / (mean conductance of RM_DRAWS keyed draws of the configuration), drawn
+# when the configuration begins (a hop, entering hopping) and held until it ends.  Heating
+# acts on theta, which averages it over the thermal time 1/kappa (~1900 steps dt for
+# SiOxNy_Ag, 8700 for wang2017_paper), far longer than the in-well relaxation (11-22 steps):
+# Langevin dynamics heats with the configuration's mean conductance plus little noise.  One
+# draw held per configuration (before issue 18) heated a device by one frozen sample of the
+# in-well spread for its whole dwell time; a draw refreshed on a grid of the device's clock
+# cost extra macro-steps (2-6x the hybrid's CPU on an I-V loop at 64 steps, measured) and,
+# at 1024 steps, made the I-V statistics rougher along a parameter through ngspice (0.47
+# against 0.28 ensemble SEs).  The configuration starts at a hop or a regime change, whose
+# times do not depend on the caller's cuts, so neither does r_M.
+RM_DRAWS = 8
+_RM_INDEX = 2.0 ** 50  # keyed-draw indices of r_M: apart from materialize's (the epoch)
 
 class HopTables(NamedTuple):
     """The hop tables of one landscape (built by spicemem.devices.diffusive), dimensionless.
@@ -655,7 +660,6 @@ def init_crn(states, crn):
         crn[r, C_HAZARD] = -1.0
         crn[r, C_RM] = -1.0
         crn[r, C_EPOCH] = 0.0
-        crn[r, C_RM_EPOCH] = 0.0
 
 
 @jit
@@ -684,6 +688,19 @@ def keyed_draw(x, counts, tab, j, theta, crn, a, dv, t, dt, check):
     """
     crn[C_EPOCH] = epoch_of(t, dt, check)
     draw_positions(x, counts, tab, j, theta, keyed_state(crn[C_KEY], crn[C_EPOCH]), a, dv)
+
+
+@jit
+def configuration_rm(x, order, counts, tab, j, theta, crn, a, dv, lam, t, dt, check):
+    """r_M of a hopping configuration for heating and the divider: 1 / the mean conductance
+    of RM_DRAWS keyed draws (indices apart from the read-outs', named by the epoch the
+    configuration begins in; see RM_DRAWS).  Leaves the last draw in ``x``."""
+    base = _RM_INDEX + epoch_of(t, dt, check) * RM_DRAWS
+    g = 0.0
+    for q in range(RM_DRAWS):
+        draw_positions(x, counts, tab, j, theta, keyed_state(crn[C_KEY], base + q), a, dv)
+        g += 1.0 / resistance(x, order, lam)
+    return RM_DRAWS / g
 
 
 @jit
@@ -896,7 +913,6 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
     hybrid = hc[H_MODE] != 0.0
     per_particle = hc[H_MODE] == 1.0
     check = max(int(hc[H_CHECK]), 1)
-    rm_check = check * RM_EPOCHS
     scratch = np.empty_like(counts)
     n_basins = tab[T_NB]
     rr = np.empty(counts.shape[0])
@@ -955,15 +971,16 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
 
         # ---- hopping regime: one macro-step ----
         vs, jw = source_voltage(tw, vw, t, jw)
-        # r_M of the configuration, for the divider and Joule heating: a keyed read-out,
-        # held within an epoch (see keyed_draw) and across calls, redrawn after a hop
+        # r_M of the configuration, for the divider and Joule heating: keyed, held across
+        # calls until the configuration changes (see RM_DRAWS)
         r_m = crn[C_RM]
-        if vs != 0.0 and (rs > 0.0 or c > 0.0) and (r_m < 0.0 or epoch_of(t, dt, rm_check)
-                                                     != crn[C_RM_EPOCH]):
-            keyed_draw(x, counts, tab, mode[1], theta, crn, a, dvr, t, dt, check)
-            r_m = resistance(x, order, lam)
+        if vs != 0.0 and (rs > 0.0 or c > 0.0) and r_m < 0.0:
+            # on the grid landscape itself (the residual tilt, at most half the grid step of
+            # 0.02 V_th, shifts a well's energy across its spread by ~1e-3 k_B T: negligible),
+            # so that r_M does not depend on whether the call began with this macro-step
+            r_m = configuration_rm(x, order, counts, tab, mode[1], theta, crn, a, 0.0, lam, t, dt,
+                                   check)
             crn[C_RM] = r_m
-            crn[C_RM_EPOCH] = epoch_of(t, dt, rm_check)
         vd = vs
         if vs != 0.0 and rs > 0.0:
             vd = vs * r_m / (r_m + rs)
@@ -986,7 +1003,7 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
         if vd != 0.0:
             th_eq = th0 + c * vd * vd / r_m
         # Macro-step: to t_end, the next waveform breakpoint, a small voltage change on a
-        # ramp, a small change of theta, and (when r_M matters) the end of the epoch.
+        # ramp, and a small change of theta.
         h = t_end - t
         m_w = tw.shape[0]
         if t < tw[m_w - 1]:
@@ -1007,12 +1024,6 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
             h_th = hc[H_THETA_TOL] * theta / gap
             if h_th < h:
                 h = h_th
-        if vs != 0.0 and (rs > 0.0 or c > 0.0):
-            # r_M is redrawn every RM_EPOCHS epochs: end the macro-step there, so that the
-            # r_M in force at a time does not depend on where macro-steps began
-            h_ep = (epoch_of(t, dt, rm_check) + 1.0) * dt * rm_check - t
-            if h_ep < h:
-                h = h_ep
         if h < 1e-12:
             h = 1e-12
         th_mid = th_eq + (theta - th_eq) * np.exp(-0.5 * h)
