@@ -118,6 +118,8 @@ N_CRN = 4
 # times do not depend on the caller's cuts, so neither does r_M.
 RM_DRAWS = 8
 _RM_INDEX = 2.0 ** 50  # keyed-draw indices of r_M: apart from materialize's (the epoch)
+_OUT_INDEX = 2.0 ** 51  # ... of the standalone ensemble's outputs (by column)
+_SNAP_INDEX = 2.0 ** 51 + 2.0 ** 50  # ... and snapshots (by slot)
 
 class HopTables(NamedTuple):
     """The hop tables of one landscape (built by spicemem.devices.diffusive), dimensionless.
@@ -1144,7 +1146,17 @@ def _ensemble_hybrid(x, order, counts, modes, theta, states, crn, tab_f, inv_dx,
                 if rs > 0.0 and vs != 0.0 and md[0] == MODE_LANGEVIN:
                     r0 = resistance(xr, orr, lam)
                     vd0 = vs * r0 / (r0 + rs)
+                # Keyed by the output column (or snapshot slot), not the epoch: a fit scales
+                # its record grid with the parameters' time scale (fit.model.scaled_record),
+                # so the k-th output is the same point of the relaxation at every parameter
+                # and keeps its read-out noise common; keyed by the epoch of an absolute time
+                # it was redrawn (measured: the synthetic-relaxation fits of tests/test_fit.py
+                # ended at chi2 1.3-26 instead of 0.07-1.7).  Extra snapshots do not move it.
+                ep = cn[C_EPOCH]
+                cn[C_EPOCH] = (_OUT_INDEX + rec_out[k] if rec_out[k] >= 0
+                               else _SNAP_INDEX + rec_snap[k])
                 materialize(xr, cr, md, th, cn, tab, p[P_FIELD], vd0)
+                cn[C_EPOCH] = ep
             col = rec_out[k]
             if col >= 0:
                 r_m = resistance(xr, orr, lam)
