@@ -233,7 +233,7 @@ def test_iv_loop_recovery_diffusive_through_ngspice(tmp_path):
     (seed 987), the fit: 4 devices with the fit's own seed.  The mean threshold of 8 cycles
     has a standard error of ~0.05 V (their sd ~0.14 V / sqrt 8) and moves ~0.75 V per unit of
     ln w_pin (measured: 0.46 -> 0.99 V for w_pin x 0.7 -> x 1.4), so ln w_pin is fixed to
-    ~0.1 and the 95 % interval spans a factor ~1.5 (measured 1.32 since issue 18's kernel
+    ~0.1 and the 95 % interval spans a factor ~1.5 (measured 1.33 since issue 18's kernel
     fix kept common random numbers through ngspice; 1.67 before, when the weights carried the
     point-to-point noise of 1.4x the ensemble SE, docs/fit.md);
     the truth lies 0.2 in ln from the start, so an optimiser that did not move, or an
