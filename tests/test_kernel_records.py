@@ -44,10 +44,11 @@ def test_the_parallel_hybrid_ensemble_equals_a_serial_loop_over_devices():
         th = float(sc.theta(temp0[r]))
         cur = 0.0
         g = []
-        for s in steps:
+        for col, s in enumerate(steps):
             tk = s * dt
             if tk > cur:
                 th, cur = hk.advance_hybrid(dev, th, model, wave, cur, tk, dt)
+            dev.crn[hk.C_EPOCH] = hk._OUT_INDEX + col  # outputs are keyed by their column
             hk.materialize(x, dev.counts, dev.mode, th, dev.crn, model.hop, core.p[1], 0.0)
             g.append(1.0 / resistance(x, order, core.p[P_LAM]))
         np.testing.assert_array_equal(res.conductance[r], np.array(g) * sc.conductance,
