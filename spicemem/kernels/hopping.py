@@ -55,9 +55,11 @@ Random numbers (issue 18)
 -------------------------
 A device's dynamics stream (``rng``) is read by the dynamics only: Langevin noise, which
 hop happens, and the next Gillespie waiting time.  Positions that are a *read-out* of a
-hopping configuration (:func:`materialize`, r_M for the divider and Joule heating, the
-positions handed to Langevin dynamics on leaving) come from a keyed stream, (device key,
-epoch of H_CHECK steps on the device's clock) (:func:`keyed_draw`); the Gillespie clock is
+hopping configuration come from keyed streams that the dynamics never read: (device key,
+epoch of H_CHECK steps on the device's clock) for :func:`materialize` in the bridge and the
+positions handed to Langevin dynamics on leaving (:func:`keyed_draw`); (key, output column)
+for the standalone ensemble's outputs; and RM_DRAWS draws per configuration for the r_M of
+Joule heating and the divider (:func:`configuration_rm`).  The Gillespie clock is
 a random time change carried across calls (:func:`gillespie`); regime checks sit on the
 device's own grid of H_CHECK steps.  So a run does not depend on where its caller cuts time
 or how often it reads a device out -- exactly at zero bias and constant temperature, up to
