@@ -159,6 +159,8 @@ def main(argv=None) -> int:
     ap.add_argument("--check-reference", type=int, default=1, metavar="K")
     ap.add_argument("--quick", action="store_true", help="the 4 corners of the first preset's held map")
     ap.add_argument("--summarize", action="store_true", help="write the JSON of the log; run nothing")
+    ap.add_argument("--plot", metavar="DIR", help="also draw the step map and the hybrid map as the "
+                    "validity map's heat maps: DIR/langevin-dt-map-TAG-{step,hybrid}.png")
     args = ap.parse_args(argv)
     header, cells = load_map(args.map)
     n, seed = header["realizations"], header["seed"]
@@ -214,7 +216,22 @@ def main(argv=None) -> int:
               "cpu_langevin_s": round(sum(r.get("cpu_langevin_s", 0.0) for r in recs), 1),
               "cpu_hybrid_s": round(sum(r.get("cpu_hybrid_s", 0.0) for r in recs), 1),
               "cells": recs}
+    if args.summarize and (Path(out) / f"{name}.json").exists():
+        # keep the command that ran the cells and its reference checks; note the summarizing one
+        before = json.loads((Path(out) / f"{name}.json").read_text())
+        result["command"] = before["command"]
+        result["reference_checks"] = before.get("reference_checks", [])
+        result["summarized_by"] = "python bench/langevin_dt_map.py " + " ".join(argv or sys.argv[1:])
     atomic_write_json(Path(out) / f"{name}.json", result)
+    if args.plot:
+        for key, fam, what, side in (
+                ("dt", "step", f"Langevin at {args.dt_factor:g} - at {REFERENCE_DT_FACTOR:g}", "step"),
+                ("map", "hybrid_map", f"hybrid - Langevin, both at {args.dt_factor:g}", "hybrid")):
+            cells = [dict(r[key], preset=r["preset"], protocol=r["protocol"], v=r["v"], theta=r["theta"])
+                     for r in recs if key in r]
+            if cells:
+                hm.plot({"cells": cells, "summary": result[fam], "realizations": n},
+                        Path(ensure_dir(args.plot)) / f"{name}-{side}.png", what=what)
     for key in ("step", "hybrid_map"):
         s = result[key]
         if s:

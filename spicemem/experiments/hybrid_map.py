@@ -342,7 +342,10 @@ def run(*, seed: int, realizations: int | None = None, quick: bool = False, prog
     }
 
 
-def plot(result: dict, path) -> None:
+def plot(result: dict, path, what: str = "hybrid - Langevin") -> None:
+    """Heat maps of a map's cells (``result["cells"]``, each with ``g_z`` and the p-values of
+    :data:`TESTS`): the G difference in SE and the smallest p; ``what`` names the difference
+    (two integrators, or one integrator at two steps: bench/langevin_dt_map.py)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -364,7 +367,7 @@ def plot(result: dict, path) -> None:
             z[i, j] = c["g_z"]
             pm[i, j] = -np.log10(max(min(c[k] for k in TESTS), 1e-300))
         for col, (data, label, kw) in enumerate((
-                (z, "G difference (hybrid - Langevin) / SE", dict(cmap="RdBu_r", vmin=-5, vmax=5)),
+                (z, f"G difference ({what}) / SE", dict(cmap="RdBu_r", vmin=-5, vmax=5)),
                 (pm, "-log10 of the smallest p of the cell", dict(cmap="viridis", vmin=0, vmax=6)))):
             ax = axes[row, col]
             im = ax.imshow(data, origin="lower", aspect="auto", **kw,
@@ -378,7 +381,7 @@ def plot(result: dict, path) -> None:
             ax.set_title(f"{pr}, {kind}: {label}", fontsize=8)
             fig.colorbar(im, ax=ax)
     s = result["summary"]
-    fig.suptitle(f"hybrid vs Langevin, {result['realizations']} devices each; x: rejected by Holm "
+    fig.suptitle(f"{what}, {result['realizations']} devices each; x: rejected by Holm "
                  f"(FWER {s['alpha']}, {s['tests']} tests): {s['holm_rejections']}", fontsize=9)
     fig.tight_layout()
     atomic_savefig(fig, path, dpi=100)
