@@ -73,6 +73,34 @@ def test_interquartile_mean_standard_error_matches_its_scatter():
     assert math.isnan(ln_median_and_se(y)[0])
 
 
+def test_report_bars_are_the_weights_the_fit_used():
+    """report.png's model bars are the simulation part of the weight the fit used: the
+    ensemble SE, or the scatter measured between evaluations where the engine raised the
+    weight to it (then the label says so).  References: the weight itself,
+    weight_sigma^2 = data_sigma^2 + sim^2 (engine), read back exactly; and the bar drawn,
+    read off the figure's error-bar segments (1.96 sim / data_sigma wide on each side)."""
+    import types
+
+    from spicemem.fit.report import protocol_figure, simulation_weight
+
+    plain = {"label": "a", "kind": "x", "data": 1.0, "data_sigma": 0.5, "model": 1.2, "model_sigma": 0.1,
+             "pull": 0.4, "model_scatter": 0.05, "weight_sigma": math.hypot(0.5, 0.1)}
+    raised = {"label": "b", "kind": "x", "data": 2.0, "data_sigma": 0.2, "model": 1.7, "model_sigma": 0.1,
+              "pull": -1.0, "model_scatter": 0.3, "weight_sigma": math.hypot(0.2, 0.3)}
+    old = {k: v for k, v in plain.items() if k not in ("model_scatter", "weight_sigma")}
+    assert simulation_weight(plain) == (pytest.approx(0.1, rel=1e-12), "ensemble SE")
+    assert simulation_weight(raised) == (pytest.approx(0.3, rel=1e-12), "measured scatter")
+    assert simulation_weight(old) == (0.1, "ensemble SE")  # a report written before the floor
+    report = {"observations": [plain, raised], "parameters": {}, "chi2": 1.0, "dof": 1,
+              "evaluations": {"total": 3}}
+    fig = protocol_figure(types.SimpleNamespace(name="n", preset="p"), report)
+    ax = fig.axes[0]
+    model_bars = [c for c in ax.containers if c.lines[0].get_color() == "C0"]
+    half = [abs(np.diff(c.lines[2][0].get_segments()[0][:, 0])[0]) / 2 for c in model_bars]
+    assert half == [pytest.approx(1.96 * 0.1 / 0.5), pytest.approx(1.96 * 0.3 / 0.2)], half
+    assert "scatter 3.0x SE" in ax.get_yticklabels()[0].get_text() + ax.get_yticklabels()[1].get_text()
+
+
 def test_fisher_intervals_of_a_linear_model_and_a_flat_parameter():
     """The covariance against the exact one of a linear least-squares problem (inv(J^T J)),
     a flat column reported as not determined (not regularised into a number), a strong
