@@ -42,6 +42,12 @@ REGRESSION_RADIUS = 3.0
 #: statistic's noise floor (docs/fit.md, "Common random numbers through ngspice"); also what
 #: the local quadratic of a Jacobian needs before its scatter is taken as the noise.
 NOISE_DOF = 3
+#: Residual degrees of freedom the local quadratic of a Jacobian needs before its scatter is
+#: taken as the statistic's noise (:func:`local_jacobian`).  A variance from nu degrees of
+#: freedom scatters by sqrt(2/nu): 82 % at 3, where one time in 20 it comes out 8x too small
+#: (chi2_3's 5 % point / 3 = 0.12) and the choice follows that noise (measured: set 0 of the
+#: coverage stopped at chi2 2.2, docs/fit.md); 58 % at 6 (3.7x at the 5 % point).
+JACOBIAN_NOISE_DOF = 6
 #: Correlations beyond this are reported in a note ("the data fix a combination").
 CORRELATION_LIMIT = 0.98
 #: Profile-likelihood points on each side of a parameter, in units of its Gauss-Newton
@@ -199,7 +205,7 @@ def local_jacobian(z, points, values, step, live=None, fd=None, radius: float = 
       lines: the stencil's axes and the line search).
 
     sigma is the statistic's measured noise, the scatter of the points about the quadratic
-    (when NOISE_DOF or more degrees of freedom are left); the curvature is the quadratic's.
+    (when JACOBIAN_NOISE_DOF or more degrees of freedom are left); the curvature is the quadratic's.
     Each estimate's mean squared error, summed over the live coordinates in units of one
     step, is its bias squared (from the fitted curvature) plus its noise variance (sigma^2
     through the weighted least squares), and the row takes the smallest.  So a smooth or
@@ -225,10 +231,10 @@ def local_jacobian(z, points, values, step, live=None, fd=None, radius: float = 
     models = ["forward difference, noise not measurable"] * nrow
     pairs = [(a, b) for a in range(m) for b in range(a, m)]
     quad = np.hstack([lin, np.stack([x[:, a] * x[:, b] for a, b in pairs], axis=1)]) if m else lin
-    if m == 0 or n - quad.shape[1] < NOISE_DOF:
+    if m == 0 or n - quad.shape[1] < JACOBIAN_NOISE_DOF:
         return (jac if fd is None else np.asarray(fd, dtype=float)), models
     c_q, _, rank_q = _weighted_fit(quad, v, w)
-    if n - rank_q < NOISE_DOF:
+    if n - rank_q < JACOBIAN_NOISE_DOF:
         return (jac if fd is None else np.asarray(fd, dtype=float)), models
     # sigma^2 per statistic: the weighted mean square of the residuals about the quadratic,
     # corrected for the coefficients fitted
