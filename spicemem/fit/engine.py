@@ -185,36 +185,38 @@ def _weighted_fit(a, vals, w):
 
 
 def local_jacobian(z, points, values, step, live=None, fd=None, radius: float = REGRESSION_RADIUS):
-    """Jacobian at ``z`` from the evaluations near it, each statistic's (row's) local model
-    chosen by its measured noise against its curvature.  Returns (jac, models): ``models[j]``
-    names the model row j took ("forward difference", "linear regression", "quadratic", or
-    "forward difference, noise not measurable").
+    """Jacobian at ``z`` from the evaluations near it: each statistic's (row's) slope is the
+    forward difference or the neighbourhood's linear regression, whichever its measured
+    noise and curvature favour.  Returns (jac, models): ``models[j]`` names the model row j
+    took ("forward difference", "linear regression", or "forward difference, noise not
+    measurable").
 
     ``points``/``values``: evaluations (optimiser coordinates / weighted residual vectors),
     those within ``radius`` x ``step`` of ``z`` (max norm) taken with the tricube weights of
     :func:`regression_jacobian`; ``live``: the coordinates that act (the others get a zero
     column); ``fd``: the stencil's forward-difference Jacobian (one ``step`` per coordinate).
-    Three estimates of each row's slope, each with an error made of bias and noise:
+    The two estimates of a row's slope, in units of one step:
 
-    * the forward difference: noise sqrt(2) sigma per step, bias half the second derivative
-      times the step (curvature followed only over one step);
+    * the forward difference: noise variance 2 sigma^2 per coordinate, bias c_ii (the
+      curvature followed over one step only);
     * the linear regression over the neighbourhood (:func:`regression_jacobian`): it
-      averages the noise, and is biased by the curvature over its span;
-    * a full quadratic over the neighbourhood: free of that bias to second order, with the
-      largest noise (most coefficients, and the neighbourhood's points often lie along a few
-      lines: the stencil's axes and the line search).
+      averages the noise, and is biased by the curvature over its span.
 
-    sigma is the statistic's measured noise, the scatter of the points about the quadratic
-    (when JACOBIAN_NOISE_DOF or more degrees of freedom are left); the curvature is the quadratic's.
-    Each estimate's mean squared error, summed over the live coordinates in units of one
-    step, is its bias squared (from the fitted curvature) plus its noise variance (sigma^2
-    through the weighted least squares), and the row takes the smallest.  So a smooth or
-    deterministic statistic (sigma small) gets a sharp slope, the quadratic's or the forward
-    difference's, and a noisy one (common random numbers broken through ngspice) gets the
-    regression's averaging.  Where the noise cannot be measured (too few points near z) no
-    averaging is justified: the forward difference (the linear regression when ``fd`` is
-    None; with the stencil alone the two are equal).  docs/fit.md, "The Jacobian's local
-    model", gives the measurements."""
+    sigma^2 (the statistic's point-to-point noise) and the curvature come from a full
+    quadratic fitted over the same neighbourhood: its residual scatter, when
+    JACOBIAN_NOISE_DOF or more degrees of freedom are left, and its second-order terms.
+    Each estimate's mean squared error, summed over the live coordinates, is its squared
+    bias plus its noise variance (sigma^2 times the squared weights by which it combines the
+    evaluations); the squared biases are estimated without bias by taking off the noise
+    their own estimates carry (as Mallows' C_p does), and the row takes the smaller.  So a
+    smooth or deterministic statistic gets the estimate with the smaller curvature error,
+    and a noisy one (common random numbers broken through ngspice) the regression's
+    averaging.  The quadratic's own slope is not a candidate: the neighbourhood's points lie
+    along a few lines (the stencil's axes, the line search), and it came out wild.  Where
+    the noise cannot be measured (too few points near z) no averaging is justified: the
+    forward difference (the linear regression when ``fd`` is None; with the stencil alone
+    the two are equal).  docs/fit.md, "The Jacobian's local model", gives the
+    measurements."""
     z = np.asarray(z, dtype=float)
     vals = np.asarray(values, dtype=float)
     step = np.asarray(step, dtype=float)
