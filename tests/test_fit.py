@@ -73,6 +73,34 @@ def test_interquartile_mean_standard_error_matches_its_scatter():
     assert math.isnan(ln_median_and_se(y)[0])
 
 
+def test_report_bars_are_the_weights_the_fit_used():
+    """report.png's model bars are the simulation part of the weight the fit used: the
+    ensemble SE, or the scatter measured between evaluations where the engine raised the
+    weight to it (then the label says so).  References: the weight itself,
+    weight_sigma^2 = data_sigma^2 + sim^2 (engine), read back exactly; and the bar drawn,
+    read off the figure's error-bar segments (1.96 sim / data_sigma wide on each side)."""
+    import types
+
+    from spicemem.fit.report import protocol_figure, simulation_weight
+
+    plain = {"label": "a", "kind": "x", "data": 1.0, "data_sigma": 0.5, "model": 1.2, "model_sigma": 0.1,
+             "pull": 0.4, "model_scatter": 0.05, "weight_sigma": math.hypot(0.5, 0.1)}
+    raised = {"label": "b", "kind": "x", "data": 2.0, "data_sigma": 0.2, "model": 1.7, "model_sigma": 0.1,
+              "pull": -1.0, "model_scatter": 0.3, "weight_sigma": math.hypot(0.2, 0.3)}
+    old = {k: v for k, v in plain.items() if k not in ("model_scatter", "weight_sigma")}
+    assert simulation_weight(plain) == (pytest.approx(0.1, rel=1e-12), "ensemble SE")
+    assert simulation_weight(raised) == (pytest.approx(0.3, rel=1e-12), "measured scatter")
+    assert simulation_weight(old) == (0.1, "ensemble SE")  # a report written before the floor
+    report = {"observations": [plain, raised], "parameters": {}, "chi2": 1.0, "dof": 1,
+              "evaluations": {"total": 3}}
+    fig = protocol_figure(types.SimpleNamespace(name="n", preset="p"), report)
+    ax = fig.axes[0]
+    model_bars = [c for c in ax.containers if c.lines[0].get_color() == "C0"]
+    half = [abs(np.diff(c.lines[2][0].get_segments()[0][:, 0])[0]) / 2 for c in model_bars]
+    assert half == [pytest.approx(1.96 * 0.1 / 0.5), pytest.approx(1.96 * 0.3 / 0.2)], half
+    assert "scatter 3.0x SE" in ax.get_yticklabels()[0].get_text() + ax.get_yticklabels()[1].get_text()
+
+
 def test_fisher_intervals_of_a_linear_model_and_a_flat_parameter():
     """The covariance against the exact one of a linear least-squares problem (inv(J^T J)),
     a flat column reported as not determined (not regularised into a number), a strong
@@ -167,6 +195,84 @@ def test_regression_jacobian_is_exact_on_a_linear_model_and_ignores_far_points()
     curved = [np.array([q[0] ** 2, q[1], q[0] * q[1]]) for q in pts[:3]]
     fd = np.stack([(curved[i + 1] - curved[0]) / 0.1 for i in range(2)], axis=1)
     assert np.allclose(regression_jacobian(z, pts[:3], curved, step), fd, atol=1e-9)
+
+
+def _neighbourhood_points():
+    """Twelve evaluations around z = 0 as a fit leaves them (steps of 0.1): the stencil at z,
+    a previous iterate with its stencil, the line search between them, and two points of an
+    earlier line search."""
+    z = np.zeros(2)
+    prev = np.array([-0.17, 0.09])
+    pts = [z, z + [0.1, 0], z + [0, 0.1], prev, prev + [0.1, 0], prev + [0, 0.1],
+           prev + 0.25 * (z - prev), prev + 0.5 * (z - prev), z + 0.5 * (z - prev),
+           np.array([0.12, 0.15]), np.array([-0.05, -0.16]), np.array([0.2, -0.1])]
+    return z, np.array(pts), np.array([0.1, 0.1])
+
+
+def test_local_jacobian_is_sharp_on_a_smooth_statistic_and_averages_a_noisy_one():
+    """local_jacobian's choice between the forward difference and the linear regression,
+    per statistic, against exact slopes (independent reference: the analytic gradient).
+
+    1. Noise-free quadratic statistics (60 random gradients and Hessians, curved enough that
+       one 10 % step changes a slope by up to its size), in two neighbourhoods: the fit's
+       usual one around z (the regression's curvature bias partly cancels) and one whose
+       other points all lie 1.5-2.5 steps to one side (the regression is biased by the
+       curvature over that span).  The measured noise is 0 and the curvature is fitted
+       exactly, so each row must take the estimate with the smaller true error: exact, no
+       tolerance beyond rounding.  Both choices must occur.
+    2. A linear statistic with independent noise of sd 0.3 per evaluation (common random
+       numbers broken): over 300 noise draws the chosen slope's mean squared error must be
+       below half the forward difference's (its error is 2 sigma^2 / h^2 = 18 per element,
+       72 over the 2 x 2 Jacobian; the regression over the 12 points has 3.7: measured
+       with this seed, and it was taken for all 600 rows), and the regression must be the
+       model taken for most rows.  300 draws put each mean squared error to ~10 % (its
+       spread over draws is chi2-like), far inside the factor 2 (the measured ratio is 19).
+    3. Too few points to measure the noise: the forward difference, exactly."""
+    from spicemem.fit.engine import local_jacobian, regression_jacobian
+
+    z, pts, step = _neighbourhood_points()
+    side = np.array([z, z + [0.1, 0], z + [0, 0.1]] + [[-0.15 - 0.1 * (k % 2), 0.02 * k - 0.25] for k in range(9)])
+    rng = np.random.default_rng(4)
+    chosen = []
+    for _ in range(60):
+        grad = rng.normal(0.0, 3.0, (2, 2))
+        hess = rng.normal(0.0, 30.0, (2, 2, 2))
+        hess = hess + hess.transpose(0, 2, 1)
+
+        def smooth(q, grad=grad, hess=hess):
+            return grad @ q + 0.5 * np.einsum("kij,i,j->k", hess, q, q)
+
+        for where in (pts, side):
+            vals = np.array([smooth(q) for q in where])
+            fd = np.stack([(smooth(z + step * e) - smooth(z)) / step for e in np.eye(2)], axis=1)
+            reg = regression_jacobian(z, where, vals, step)
+            jac, models = local_jacobian(z, where, vals, step, fd=fd)
+            for r, m in enumerate(models):
+                e_fd, e_reg = np.sum((fd[r] - grad[r]) ** 2), np.sum((reg[r] - grad[r]) ** 2)
+                assert np.sum((jac[r] - grad[r]) ** 2) == pytest.approx(min(e_fd, e_reg), rel=1e-6, abs=1e-12), \
+                    (m, e_fd, e_reg)
+                chosen.append(m)
+    assert {"forward difference", "linear regression"} <= set(chosen), set(chosen)
+    grad = np.array([[2.0, -1.0], [0.5, 3.0]])
+
+    def smooth(q):
+        return grad @ q + 0.5 * np.einsum("kij,i,j->k", np.full((2, 2, 2), 20.0), q, q)
+
+    rng = np.random.default_rng(21)
+    err_got, err_fd, picks = [], [], []
+    for _ in range(300):
+        noisy = np.array([grad @ q for q in pts]) + rng.normal(0.0, 0.3, (len(pts), 2))
+        fd = np.stack([(noisy[1 + i] - noisy[0]) / step[i] for i in range(2)], axis=1)
+        jac, models = local_jacobian(z, pts, noisy, step, fd=fd)
+        err_got.append(np.sum((jac - grad) ** 2))
+        err_fd.append(np.sum((fd - grad) ** 2))
+        picks += models
+    assert np.mean(err_got) < 0.5 * np.mean(err_fd), (np.mean(err_got), np.mean(err_fd))
+    assert picks.count("linear regression") > 0.5 * len(picks), {m: picks.count(m) for m in set(picks)}
+
+    few = pts[:6]
+    jac, models = local_jacobian(z, few, np.array([smooth(q) for q in few]), step, fd=fd)
+    assert np.array_equal(jac, fd) and models[0].endswith("noise not measurable")
 
 
 def test_profile_noise_floor_measures_the_scatter_and_widens_the_interval_to_it():

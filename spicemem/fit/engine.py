@@ -39,8 +39,15 @@ FD_STEP = 0.1
 #: iteration (1/4-1 of a step away) join it, far starts get none.
 REGRESSION_RADIUS = 3.0
 #: Residual degrees of freedom a response surface needs before its scatter is taken as the
-#: statistic's noise floor (docs/fit.md, "Common random numbers through ngspice").
+#: statistic's noise floor (docs/fit.md, "Common random numbers through ngspice"); also what
+#: the local quadratic of a Jacobian needs before its scatter is taken as the noise.
 NOISE_DOF = 3
+#: Residual degrees of freedom the local quadratic of a Jacobian needs before its scatter is
+#: taken as the statistic's noise (:func:`local_jacobian`).  A variance from nu degrees of
+#: freedom scatters by sqrt(2/nu): 82 % at 3, where one time in 20 it comes out 8x too small
+#: (chi2_3's 5 % point / 3 = 0.12) and the choice follows that noise (measured: set 0 of the
+#: coverage stopped at chi2 2.2, docs/fit.md); 58 % at 6 (3.7x at the 5 % point).
+JACOBIAN_NOISE_DOF = 6
 #: Correlations beyond this are reported in a note ("the data fix a combination").
 CORRELATION_LIMIT = 0.98
 #: Profile-likelihood points on each side of a parameter, in units of its Gauss-Newton
@@ -99,10 +106,12 @@ CHI2_GAIN = 0.1
 
 
 def gauss_newton(both, residuals, z, lo, hi, max_iter: int = 50) -> str:
-    """Damped Gauss-Newton in batches: at z the residuals and forward-difference Jacobian
-    (``both``: one batch of p + 1 evaluations), the Gauss-Newton step, then the fractions
-    LINE of it (clipped to the bounds) in a second batch; move to the best of them if it
-    lowers chi2 by more than CHI2_GAIN, else stop.  Returns the reason it stopped.
+    """Damped Gauss-Newton in batches: at z the residuals and Jacobian (``both``: one batch
+    of p + 1 evaluations; it returns the residuals and one or more Jacobians, best first),
+    the Gauss-Newton step, then the fractions LINE of it (clipped to the bounds) in a second
+    batch; move to the best of them if it lowers chi2 by more than CHI2_GAIN, else try the
+    next Jacobian's step the same way, and stop when none gains.  Returns the reason it
+    stopped.
 
     Why not a trust region: the statistics are noisy at the scale of a small step (common
     random numbers hold well in tau_thermal, less in w_pin: 0.001 eV moves ln tau by up to
@@ -112,18 +121,31 @@ def gauss_newton(both, residuals, z, lo, hi, max_iter: int = 50) -> str:
     needs no such ratio, and each batch runs in parallel.
     """
     for it in range(max_iter):
-        f, jac = both(z)
+        f, *jacs = both(z)
         chi = float(f @ f)
-        step = np.linalg.lstsq(jac, -f, rcond=1e-10)[0]
-        trial = [np.clip(z + a * step, lo, hi) for a in LINE]
-        trial = [t for t in trial if np.max(np.abs(t - z)) > 1e-9]
-        if not trial:
-            return f"converged: the Gauss-Newton step is blocked by the bounds (iteration {it + 1})"
-        got = [float(r @ r) for r in residuals(trial)]
-        k = int(np.argmin(got))
-        if got[k] > chi - CHI2_GAIN:
+        moved, tried, blocked = False, 0, 0
+        # the Jacobian of the chosen local model, then (only if its step gains nothing) the
+        # stencil's forward difference: the two err differently (noise averaged against
+        # curvature followed), and a step neither finds is the stop
+        for n, jac in enumerate(jacs):
+            if n > 0 and np.allclose(jac, jacs[0], rtol=1e-9, atol=1e-12):
+                continue
+            tried += 1
+            step = np.linalg.lstsq(jac, -f, rcond=1e-10)[0]
+            trial = [np.clip(z + a * step, lo, hi) for a in LINE]
+            trial = [t for t in trial if np.max(np.abs(t - z)) > 1e-9]
+            if not trial:
+                blocked += 1
+                continue
+            got = [float(r @ r) for r in residuals(trial)]
+            k = int(np.argmin(got))
+            if got[k] <= chi - CHI2_GAIN:
+                z, moved = trial[k], True
+                break
+        if not moved:
+            if blocked == tried:
+                return f"converged: the Gauss-Newton step is blocked by the bounds (iteration {it + 1})"
             return f"converged: no step lowers chi2 by more than {CHI2_GAIN} (iteration {it + 1})"
-        z = trial[k]
     return f"stopped after {max_iter} iterations"
 
 
@@ -139,16 +161,111 @@ def regression_jacobian(z, points, values, step, radius: float = REGRESSION_RADI
     evaluated near z (the previous iteration's line search, a neighbouring stencil) cost
     nothing and average part of that noise out.  With only the stencil (p + 1 points) the
     fit is the forward difference exactly."""
-    z = np.asarray(z, dtype=float)
-    pts = np.asarray(points, dtype=float)
-    vals = np.asarray(values, dtype=float)
-    d = np.max(np.abs(pts - z) / np.asarray(step, dtype=float), axis=1)
+    u, near, w = _neighbourhood(z, points, step, radius)
+    coef = _weighted_fit(np.hstack([np.ones((int(near.sum()), 1)), u[near]]), np.asarray(values, dtype=float)[near], w)[0]
+    return (coef[1:] / np.asarray(step, dtype=float)[:, None]).T
+
+
+def _neighbourhood(z, points, step, radius):
+    """The points' offsets from ``z`` in steps, which lie within ``radius`` steps (max norm),
+    and their tricube weights (1 - (d/radius)^3)^3."""
+    u = (np.asarray(points, dtype=float) - np.asarray(z, dtype=float)) / np.asarray(step, dtype=float)
+    d = np.max(np.abs(u), axis=1)
     near = d < radius
-    w = (1.0 - (d[near] / radius) ** 3) ** 3
-    a = np.hstack([np.ones((int(near.sum()), 1)), pts[near] - z])
+    return u, near, (1.0 - (d[near] / radius) ** 3) ** 3
+
+
+def _weighted_fit(a, vals, w):
+    """Weighted least squares of each column of ``vals`` on the columns of ``a``: the
+    coefficients, the weighted residual sum of squares per column, and the rank of ``a``."""
     sw = np.sqrt(w)[:, None]
-    coef = np.linalg.lstsq(a * sw, vals[near] * sw, rcond=None)[0]
-    return coef[1:].T
+    coef, _, rank, _ = np.linalg.lstsq(a * sw, vals * sw, rcond=None)
+    r = (vals - a @ coef) * sw
+    return coef, np.sum(r * r, axis=0), int(rank)
+
+
+def local_jacobian(z, points, values, step, live=None, fd=None, radius: float = REGRESSION_RADIUS):
+    """Jacobian at ``z`` from the evaluations near it: each statistic's (row's) slope is the
+    forward difference or the neighbourhood's linear regression, whichever its measured
+    noise and curvature favour.  Returns (jac, models): ``models[j]`` names the model row j
+    took ("forward difference", "linear regression", or "forward difference, noise not
+    measurable").
+
+    ``points``/``values``: evaluations (optimiser coordinates / weighted residual vectors),
+    those within ``radius`` x ``step`` of ``z`` (max norm) taken with the tricube weights of
+    :func:`regression_jacobian`; ``live``: the coordinates that act (the others get a zero
+    column); ``fd``: the stencil's forward-difference Jacobian (one ``step`` per coordinate).
+    The two estimates of a row's slope, in units of one step:
+
+    * the forward difference: noise variance 2 sigma^2 per coordinate, bias c_ii (the
+      curvature followed over one step only);
+    * the linear regression over the neighbourhood (:func:`regression_jacobian`): it
+      averages the noise, and is biased by the curvature over its span.
+
+    sigma^2 (the statistic's point-to-point noise) and the curvature come from a full
+    quadratic fitted over the same neighbourhood: its residual scatter, when
+    JACOBIAN_NOISE_DOF or more degrees of freedom are left, and its second-order terms.
+    Each estimate's mean squared error, summed over the live coordinates, is its squared
+    bias plus its noise variance (sigma^2 times the squared weights by which it combines the
+    evaluations); the squared biases are estimated without bias by taking off the noise
+    their own estimates carry (as Mallows' C_p does), and the row takes the smaller.  So a
+    smooth or deterministic statistic gets the estimate with the smaller curvature error,
+    and a noisy one (common random numbers broken through ngspice) the regression's
+    averaging.  The quadratic's own slope is not a candidate: the neighbourhood's points lie
+    along a few lines (the stencil's axes, the line search), and it came out wild.  Where
+    the noise cannot be measured (too few points near z) no averaging is justified: the
+    forward difference (the linear regression when ``fd`` is None; with the stencil alone
+    the two are equal).  docs/fit.md, "The Jacobian's local model", gives the
+    measurements."""
+    z = np.asarray(z, dtype=float)
+    vals = np.asarray(values, dtype=float)
+    step = np.asarray(step, dtype=float)
+    live = np.ones(z.size, dtype=bool) if live is None else np.asarray(live, dtype=bool)
+    u, near, w = _neighbourhood(z, points, step, radius)
+    x, v = u[near][:, live], vals[near]
+    n, m = x.shape
+    lin = np.hstack([np.ones((n, 1)), x])
+    c_lin = _weighted_fit(lin, v, w)[0]
+    nrow = vals.shape[1]
+    jac = np.zeros((nrow, z.size))
+    jac[:, live] = (c_lin[1:] / step[live][:, None]).T
+    fd_u = None if fd is None else np.asarray(fd, dtype=float)[:, live] * step[live]
+    models = ["forward difference, noise not measurable"] * nrow
+    pairs = [(a, b) for a in range(m) for b in range(a, m)]
+    quad = np.hstack([lin, np.stack([x[:, a] * x[:, b] for a, b in pairs], axis=1)]) if m else lin
+    if m == 0 or n - quad.shape[1] < JACOBIAN_NOISE_DOF:
+        return (jac if fd is None else np.asarray(fd, dtype=float)), models
+    c_q, _, rank_q = _weighted_fit(quad, v, w)
+    if n - rank_q < JACOBIAN_NOISE_DOF:
+        return (jac if fd is None else np.asarray(fd, dtype=float)), models
+    # sigma^2 per statistic: the weighted mean square of the residuals about the quadratic,
+    # corrected for the coefficients fitted
+    r = v - quad @ c_q
+    sig2 = np.sum(w[:, None] * r * r, axis=0) / np.sum(w) * n / (n - rank_q)
+    # each estimator's slope as a linear map of the values (rows 1..m of pinv(X' W X) X' W):
+    # its noise variance is sigma^2 times the squared norms of those rows
+    def slope_map(design):
+        return (np.linalg.pinv(design.T @ (design * w[:, None]), rcond=1e-10, hermitian=True) @ (design * w[:, None]).T)[1:1 + m]
+    a_lin = slope_map(lin)
+    full = np.linalg.pinv(quad.T @ (quad * w[:, None]), rcond=1e-10, hermitian=True) @ (quad * w[:, None]).T
+    var_lin = float(np.sum(a_lin ** 2))
+    # the biases, as linear maps of the values: the regression's slope of the fitted
+    # quadratic part alone, and the forward difference's c_ii s (f(z + s e_i) - f(z) over s).
+    # Their squares are estimated without bias by taking off the noise the maps carry
+    # (as Mallows' C_p does); without that, noise would pass for curvature.
+    b_lin = a_lin @ quad[:, 1 + m:] @ full[1 + m:]
+    b_fd = full[1 + m + np.array([k for k, (a, b) in enumerate(pairs) if a == b])]
+    bias_lin = np.maximum(np.sum((b_lin @ v) ** 2, axis=0) - sig2 * float(np.sum(b_lin ** 2)), 0.0)
+    bias_fd = np.maximum(np.sum((b_fd @ v) ** 2, axis=0) - sig2 * float(np.sum(b_fd ** 2)), 0.0)
+    for j in range(nrow):
+        mse = {"linear regression": bias_lin[j] + sig2[j] * var_lin}
+        if fd_u is not None:
+            mse["forward difference"] = bias_fd[j] + sig2[j] * 2.0 * m
+        best = min(mse, key=mse.get)
+        slope = c_lin[1:, j] if best == "linear regression" else fd_u[j]
+        jac[j, live] = slope / step[live]
+        models[j] = best
+    return jac, models
 
 
 def lhs_points(npar: int) -> int:
@@ -303,6 +420,7 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     s0, se0 = stats(ev([co.to_x(z0)])[0])
     sigma = np.sqrt(sig_d**2 + se0**2)
     memo: dict = {}
+    jac_models: dict = {}  # statistic rows per local model chosen, over the fit's Jacobians
 
     def both(z):
         key = _key(z)
@@ -310,19 +428,23 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
             pts = stencil(np.asarray(z, dtype=float))
             res = ev([co.to_x(p) for p in pts])
             f0 = (stats(res[0])[0] - data) / sigma
-            # every evaluation so far near z, the stencil's included (regression_jacobian)
-            near_z = [co.to_z(json.loads(k)) for k in ev.history]
-            near_f = [(stats(ev.cache[k])[0] - data) / sigma for k in ev.history]
-            jac = regression_jacobian(z, near_z, near_f, np.full(npar, FD_STEP))
             # A stencil step that moved no statistic (below 1e-6 of the largest column: common
             # random numbers hold exactly, r_tunnel leaves relaxation times unchanged) is an
-            # exact flat direction; the regression would smear the other points' differences into
+            # exact flat direction; a regression would smear the other points' differences into
             # that column and hide it (measured: r_tunnel then entered the profile).
             fd = np.stack([((stats(res[i + 1])[0] - data) / sigma - f0) / (pts[i + 1][i] - pts[0][i])
                            for i in range(npar)], axis=1)
             norms = np.linalg.norm(fd, axis=0)
-            jac[:, norms <= 1e-6 * max(norms.max(), 1e-300)] = 0.0  # as `uncertainties` calls flat
-            memo[key] = (f0, jac)
+            live = norms > 1e-6 * max(norms.max(), 1e-300)  # as `uncertainties` calls flat
+            # every evaluation so far near z, the stencil's included; each statistic's local
+            # model (linear regression or quadratic) chosen by its measured noise (local_jacobian)
+            near_z = [co.to_z(json.loads(k)) for k in ev.history]
+            near_f = [(stats(ev.cache[k])[0] - data) / sigma for k in ev.history]
+            fd[:, ~live] = 0.0
+            jac, models = local_jacobian(z, near_z, near_f, np.full(npar, FD_STEP), live, fd)
+            for m in models:
+                jac_models[m] = jac_models.get(m, 0) + 1
+            memo[key] = (f0, jac, fd)
         return memo[key]
 
     # Start: the given start and a Latin hypercube over the bounds, one parallel batch;
@@ -342,7 +464,7 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
     # start, whose Jacobian is allowed beyond the budget)
     z_best = np.array(json.loads(min(memo, key=lambda k: float(np.sum(memo[k][0] ** 2))))) if memo else z0
     ev.limit = max(ev.limit, len(ev.cache) + npar + 1)
-    f_best, jac = both(z_best)
+    f_best, jac, _ = both(z_best)
     # A parameter the statistics do not move (a flat column) goes back to its start: the
     # Latin-hypercube starts moved it at random, and the fitted preset must not carry that.
     norms = np.linalg.norm(jac, axis=0)
@@ -403,6 +525,7 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
         "digest": digest, "status": status, "budget_exhausted": budget_hit,
         "parameters": unc, "chi2": chi2, "dof": dof,
         "interval_method": "profile likelihood" if prof is not None else "Gauss-Newton",
+        "jacobian_models": jac_models,
         "observations": [{"label": o.label, "kind": o.kind, "temperatures": list(o.temperatures),
                           "data": o.value, "data_sigma": o.sigma, "model": float(s_best[j]),
                           "model_sigma": float(se_best[j]), "pull": float(resid[j]),

@@ -118,6 +118,14 @@ def plot_report(spec, report: dict, path) -> None:
         lo, hi = math.exp(o.value - 1.96 * o.sigma), math.exp(o.value + 1.96 * o.sigma)
         a1.errorbar([xo], [math.exp(o.value)], yerr=[[math.exp(o.value) - lo], [hi - math.exp(o.value)]],
                     fmt="s", color="k", ms=5, capsize=3, label="measured interquartile mean of ln, 95 %" if first else None)
+        # the model's statistic with the simulation part of the weight the fit used
+        sim, source = simulation_weight(ob)
+        mid = math.exp(ob["model"])
+        a1.errorbar([xo * 1.004], [mid], yerr=[[mid - math.exp(ob["model"] - 1.96 * sim)],
+                                               [math.exp(ob["model"] + 1.96 * sim) - mid]],
+                    fmt="o", color="C0", ms=4, capsize=3, mfc="white" if source == "measured scatter" else "C0",
+                    label="fitted model's statistic, 95 % of the simulation weight used (ensemble SE; "
+                          "open: raised to the measured scatter)" if first else None)
         first = False
     a1.set_yscale("log")
     a1.set_xlabel("1/(k_B T) (1/eV)")
@@ -132,13 +140,16 @@ def plot_report(spec, report: dict, path) -> None:
         tag = "" if p["determined"] else "  (not determined)"
         rows.append(f"{n}: {p['value']:.3g}  [{p['ci95'][0]:.3g}, {p['ci95'][1]:.3g}]{tag}")
     rows.append("")
-    rows.append("statistic: data +- se | model (pull)")
+    rows.append("statistic: data +- se | model +- simulation weight used (pull)")
     for ob in report["observations"]:
+        sim, source = simulation_weight(ob)
+        tag = ", scatter" if source == "measured scatter" else ""
         if ob["kind"] == "ln_median":
             rows.append(f"{ob['label']}: {math.exp(ob['data']) * 1e3:.3g} ms x/ {math.exp(ob['data_sigma']):.2f}"
-                        f" | {math.exp(ob['model']) * 1e3:.3g} ms ({ob['pull']:+.1f})")
+                        f" | {math.exp(ob['model']) * 1e3:.3g} ms x/ {math.exp(sim):.2f}{tag} ({ob['pull']:+.1f})")
         else:
-            rows.append(f"{ob['label']}: {ob['data']:.3g} +- {ob['data_sigma']:.2g} | {ob['model']:.3g} ({ob['pull']:+.1f})")
+            rows.append(f"{ob['label']}: {ob['data']:.3g} +- {ob['data_sigma']:.2g} | {ob['model']:.3g} +- "
+                        f"{sim:.2g}{tag} ({ob['pull']:+.1f})")
     rows.append(f"chi2 {report['chi2']:.2f} / {report['dof']} dof; {report['evaluations']['total']} evaluations")
     a2.text(0.0, 1.0, "\n".join(rows), va="top", ha="left", family="monospace", fontsize=6.5, transform=a2.transAxes)
     fig.suptitle(f"spicemem fit: {spec.name} (from {spec.preset})")
@@ -146,24 +157,46 @@ def plot_report(spec, report: dict, path) -> None:
     atomic_savefig(fig, path, dpi=110)
 
 
-def plot_protocol_report(spec, report: dict, path) -> None:
-    """Each statistic of protocol data (I-V loops, pulses): the measured value with its 95 %
-    interval beside the fitted model's value with its simulation spread, in units of the
-    measured standard error (so statistics in V and in ln share one axis)."""
+def simulation_weight(ob: dict) -> tuple:
+    """The simulation part of the weight the fit used for one observation of ``report.json``,
+    and where it came from: ``(sigma, "measured scatter")`` when the engine raised it to the
+    scatter about the profile's surface, else ``(sigma, "ensemble SE")``.  The weight is
+    ``weight_sigma`` = sqrt(data_sigma^2 + sigma^2) (engine: the noise floor), so sigma is
+    read back from it; a report without ``weight_sigma`` used the ensemble SE."""
+    data, se = float(ob["data_sigma"]), float(ob["model_sigma"])
+    total = ob.get("weight_sigma")
+    if total is None:
+        return se, "ensemble SE"
+    sim = math.sqrt(max(float(total) ** 2 - data * data, 0.0))
+    raised = ob.get("model_scatter") is not None and sim > se * (1.0 + 1e-9) + 1e-300
+    return (sim, "measured scatter") if raised else (se, "ensemble SE")
+
+
+def protocol_figure(spec, report: dict):
+    """The figure of :func:`plot_protocol_report` (a matplotlib ``Figure``, not saved)."""
     from matplotlib.figure import Figure
 
     obs = report["observations"]
     fig = Figure(figsize=(10, 0.9 + 0.32 * len(obs)))
     a1, a2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     y = np.arange(len(obs))[::-1]
+    labels = []
     for k, ob in zip(y, obs):
         s = ob["data_sigma"]
+        sim, source = simulation_weight(ob)
         a1.errorbar([0.0], [k], xerr=[[1.96]], fmt="s", color="k", ms=4, capsize=3)
-        a1.errorbar([(ob["model"] - ob["data"]) / s], [k], xerr=[[1.96 * ob["model_sigma"] / s]],
-                    fmt="o", color="C0", ms=4, capsize=3)
-    a1.set_yticks(y, [f"{ob['label']}\n{ob['data']:.3g} (model {ob['model']:.3g})" for ob in obs], fontsize=6)
+        # the bar is the simulation part of the weight the fit used (open marker: raised to
+        # the scatter measured between evaluations, beyond the ensemble's SE)
+        raised = source == "measured scatter"
+        a1.errorbar([(ob["model"] - ob["data"]) / s], [k], xerr=[[1.96 * sim / s]], fmt="o", color="C0", ms=4,
+                    capsize=3, mfc="white" if raised else "C0")
+        labels.append(f"{ob['label']}\n{ob['data']:.3g} (model {ob['model']:.3g}"
+                      + (f"; scatter {sim / max(ob['model_sigma'], 1e-300):.1f}x SE)" if raised else ")"))
+    a1.set_yticks(y, labels, fontsize=6)
     a1.axvline(0.0, color="0.7", lw=0.8)
-    a1.set_xlabel("model - data, in measured standard errors (black: data 95 %; blue: fitted model)")
+    a1.set_xlabel("model - data, in measured standard errors (black: data 95 %; blue: fitted model, 95 % of "
+                  "the simulation weight the fit used: ensemble SE, open where raised to the measured scatter)",
+                  fontsize=7)
     a2.axis("off")
     rows = [f"{n}: {p['value']:.3g}  [{p['ci95'][0]:.3g}, {p['ci95'][1]:.3g}]"
             + ("" if p["determined"] else "  (not determined)") for n, p in report["parameters"].items()]
@@ -171,4 +204,12 @@ def plot_protocol_report(spec, report: dict, path) -> None:
     a2.text(0.0, 1.0, "\n".join(rows), va="top", ha="left", family="monospace", fontsize=7, transform=a2.transAxes)
     fig.suptitle(f"spicemem fit: {spec.name} (from {spec.preset})")
     fig.tight_layout()
-    atomic_savefig(fig, path, dpi=110)
+    return fig
+
+
+def plot_protocol_report(spec, report: dict, path) -> None:
+    """Each statistic of protocol data (I-V loops, pulses): the measured value with its 95 %
+    interval beside the fitted model's value with the simulation part of the weight the fit
+    used (:func:`simulation_weight`), in units of the measured standard error (so statistics
+    in V and in ln share one axis)."""
+    atomic_savefig(protocol_figure(spec, report), path, dpi=110)
