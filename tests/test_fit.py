@@ -445,7 +445,17 @@ def test_fit_recovers_synthetic_devices_within_their_intervals_and_resumes(tmp_p
     Statistic: the number of (set, parameter) pairs inside their 95 % intervals, at least 6
     of 8.  The two parameters of a set are correlated at -0.98 or more, so a set is in or out
     as a whole: with honest intervals P(one set out) ~ 0.05-0.07 and P(two or more of four
-    out) = 6 p^2 ~ 0.02-0.03; the seeds are fixed, so the test is deterministic.  An
+    out) = 6 p^2 ~ 0.02-0.03; the seeds are fixed, so the test is deterministic.
+
+    w_pin must be determined in every set (the Arrhenius slope between 300 and 380 K: ln tau
+    has sd 0.30-0.36 per device, so a median of 16 events has SE ~0.1 and the slope ~0.02
+    eV), but tau_thermal need not be: it lies along a curved valley with w_pin (correlation
+    -0.98 or more), whose profile can stay below the 95 % level over the bounds' whole factor
+    100 although the local (Gauss-Newton) interval spans only a factor ~19.  Measured after the
+    hybrid's keyed draws and exact in-well law (session 7): sets 0 and 2 report tau_thermal
+    not determined (interval = the bounds), sets 1 and 3 determine it; at full size it reaches
+    a bound in 13 of 23 sets (docs/fit.md).  So a not-determined tau_thermal must span the
+    bounds, and at least one set must determine it.  An
     interval that understated the valley (the defect) put a whole set out.  r_tunnel (fitted
     in the first set) does not enter the relaxation to the ON/OFF level (level and
     conductance both scale with 1/R_t): it must be reported as not determined.  A second run
@@ -465,13 +475,18 @@ def test_fit_recovers_synthetic_devices_within_their_intervals_and_resumes(tmp_p
         assert rep["interval_method"] == "profile likelihood" and rep["status"].startswith("converged"), rep["status"]
         for name, value in truth.items():
             p = rep["parameters"][name]
-            inside.append((k, name, value, p["value"], p["ci95"], p["ci95"][0] <= value <= p["ci95"][1]))
-            assert p["determined"], p
+            inside.append((k, name, value, p["value"], p["ci95"], p["determined"],
+                           p["ci95"][0] <= value <= p["ci95"][1]))
+            if name == "w_pin":
+                assert p["determined"], p  # the Arrhenius slope of 300/380 K pins it (see above)
+            elif not p["determined"]:  # not determined: the whole allowed range, not a number
+                assert p["ci95"][0] <= 2.0001e-7 and p["ci95"][1] >= 1.9999e-5, p
         if k == 0:
             assert not rep["parameters"]["r_tunnel"]["determined"]
             assert rep["parameters"]["r_tunnel"]["why_not"].startswith("flat")
             first = (d, rep)
     assert sum(row[-1] for row in inside) >= 6, inside
+    assert any(row[5] for row in inside if row[1] == "tau_thermal"), inside
     d, rep = first
     again = run_fit(load_fit_spec(d / "fit.toml"), d / "out", workers=0, plot=False, log=lambda msg: None)
     assert again["evaluations"]["computed_this_run"] == 0
