@@ -195,13 +195,18 @@ def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
 def summarize_tables(paths) -> dict:
     """:func:`summarize_table` of several sweep tables of the study at once (e.g. the 2..32
     sweep and the 64 x 64 sweep, each with its own ``sweep.json``): their rows joined, the
-    usable size over all of them."""
-    parts = [summarize_table(p) for p in paths]
-    rows = sorted((r for part in parts for r in part["results"]),
-                  key=lambda r: (CELLS.index(r["cell"]), SCHEMES.index(r["scheme"]), r["size"]))
+    usable size over all of them.  Rows of the same (size, cell, scheme) in several tables
+    are one row: each margin over the realizations where it was computed (the 64 x 64
+    ``worst_only`` table gives the fixed-threshold margin, the ``voltage_only`` table the
+    voltage margin of the same seeds)."""
+    groups: dict = {}
+    for p in paths:
+        for key, rs in _groups(p).items():
+            groups.setdefault(key, []).extend(rs)
+    rows = sorted(_rows(groups), key=lambda r: (CELLS.index(r["cell"]), SCHEMES.index(r["scheme"]), r["size"]))
     usable = largest_usable(rows)
-    return {**parts[0], "results": rows, "largest_usable": usable, "statement": statement(rows, usable),
-            "source": [str(p) for p in paths]}
+    return {**_meta(), "results": rows, "largest_usable": usable, "statement": statement(rows, usable),
+            "source": [str(p) for p in paths], "trace": None}
 
 
 def markdown_tables(result: dict) -> str:
@@ -255,6 +260,21 @@ def summarize_table(path) -> dict:
     the same number: its interval is 0).  A size is usable when the lower end of the
     fixed-threshold margin's interval exceeds 10 %: the one-sided confidence that the mean
     margin exceeds 10 % is then at least 97.5 %."""
+    rows = _rows(_groups(path))
+    usable = largest_usable(rows)
+    return {**_meta(), "results": rows, "largest_usable": usable, "statement": statement(rows, usable),
+            "source": str(path), "trace": None}
+
+
+def _meta() -> dict:
+    return {"params": {"usable_margin": USABLE_MARGIN, "array": ARRAY, "pull_up_ohm": R_PU,
+                       "confidence": "mean and 95 % Student-t interval over the table's ok rows "
+                                     "of each (size, cell, scheme); usable: lower end > "
+                                     f"{USABLE_MARGIN:.0%} (one-sided confidence >= 97.5 %)"}}
+
+
+def _groups(path) -> dict:
+    """{(size, cell, scheme): [csv rows]} of a sweep table's ok rows."""
     import csv
     import json
     from pathlib import Path
@@ -281,13 +301,20 @@ def summarize_table(path) -> dict:
             key = (int(float(value(row, "size"))), str(value(row, "cell")).upper(),
                    str(value(row, "scheme")).lower())
             groups.setdefault(key, []).append(row)
+    return groups
+
+
+def _rows(groups: dict) -> list:
+    """The study's rows from :func:`_groups`: each metric over the rows where it is a number
+    (``realizations``: the most any margin has)."""
     rows = []
     for (size, cell, scheme), rs in sorted(groups.items()):
-        out = {"size": size, "rows": size, "cols": size, "cell": cell, "scheme": scheme,
-               "realizations": len(rs)}
+        out = {"size": size, "rows": size, "cols": size, "cell": cell, "scheme": scheme}
+        counts = []
         for name in SWEEP_METRICS:
             vals = [float(r[name]) for r in rs if r.get(name) not in (None, "")]
-            if cell == "1R" and name.startswith(("margin", "read_margin")):
+            vals = [v for v in vals if np.isfinite(v)]
+            if cell == "1R" and name.startswith(("margin", "read_margin")) and vals:
                 # deterministic: report the value, interval 0 (all rows agree)
                 mean, half = (float(np.mean(vals)), 0.0 if np.ptp(vals) < 1e-12 else float("nan"))
             else:
@@ -296,16 +323,12 @@ def summarize_table(path) -> dict:
             if name.startswith(("margin", "read_margin")):
                 out[name + "_ci95"] = half
                 out[name + "_per_realization"] = vals
+                counts.append(len(vals))
+        out["realizations"] = max(counts) if counts else len(rs)
         out["half_selected_on"] = bool(out["half_selected_on"] > 0) if cell == "1S1R" else None
         out["usable"] = bool(_usable(out))
         rows.append(out)
-    usable = largest_usable(rows)
-    return {"results": rows, "largest_usable": usable, "statement": statement(rows, usable),
-            "source": str(path), "trace": None,
-            "params": {"usable_margin": USABLE_MARGIN, "array": ARRAY, "pull_up_ohm": R_PU,
-                       "confidence": "mean and 95 % Student-t interval over the table's ok rows "
-                                     "of each (size, cell, scheme); usable: lower end > "
-                                     f"{USABLE_MARGIN:.0%} (one-sided confidence >= 97.5 %)"}}
+    return rows
 
 
 def measure(size: int, cell: str, scheme: str, *, seed: int, realizations: int = 1,
