@@ -298,6 +298,15 @@ class Finding(Exception):
     """A violation of the property (its message says which, with the child's evidence)."""
 
 
+def _die_with_parent():  # pragma: no cover - runs in the child before exec
+    """Linux: the child gets SIGKILL when the parent dies, so a child stuck in a hang never
+    outlives an interrupted fuzz run (prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+
+
 class Guard:
     """One child process that runs netlists through the CLI, restarted after a crash or hang.
 
@@ -327,7 +336,7 @@ class Guard:
         self.proc = subprocess.Popen(
             [sys.executable, "-c", f"import netlist_fuzz; netlist_fuzz.worker_main({w})"],
             stdin=subprocess.PIPE, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.cwd,
-            env=env, pass_fds=(w,))
+            env=env, pass_fds=(w,), preexec_fn=_die_with_parent)
         os.close(w)
         self.reply = os.fdopen(r, "rb", buffering=0)
         self.buf = b""

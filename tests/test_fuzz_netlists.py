@@ -175,3 +175,21 @@ def test_a_restart_leaves_little_on_the_heap_and_nothing_in_cffi():
     assert engine.restarts - r0 == 30
     assert len(ffi._libraries) == n_libs and len(ffi._function_caches) == n_libs
     assert per < 50e3, f"{per / 1e3:.1f} kB per restart"
+
+
+# -- what the fuzz probe found ------------------------------------------------------------------
+@pytest.mark.parametrize("card, name", [
+    # each kept a 20 us pulse running past 120 s (a hang to the guard) before its range
+    ("diffusive (preset=wang2017_paper dt_factor=1e-308)", "dt_factor"),
+    ("drift (g_m=1e30)", "g_m"),
+    ("drift (g_m=1e-308)", "g_m"),
+    ("drift (a_fp=1e-308)", "a_fp"),
+    ("drift (a_fp=1e30)", "a_fp"),
+])
+def test_parameters_that_never_finished_are_refused_in_one_line(tmp_path, capsys, card, name):
+    p = tmp_path / "p.cir"
+    p.write_text(f"* p\n.model m {card}\nV1 a 0 pulse(0 1 1u 1u 1u 5u 20u)\nN1 a 0 m\n.tran 0.5u 20u\n.end\n")
+    rc = main(["run", str(p), "--out", str(tmp_path / "o"), "--seed", "1"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if not ln.startswith("spicemem: seed")]
+    assert rc == 2 and len(err) == 1, err
+    assert f"p.cir:2: parameter '{name}' = " in err[0] and "outside its valid range" in err[0], err[0]

@@ -20,6 +20,20 @@ from .waveforms import integration_grid
 _PRESET_FILE = "drift_presets.toml"
 
 
+#: The range of the parameters whose absurd values made a run never end (SI; the unit is the
+#: third entry), with the reason.  Values outside are refused.  Found by the fuzz probe of
+#: every parameter (bench/fuzz_netlists.py): g_m = 1e30 S or 1e-308 S, a_fp = 1e-308 S or
+#: 1e30 S kept one 20 us pulse running past 120 s; the bounds themselves ran (20-27 s at
+#: load 16, like the preset).
+VALID_RANGES = {
+    "g_m": (1e-12, 1.0, "S", "a metallic channel of 1 Ohm to 1 TOhm (the TaOx preset's is "
+            "40 Ohm); beyond it the device is a short or an open that ngspice and the state "
+            "integrator cannot follow"),
+    "a_fp": (1e-18, 1.0, "S", "the Frenkel-Poole prefactor (the preset's 7.2e-6 S); below "
+             "1e-18 S the channel is an open next to ngspice's gmin of 1e-12 S"),
+}
+
+
 @dataclass(frozen=True)
 class DriftParams:
     """Parameters of the TaOx drift memristor (defaults: the ``TaOx`` preset).
@@ -112,6 +126,8 @@ class DriftParams:
         for name in ("b_fp", "beta", "h_max"):
             object.__setattr__(self, name, _v.check_nonnegative(name, getattr(self, name)))
         object.__setattr__(self, "rtol", _v.check_open_interval("rtol", self.rtol, 0.0, 1.0))
+        for name, (lo, hi, unit, why) in VALID_RANGES.items():
+            object.__setattr__(self, name, _v.check_range(name, getattr(self, name), lo, hi, unit, why))
 
     # -- construction -------------------------------------------------------------------
     @classmethod
