@@ -157,10 +157,15 @@ def main(argv=None) -> int:
     for m in modes:
         if m not in MODES:
             ap.error(f"unknown mode {m!r} (choose from {', '.join(MODES)})")
+    # the child measures the tree this script belongs to, not whatever spicemem is installed
+    # (compare two trees by running each one's own copy of this script)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                         env.get("PYTHONPATH", "")])
     for rep in range(a.repeat):
         for m in modes:
             out = subprocess.run([sys.executable, __file__, "--child", m, "--cycles", str(a.cycles)],
-                                 capture_output=True, text=True, check=False)
+                                 capture_output=True, text=True, check=False, env=env)
             if out.returncode:
                 print(json.dumps({"mode": m, "repeat": rep, "returncode": out.returncode,
                                   "stderr_tail": out.stderr[-500:]}))
