@@ -191,6 +191,7 @@ def test_a_restart_leaves_little_on_the_heap_and_nothing_in_cffi():
     ("drift (rate_max=1e308)", "rate_max"),
     ("drift (rtol=1e-308)", "rtol"),
     ("drift (h_max=1e-308)", "h_max"),
+    ("rram (h_max=1e-308)", "h_max"),
 ])
 def test_parameters_that_never_finished_are_refused_in_one_line(tmp_path, capsys, card, name):
     p = tmp_path / "p.cir"
