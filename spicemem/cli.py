@@ -289,8 +289,13 @@ class _UsageError(Exception):
     pass
 
 
+#: The longest error line the CLI prints: every message quotes foreign text clipped
+#: (:func:`spicemem.errors.clip`), and this bounds the sum, e.g. of many names listed.
+MESSAGE_LIMIT = 2000
+
+
 def main(argv=None) -> int:
-    from .errors import SpicememError
+    from .errors import SpicememError, clip
 
     parser = build_parser()
     try:
@@ -303,7 +308,7 @@ def main(argv=None) -> int:
     try:
         return int(args.func(args) or 0)
     except (SpicememError, ValueError, OSError, _UsageError) as exc:
-        msg = " ".join(str(exc).split())
+        msg = clip(" ".join(str(exc).split()), MESSAGE_LIMIT)
         print(f"spicemem: error: {msg}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -223,3 +223,33 @@ def test_two_sweep_tables_join_into_one_study(tmp_path):
     assert f"| 3 | -- | {100 * cs.measure(3, '1R', 'v/2', seed=0)['margin_fixed_threshold']:.1f} | " \
            f"{100 * ref['margin_fixed_threshold']:.1f} |" in cs.markdown_tables(joined)
     assert joined["largest_usable"]["1R"] == cs.largest_usable(alone)["1R"]
+
+
+def test_worst_only_and_voltage_only_tables_join_into_the_full_rows(tmp_path):
+    """The 64 x 64 1S1R rows are two tables of the same sweep seed: ``worst_only`` (the
+    fixed-threshold margin's two reads) and ``voltage_only`` (the voltage margin's two
+    pull-up reads).  Here at 2 x 2: joined, they give the same margins, per realization, as
+    the sweep that makes all five reads (each read depends only on its seed: 1e-12), and the
+    interval is over both realizations, not four half-empty rows."""
+    from spicemem.experiments import crossbar_sneak as cs
+    from spicemem.sweep import run_sweep
+
+    def sweep(name, **only):
+        spec = {"sweep": {"target": "python", "seed": 5, "realizations": 2, "metrics": list(cs.SWEEP_METRICS)},
+                "python": {"function": "spicemem.experiments.crossbar_sneak:sweep_realization", "size": 2,
+                           "cell": "1S1R", **only},
+                "parameters": {"python.scheme": ["v/2"]}}
+        run_sweep(spec, tmp_path / name, workers=0, progress=False, log=lambda *_: None)
+        return tmp_path / name / "results.csv"
+
+    full = cs.summarize_table(sweep("full"))["results"][0]
+    joined = cs.summarize_tables([sweep("worst", worst_only=True), sweep("volt", voltage_only=True)])
+    (row,) = joined["results"]
+    assert row["realizations"] == 2 == full["realizations"]
+    for name in ("margin_fixed_threshold", "margin_voltage"):
+        np.testing.assert_allclose(sorted(row[name + "_per_realization"]),
+                                   sorted(full[name + "_per_realization"]), rtol=1e-12)
+        assert row[name + "_ci95"] == pytest.approx(full[name + "_ci95"], rel=1e-9)
+    assert row["read_margin_per_realization"] == []  # its LRS read (same background) was not made
+    with pytest.raises(ValueError, match="exclude each other"):
+        cs.sweep_realization(seed=1, size=2, cell="1S1R", scheme="v/2", worst_only=True, voltage_only=True)

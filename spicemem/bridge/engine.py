@@ -117,6 +117,27 @@ def _file_of(ffi, lib) -> str | None:
     return None
 
 
+def _forget(ffi, lib) -> None:
+    """Drop cffi's own references to the closed library ``lib``.
+
+    cffi's ``FFI.dlopen`` keeps every library it opened, and its function cache, in lists
+    that ``dlclose`` does not shorten (cffi 2.0, ``cffi/api.py``: "for keep-alive
+    purposes"): ~7 kB of Python objects per restart (tracemalloc, bench/restart_leak.py).
+    The engine keeps its own live handle, so the closed one needs no keep-alive.  Private
+    attributes: if a cffi version has none, nothing is done.
+    """
+    libs, caches = getattr(ffi, "_libraries", None), getattr(ffi, "_function_caches", None)
+    if not isinstance(libs, list):
+        return
+    for k, x in enumerate(libs):
+        if x is lib:
+            del libs[k]
+            # dlopen appends to both lists together; a verify()-made library only to the first
+            if isinstance(caches, list) and len(caches) == len(libs) + 1:
+                del caches[k]
+            return
+
+
 @contextlib.contextmanager
 def _private_start():
     """Start ngspice in a private, empty working directory holding an empty ``.spiceinit``.
@@ -262,7 +283,15 @@ class Engine:
         ffi = self._ffi
         old, self._lib = self._lib, None
         if old is not None:  # None: a restart before this one failed
+            if self.exited is not None and not self.exited[2]:
+                # a fatal error, not a quit: ngspice's quit frees what the instance allocated
+                # (dlclose unloads the code, not the heap); without it each restart left
+                # ~130 kB on the heap (bench/restart_leak.py).  The front end still reads
+                # commands in this state; noaskquit: never ask on stdin.
+                old.ngSpice_Command(b"set noaskquit")
+                old.ngSpice_Command(b"quit")
             ffi.dlclose(old)
+            _forget(ffi, old)
         with contextlib.ExitStack() as stack:
             path = self.library_path
             if _still_loaded(path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ..errors import clip
+
 _LINE_ERROR = re.compile(r"^error on line (\d+)", re.IGNORECASE)
 _NUMPARAM_LINE = re.compile(r"^netlist line no\. (\d+):$", re.IGNORECASE)
 #: what ngspice's shared library prints when it stops on a fatal error (its ControlledExit)
@@ -28,13 +30,13 @@ def _fatal(lines, net):
             n = int(m.group(1))
             if net is not None and not quoted and 0 < n <= len(net.origins):
                 where = net.origins[n - 1] or net.source
-                quoted = f" (in {net.text.split(chr(10))[n - 1].strip()!r})"
+                quoted = f" (in {clip(net.text.split(chr(10))[n - 1].strip())!r})"
             continue
         low = ln.lower()
         if ln.startswith("|") or low.startswith(_BOILERPLATE) or ln in reasons:
             continue
         reasons.append(ln)
-    reason = "; ".join(reasons[:3]) or "a fatal error"
+    reason = "; ".join(clip(x) for x in reasons[:3]) or "a fatal error"
     return f"{where}: ngspice: {reason}{quoted}" if net is not None else reason
 
 
@@ -61,8 +63,9 @@ def load_error(out, err, net) -> str | None:
         quoted = lines[k + 1] if k + 1 < len(lines) else ""
         reason = lines[k + 2] if k + 2 < len(lines) and not lines[k + 2].lower().startswith("error") else ""
         before = [x.split(":", 1)[1].strip() for x in lines[:k] if x.lower().startswith("error:")]
-        why = "; ".join([*before, reason.strip()] if reason else before) or "the line is invalid"
-        return f"{where}: ngspice: {why} (in {quoted!r})"
+        parts = ([*before, reason.strip()] if reason else before)[-3:]  # the last: the line's own
+        why = "; ".join(clip(x) for x in parts) or "the line is invalid"
+        return f"{where}: ngspice: {why} (in {clip(quoted)!r})"
     for ln in lines:
         if not ln.lower().startswith("error"):
             continue
@@ -73,7 +76,7 @@ def load_error(out, err, net) -> str | None:
             if j and t and t in detail.lower() and j < len(net.origins) and net.origins[j]:
                 where = net.origins[j]
                 break
-        return f"{where}: ngspice: {detail}"
+        return f"{where}: ngspice: {clip(detail)}"
     return None
 
 
@@ -92,7 +95,7 @@ def first_error(out, err):
         low = ln.lower()
         if "timestep too small" in low or "trouble with node" in low:
             detail = [x for x in lines if "trouble with node" in x.lower() and x is not ln]
-            return ln + ("; " + detail[0] if detail else "")
+            return clip(ln) + ("; " + clip(detail[0]) if detail else "")
     for ln in lines:
         low = ln.lower()
         if low.startswith(("note:", "warning:", "trying gmin", "supplies reduced", "reference value",
@@ -100,5 +103,5 @@ def first_error(out, err):
                            "circuit:", "binary raw file")):
             continue
         if low.startswith("error") or " error" in low or "aborted" in low or "fatal" in low:
-            return ln
+            return clip(ln)
     return None

@@ -51,6 +51,9 @@ VALID_RANGES = {
     "coupling_steps": (1, 1000, "", "steps between evaluations of eq. 3; more would leave the "
                        "device voltage stale over many thermal times"),
     "feedback_time": (1e-15, 1e3, "s", "a circuit feedback time"),
+    "dt_factor": (1e-3, 1.0, "", "the step rule's factor (0.0125-0.2 are measured in "
+                  "tests/test_convergence.py); smaller ones only multiply the cost, and 1e-308 "
+                  "made one kernel call never end (the fuzz hunt, bench/fuzz_netlists.py)"),
 }
 #: k_B T0 / w_p: below it barriers of one w_p exceed 1000 k_B T (exp(-1000) underflows); above
 #: it the pinning landscape no longer matters and the model describes nothing it was made for.

@@ -20,6 +20,31 @@ from .waveforms import integration_grid
 _PRESET_FILE = "drift_presets.toml"
 
 
+#: The range of the parameters whose absurd values made a run never end (SI; the unit is the
+#: third entry), with the reason.  Values outside are refused.  Found by the fuzz probe of
+#: every parameter (bench/fuzz_netlists.py): g_m = 1e30 S or 1e-308 S, a_fp = 1e-308 S or
+#: 1e30 S kept one 20 us pulse running past 120 s; the bounds themselves ran (20-27 s at
+#: load 16, like the preset).
+VALID_RANGES = {
+    "g_m": (1e-12, 1.0, "S", "a metallic channel of 1 Ohm to 1 TOhm (the TaOx preset's is "
+            "40 Ohm); beyond it the device is a short or an open that ngspice and the state "
+            "integrator cannot follow"),
+    "a_fp": (1e-18, 1.0, "S", "the Frenkel-Poole prefactor (the preset's 7.2e-6 S); below "
+             "1e-18 S the channel is an open next to ngspice's gmin of 1e-12 S"),
+    # the fuzz probe's sigma_on = 1e-308 V, sigma_p = 1e-308 W, rate_max = 1e308 1/s and
+    # rtol = 1e-308 never finished either; these bounds are decades outside every preset
+    # and fit, and were not themselves probed for speed
+    "sigma_on": (1e-4, 100.0, "V", "a sinh voltage scale (the preset's 0.45 V); below 0.1 mV "
+                 "sinh(v / sigma) overflows at any voltage a circuit applies"),
+    "sigma_off": (1e-4, 100.0, "V", "as sigma_on (the preset's 13 mV)"),
+    "sigma_p": (1e-12, 1.0, "W", "the power scale of exp(p / sigma_p) (the preset's 40 uW)"),
+    "rate_max": (1.0, 1e12, "1/s", "the ceiling on |dx/dt| (the preset's 1e10 1/s, a 100 ps "
+                 "switch); 1e12 is a 1 ps switch, faster than any measured"),
+    "rtol": (1e-12, 1.0, "", "the integrator's relative tolerance; below 1e-12 its steps only "
+             "resolve rounding"),
+}
+
+
 @dataclass(frozen=True)
 class DriftParams:
     """Parameters of the TaOx drift memristor (defaults: the ``TaOx`` preset).
@@ -112,6 +137,11 @@ class DriftParams:
         for name in ("b_fp", "beta", "h_max"):
             object.__setattr__(self, name, _v.check_nonnegative(name, getattr(self, name)))
         object.__setattr__(self, "rtol", _v.check_open_interval("rtol", self.rtol, 0.0, 1.0))
+        for name, (lo, hi, unit, why) in VALID_RANGES.items():
+            object.__setattr__(self, name, _v.check_range(name, getattr(self, name), lo, hi, unit, why))
+        if 0.0 < self.h_max < 1e-15:  # 1e-308 never finished (the fuzz probe)
+            raise ValueError(f"parameter 'h_max' = {self.h_max:g} s must be 0 (no limit) or at least "
+                             f"1e-15 s: a smaller sub-step never finishes a time point")
 
     # -- construction -------------------------------------------------------------------
     @classmethod

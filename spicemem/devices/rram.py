@@ -178,6 +178,9 @@ class RRAMParams:
         for name in ("atol", "h_min"):
             object.__setattr__(self, name, _v.check_positive(name, getattr(self, name)))
         object.__setattr__(self, "h_max", _v.check_nonnegative("h_max", self.h_max))
+        if 0.0 < self.h_max < self.h_min:  # h_max = 1e-308 never finished (the fuzz probe)
+            raise ValueError(f"parameter 'h_max' = {self.h_max:g} s must be 0 (no limit) or at least "
+                             f"h_min = {self.h_min:g} s: a smaller sub-step never finishes a time point")
         if not self.g_min < self.g_max:
             raise ValueError(f"parameter 'g_max' must be > g_min ({self.g_min!r} m), "
                              f"got {self.g_max!r} m")

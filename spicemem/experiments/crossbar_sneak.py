@@ -116,21 +116,27 @@ def _ci95(values) -> tuple:
 
 
 def _reads(size: int, cell: str, scheme: str, seed: int, selector_model: str = SELECTOR_MODEL,
-           worst_only: bool = False) -> dict:
-    """The five reads of one realization (every read with the same base seed); with
-    ``worst_only`` and live selectors the two that the fixed-threshold margin needs."""
+           worst_only: bool = False, voltage_only: bool = False) -> dict:
+    """The five reads of one realization (every read with the same base seed); with live
+    selectors, ``worst_only`` makes only the two that the fixed-threshold margin needs and
+    ``voltage_only`` only the two on the pull-up that the voltage margin needs (the same
+    seed, so they pair with a ``worst_only`` row of the same seed)."""
     from ..crossbar.read import read
 
+    if worst_only and voltage_only:
+        raise ValueError("worst_only and voltage_only exclude each other: each keeps only the "
+                         "two reads of its own margin")
     pats = _patterns(size)
-    if worst_only and cell == "1S1R":
-        # 1R reads are operating points (cheap, deterministic): always all five
-        pats = {k: pats[k] for k in ("lrs_worst", "hrs_worst")}
+    live = cell == "1S1R"  # 1R reads are operating points (cheap, deterministic): always all five
 
     def spec(pat):
         return spec_for(size, cell, scheme, pat).replace(selector_model=selector_model)
 
-    got = {k: read(spec(pat), seed=seed) for k, pat in pats.items()}
-    if "lrs_same" in pats:
+    got = {}
+    if not (voltage_only and live):
+        keep = ("lrs_worst", "hrs_worst") if worst_only and live else tuple(pats)
+        got = {k: read(spec(pats[k]), seed=seed) for k in keep}
+    if not (worst_only and live):
         for k in ("lrs_worst", "hrs_worst"):
             got[k + "_pu"] = read(spec(pats[k]).replace(r_sense=R_PU), seed=seed)
     return got
@@ -143,7 +149,7 @@ def _margins(got: dict) -> dict:
 
     nan = float("nan")
     return {"same": read_margin(got["lrs_same"].sensed, got["hrs_worst"].sensed) if "lrs_same" in got else nan,
-            "fixed": read_margin(got["lrs_worst"].sensed, got["hrs_worst"].sensed),
+            "fixed": read_margin(got["lrs_worst"].sensed, got["hrs_worst"].sensed) if "lrs_worst" in got else nan,
             "voltage": voltage_margin(got["lrs_worst_pu"].sensed, got["hrs_worst_pu"].sensed,
                                       R_PU, PULSE.amplitude) if "lrs_worst_pu" in got else nan}
 
@@ -155,7 +161,8 @@ SWEEP_METRICS = ("margin_fixed_threshold", "margin_voltage", "read_margin", "sen
 
 
 def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
-                      selector_model: str = SELECTOR_MODEL, worst_only: bool = False) -> dict:
+                      selector_model: str = SELECTOR_MODEL, worst_only: bool = False,
+                      voltage_only: bool = False) -> dict:
     """One realization of one row of the study, for ``spicemem sweep`` (``target = "python"``,
     ``function = "spicemem.experiments.crossbar_sneak:sweep_realization"``): the five reads of
     cell (0, N-1) with the bridge's base seed ``seed`` (the selectors' random streams and, for
@@ -165,14 +172,19 @@ def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
     :func:`summarize_table` turns the sweep's table into the study's rows.  ``worst_only``
     makes only the two reads of the fixed-threshold margin (the others NaN) of a 1S1R row: for
     the largest arrays, where one 1S1R read takes minutes (1R rows, operating points, always
-    make all five)."""
-    got = _reads(int(size), str(cell), str(scheme), int(seed), selector_model, bool(worst_only))
+    make all five).  ``voltage_only`` makes only the two pull-up reads of the voltage margin
+    of a 1S1R row (the sense and sneak currents are then those of the pull-up reads' sense
+    resistor, so NaN here: they belong to the 100 Ohm reads)."""
+    got = _reads(int(size), str(cell), str(scheme), int(seed), selector_model, bool(worst_only),
+                 bool(voltage_only))
     m = _margins(got)
     nan = float("nan")
     live = [x for x in got.values() if x.selected_on_throughout is not None]
+    lrs, hrs = got.get("lrs_worst"), got.get("hrs_worst")
     return {"margin_fixed_threshold": m["fixed"], "margin_voltage": m["voltage"], "read_margin": m["same"],
-            "sense_current_lrs_worst_a": got["lrs_worst"].sensed,
-            "sense_current_hrs_a": got["hrs_worst"].sensed, "sneak_current_a": got["hrs_worst"].sneak,
+            "sense_current_lrs_worst_a": lrs.sensed if lrs is not None else nan,
+            "sense_current_hrs_a": hrs.sensed if hrs is not None else nan,
+            "sneak_current_a": hrs.sneak if hrs is not None else nan,
             "half_selected_on": float(any(x.half_selected_on for x in live)) if live else nan,
             "half_selected_g_norm_max_window": (max(x.half_g_max_window / x.g_max for x in live)
                                                 if live else nan),
@@ -183,13 +195,18 @@ def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
 def summarize_tables(paths) -> dict:
     """:func:`summarize_table` of several sweep tables of the study at once (e.g. the 2..32
     sweep and the 64 x 64 sweep, each with its own ``sweep.json``): their rows joined, the
-    usable size over all of them."""
-    parts = [summarize_table(p) for p in paths]
-    rows = sorted((r for part in parts for r in part["results"]),
-                  key=lambda r: (CELLS.index(r["cell"]), SCHEMES.index(r["scheme"]), r["size"]))
+    usable size over all of them.  Rows of the same (size, cell, scheme) in several tables
+    are one row: each margin over the realizations where it was computed (the 64 x 64
+    ``worst_only`` table gives the fixed-threshold margin, the ``voltage_only`` table the
+    voltage margin of the same seeds)."""
+    groups: dict = {}
+    for p in paths:
+        for key, rs in _groups(p).items():
+            groups.setdefault(key, []).extend(rs)
+    rows = sorted(_rows(groups), key=lambda r: (CELLS.index(r["cell"]), SCHEMES.index(r["scheme"]), r["size"]))
     usable = largest_usable(rows)
-    return {**parts[0], "results": rows, "largest_usable": usable, "statement": statement(rows, usable),
-            "source": [str(p) for p in paths]}
+    return {**_meta(), "results": rows, "largest_usable": usable, "statement": statement(rows, usable),
+            "source": [str(p) for p in paths], "trace": None}
 
 
 def markdown_tables(result: dict) -> str:
@@ -243,6 +260,21 @@ def summarize_table(path) -> dict:
     the same number: its interval is 0).  A size is usable when the lower end of the
     fixed-threshold margin's interval exceeds 10 %: the one-sided confidence that the mean
     margin exceeds 10 % is then at least 97.5 %."""
+    rows = _rows(_groups(path))
+    usable = largest_usable(rows)
+    return {**_meta(), "results": rows, "largest_usable": usable, "statement": statement(rows, usable),
+            "source": str(path), "trace": None}
+
+
+def _meta() -> dict:
+    return {"params": {"usable_margin": USABLE_MARGIN, "array": ARRAY, "pull_up_ohm": R_PU,
+                       "confidence": "mean and 95 % Student-t interval over the table's ok rows "
+                                     "of each (size, cell, scheme); usable: lower end > "
+                                     f"{USABLE_MARGIN:.0%} (one-sided confidence >= 97.5 %)"}}
+
+
+def _groups(path) -> dict:
+    """{(size, cell, scheme): [csv rows]} of a sweep table's ok rows."""
     import csv
     import json
     from pathlib import Path
@@ -269,13 +301,20 @@ def summarize_table(path) -> dict:
             key = (int(float(value(row, "size"))), str(value(row, "cell")).upper(),
                    str(value(row, "scheme")).lower())
             groups.setdefault(key, []).append(row)
+    return groups
+
+
+def _rows(groups: dict) -> list:
+    """The study's rows from :func:`_groups`: each metric over the rows where it is a number
+    (``realizations``: the most any margin has)."""
     rows = []
     for (size, cell, scheme), rs in sorted(groups.items()):
-        out = {"size": size, "rows": size, "cols": size, "cell": cell, "scheme": scheme,
-               "realizations": len(rs)}
+        out = {"size": size, "rows": size, "cols": size, "cell": cell, "scheme": scheme}
+        counts = []
         for name in SWEEP_METRICS:
             vals = [float(r[name]) for r in rs if r.get(name) not in (None, "")]
-            if cell == "1R" and name.startswith(("margin", "read_margin")):
+            vals = [v for v in vals if np.isfinite(v)]
+            if cell == "1R" and name.startswith(("margin", "read_margin")) and vals:
                 # deterministic: report the value, interval 0 (all rows agree)
                 mean, half = (float(np.mean(vals)), 0.0 if np.ptp(vals) < 1e-12 else float("nan"))
             else:
@@ -284,16 +323,12 @@ def summarize_table(path) -> dict:
             if name.startswith(("margin", "read_margin")):
                 out[name + "_ci95"] = half
                 out[name + "_per_realization"] = vals
+                counts.append(len(vals))
+        out["realizations"] = max(counts) if counts else len(rs)
         out["half_selected_on"] = bool(out["half_selected_on"] > 0) if cell == "1S1R" else None
         out["usable"] = bool(_usable(out))
         rows.append(out)
-    usable = largest_usable(rows)
-    return {"results": rows, "largest_usable": usable, "statement": statement(rows, usable),
-            "source": str(path), "trace": None,
-            "params": {"usable_margin": USABLE_MARGIN, "array": ARRAY, "pull_up_ohm": R_PU,
-                       "confidence": "mean and 95 % Student-t interval over the table's ok rows "
-                                     "of each (size, cell, scheme); usable: lower end > "
-                                     f"{USABLE_MARGIN:.0%} (one-sided confidence >= 97.5 %)"}}
+    return rows
 
 
 def measure(size: int, cell: str, scheme: str, *, seed: int, realizations: int = 1,
