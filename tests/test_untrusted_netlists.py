@@ -580,3 +580,24 @@ def test_generated_netlists_through_ngspice_never_run_the_payload(payload, body)
     assert not marker.exists()
     after = run_netlist("* t\n" + "\n".join(BODY) + "\n.end\n")
     assert after.vectors["v(a)"][-1] == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("memristor", [False, True])
+def test_a_node_without_dc_path_ends_in_one_line_not_a_hang(tmp_path, memristor):
+    """A capacitor on a node with no DC path and ``.tran 1u 4u``: ngspice 39.3's transient
+    operating-point fallback looped forever under the bridge's sync callback (found by the
+    netlist fuzzer; reproduced with a do-nothing GetSyncData and no spicemem code), ignoring
+    Ctrl-C.  The bridge turns that fallback off (engine.NO_OPTRAN): the run must end with
+    one error line and exit 2, in a child process bounded at 300 s (it took 2-8 s; the bound
+    covers a first run's compilation on a loaded machine)."""
+    net = "* floating\nV1 a 0 dc 1\nR9 a 0 1k\nC1 n1 0 1p\n"
+    if memristor:
+        net += ".model ag diffusive (preset=wang2017_paper)\nN1 a 0 ag\n"
+    (tmp_path / "f.cir").write_text(net + ".tran 1u 4u\n.end\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.run([sys.executable, "-m", "spicemem", "run", "f.cir", "--out", "o"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("spicemem: error:")]
+    assert len(errors) == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]

@@ -70,6 +70,16 @@ def _library_path() -> str:
         f"'apt-get install libngspice0' or set NGSPICE_LIBRARY_PATH to its path")
 
 
+
+#: Turns off ngspice's transient operating-point fallback ("Transient op started"), keeping the
+#: op iteration and gmin and source stepping.  With a GetSyncData callback installed -- the
+#: bridge's step control -- ngspice 39.3 can loop forever inside that fallback without calling
+#: back (measured with a do-nothing sync callback and no spicemem code: a 1 pF capacitor on a
+#: node with no DC path, ``.tran 1u 4u``; ``.tran 1n 4u`` ran), so no callback can stop it and
+#: Ctrl-C is ignored.  Without the fallback such a circuit ends in ngspice's own "no DC
+#: solution" error, reported in one line; a DC path (a large resistor) or ``uic`` avoids it.
+NO_OPTRAN = "optran 1 1 1 0 0 0"
+
 class _DlInfo(ctypes.Structure):
     _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
                 ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
@@ -354,6 +364,7 @@ class Engine:
         self.init_error = None
         old = libc.signal(signal.SIGINT, self._cb.sigint_handler.address)
         try:
+            self.command(NO_OPTRAN)
             if poll is None:
                 return self.command("run")
             return self._run_polled(poll, interval)
