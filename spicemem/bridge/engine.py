@@ -70,7 +70,6 @@ def _library_path() -> str:
         f"'apt-get install libngspice0' or set NGSPICE_LIBRARY_PATH to its path")
 
 
-
 #: Turns off ngspice's transient operating-point fallback ("Transient op started"), keeping the
 #: op iteration and gmin and source stepping.  With a GetSyncData callback installed -- the
 #: bridge's step control -- ngspice 39.3 can loop forever inside that fallback without calling
@@ -79,6 +78,7 @@ def _library_path() -> str:
 #: Ctrl-C is ignored.  Without the fallback such a circuit ends in ngspice's own "no DC
 #: solution" error, reported in one line; a DC path (a large resistor) or ``uic`` avoids it.
 NO_OPTRAN = "optran 1 1 1 0 0 0"
+
 
 class _DlInfo(ctypes.Structure):
     _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
