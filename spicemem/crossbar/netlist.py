@@ -71,6 +71,11 @@ def selector_name(i: int, j: int) -> str:
     return f"X{i}_{j}.Nsel"
 
 
+def memory_name(i: int, j: int) -> str:
+    """Hierarchical bridge name of the memristor memory of cell (i, j)."""
+    return f"X{i}_{j}.Nmem"
+
+
 # -- waveforms -------------------------------------------------------------------------------
 #: The array-wide values of a netlist, as ``.param`` names (one place to change each).
 PARAMS = ("vread", "rwire", "rdriver", "rsense", "rlrs", "rhrs", "rsel")
@@ -225,5 +230,5 @@ def write_netlist(spec: Crossbar, path) -> Path:
     return atomic_write_text(path, netlist_text(spec))
 
 
-__all__ = ["HRS", "LRS", "col_node", "netlist_text", "row_node", "row_source", "selector_name",
+__all__ = ["HRS", "LRS", "col_node", "memory_name", "netlist_text", "row_node", "row_source", "selector_name",
            "sense_source", "write_netlist"]

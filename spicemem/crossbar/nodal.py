@@ -82,21 +82,27 @@ def cell_resistance(spec: Crossbar, i: int, j: int, selector_resistance: float |
     return r
 
 
-def solve_dc(spec: Crossbar, selector_resistance: float | None = None) -> DCSolution:
+def solve_dc(spec: Crossbar, selector_resistance: float | None = None,
+             cell_resistances=None) -> DCSolution:
     """DC solution of ``spec`` at the pulse plateau, every element a fixed resistance.
 
     Parameters
     ----------
     spec : Crossbar
-        With ``memory='resistor'``.
+        With ``memory='resistor'`` (or any memory with ``cell_resistances``).
     selector_resistance : float, optional
         Selector resistance in Ohm for 1S1R cells (default ``spec.selector_resistance``).
+    cell_resistances : array (rows, cols), optional
+        Each cell's series resistance (memory plus selector), in Ohm, instead of the spec's:
+        an array of live devices frozen at one point of a run (their chord resistances
+        there), whose network the solution then reproduces (``mid_v`` is None).
     """
     import scipy.sparse as sp
     import scipy.sparse.linalg as spla
 
-    if spec.memory != "resistor":
-        raise ValueError("solve_dc needs fixed memory resistors (memory='resistor')")
+    if spec.memory != "resistor" and cell_resistances is None:
+        raise ValueError("solve_dc needs fixed memory resistors (memory='resistor') or "
+                         "cell_resistances")
     rows, cols = spec.rows, spec.cols
     i0, j0 = spec.selected
     f_row, f_col = bias_levels(spec.scheme)
@@ -119,8 +125,14 @@ def solve_dc(spec: Crossbar, selector_resistance: float | None = None) -> DCSolu
             edges.append((nodes(("c", rows - 1, j)), nodes(("c", rows, j)), spec.r_wire))
             r_end = spec.r_sense if j == j0 else spec.r_driver
             sources.append((nodes(("c", rows, j)), level * amp, r_end, ("col", j)))
-    r_cell = np.array([[cell_resistance(spec, i, j, selector_resistance) for j in range(cols)]
-                       for i in range(rows)])
+    if cell_resistances is not None:
+        r_cell = np.array(cell_resistances, dtype=float)
+        if r_cell.shape != (rows, cols) or not np.all(np.isfinite(r_cell)) or np.any(r_cell <= 0):
+            raise ValueError(f"parameter 'cell_resistances' must be {rows} x {cols} positive finite "
+                             f"resistances (Ohm), got shape {r_cell.shape}")
+    else:
+        r_cell = np.array([[cell_resistance(spec, i, j, selector_resistance) for j in range(cols)]
+                           for i in range(rows)])
     for i in range(rows):
         for j in range(cols):
             edges.append((nodes(("r", i, j)), nodes(("c", i, j)), r_cell[i, j]))
@@ -176,7 +188,7 @@ def solve_dc(spec: Crossbar, selector_resistance: float | None = None) -> DCSolu
     cell_v = row_v - col_v
     cell_i = cell_v / r_cell
     mid_v = None
-    if spec.cell == "1S1R":
+    if spec.cell == "1S1R" and cell_resistances is None:
         r_mem = np.array([[spec.memory_resistance(i, j) for j in range(cols)] for i in range(rows)])
         mid_v = row_v - cell_i * r_mem
     # Kirchhoff: a line's only other paths are its cells

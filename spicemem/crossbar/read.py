@@ -14,7 +14,11 @@ What is measured (SI)
 * the largest |V_row - V_col| across a half-selected cell (same row or column as the
   selected one) during the pulse;
 * a selector counts as ON once its conductance exceeds ``ON_FRACTION`` x G_max (its
-  resistance below 10 R_min; OFF it sits near 1e-3 G_max).
+  resistance below 10 R_min; OFF it sits near 1e-3 G_max);
+* with memristor memories (``memory='rram'``, ...), whether a read moved any of them: the
+  largest |ln(G(t) / G(0))| of the conductance the bridge records for each memory, over
+  every cell and every time point of the run (for the RRAM it is the zero-bias G0 =
+  I0 exp(-gap/g0) / V0, so g0 times it is the largest gap change, in m).
 
 The sense window is where a sense amplifier samples: the last ``SENSE_FRACTION`` of the
 plateau, ``[t_off - SENSE_FRACTION * width, t_off]``.  Everything about the selectors is
@@ -30,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .netlist import netlist_text, row_node, col_node, selector_name, sense_source
+from .netlist import col_node, memory_name, netlist_text, row_node, selector_name, sense_source
 from .spec import Crossbar
 
 #: A selector is ON when G > ON_FRACTION * G_max.
@@ -58,6 +62,8 @@ class ReadResult:
     half_selected_on : bool or None    any half-selected selector ON inside the window
     half_g_max_window : float or None  S, the largest half-selected selector conductance
                                        inside the window
+    memory_log_g_change : float or None  the largest |ln(G(t)/G(0))| of any memristor memory
+                                       over the run (0: no memory moved; None: fixed resistors)
     selectors_on : int or None         selectors other than the selected one ON inside the window
     t_selected_on : float or None      s from the start of the plateau to the selected
                                        selector's first ON point before the window ended
@@ -88,6 +94,7 @@ class ReadResult:
     window: tuple = (0.0, 0.0)
     selected_on_throughout: bool | None = None
     half_g_max_window: float | None = None
+    memory_log_g_change: float | None = None
 
     @property
     def sneak(self) -> float:
@@ -111,18 +118,20 @@ def read(spec: Crossbar, *, seed: int = 0, step=None) -> ReadResult:
     Parameters
     ----------
     spec : Crossbar
-        ``memory='resistor'``.  A 1R (or fixed-selector) array is solved at its operating
-        point unless ``spec.analysis`` is ``'tran'`` and it has live selectors.
+        A 1R (or fixed-selector) array of fixed memory resistors is solved at its operating
+        point unless ``spec.analysis`` is ``'tran'`` and it has live selectors; an array of
+        memristor memories (``memory='rram'``, ...) is always a transient, every memory a
+        live device.
     seed : int
         Base seed of the selectors.
     step : spicemem.bridge.StepControl, optional
     """
     from ..bridge import run_netlist
 
-    if spec.memory != "resistor":
-        raise ValueError("read() measures arrays with fixed memory resistors (memory='resistor'); "
-                         f"run an array of memristor memories ({spec.memory}) with 'spicemem run' or run_netlist")
-    if not spec.live_selectors and spec.analysis != "op":
+    memristors = spec.memory != "resistor"
+    if memristors and spec.analysis != "tran":
+        spec = spec.replace(analysis="tran")  # the memories are live: an operating point is not a read
+    elif not memristors and not spec.live_selectors and spec.analysis != "op":
         spec = spec.replace(analysis="op")
     res = run_netlist(netlist_text(spec), seed=seed, step=step, name=f"crossbar {spec.tag()}")
     vec = res.vectors
@@ -145,10 +154,14 @@ def read(spec: Crossbar, *, seed: int = 0, step=None) -> ReadResult:
     for (i, j) in half:
         dv = np.abs(v(row_node(spec, i, j)) - v(col_node(spec, i, j)))[during]
         vmax = max(vmax, float(dv.max()) if dv.size else 0.0)
-    sel_g = half_g = g_max = half_g_win = None
+    names = {n.lower(): k for k, n in enumerate(res.device_names)}
+    sel_g = half_g = g_max = half_g_win = mem_change = None
+    if memristors:
+        km = [names[memory_name(i, j).lower()] for i in range(spec.rows) for j in range(spec.cols)]
+        gm = res.device_conductance[km]
+        mem_change = float(np.abs(np.log(gm / gm[:, :1])).max())
     half_on = sel_on = t_on = throughout = None
     if spec.live_selectors:
-        names = {n.lower(): k for k, n in enumerate(res.device_names)}
         ks = names[selector_name(i0, j0).lower()]
         kh = [names[selector_name(i, j).lower()] for (i, j) in half]
         g = res.device_conductance
@@ -163,11 +176,16 @@ def read(spec: Crossbar, *, seed: int = 0, step=None) -> ReadResult:
         throughout = bool(on[ks][win].all()) if win.any() else False
         half_on = bool(on[kh][:, win].any()) if kh and win.any() else False
         half_g_win = float(half_g[win].max()) if win.any() else 0.0
-        others = np.ones(len(res.device_names), bool)
-        others[ks] = False
-        sel_on = int(on[others][:, win].any(axis=1).sum()) if win.any() else 0
+        # the other selectors (not the memories: a memristor memory is a device too)
+        others = [names[selector_name(i, j).lower()] for i in range(spec.rows)
+                  for j in range(spec.cols) if (i, j) != (i0, j0)]
+        sel_on = int(on[others][:, win].any(axis=1).sum()) if win.any() and others else 0
         k_on = np.flatnonzero(on[ks] & (t >= p.t_on - 1e-15) & (t <= w1 + 1e-15))
         t_on = float(t[k_on[0]] - p.t_on) if k_on.size else None
+    elif memristors:  # 1R (or fixed selector): the memory's own current
+        km0 = names[memory_name(i0, j0).lower()]
+        sign = -1.0 if spec.memory_reversed else 1.0
+        icell = sign * res.current[km0]
     else:
         r_cell = spec.memory_resistance(i0, j0)
         if spec.cell == "1S1R":
@@ -180,7 +198,7 @@ def read(spec: Crossbar, *, seed: int = 0, step=None) -> ReadResult:
         t_selected_on=t_on, selected_g=sel_g, half_g_max=half_g, g_max=g_max,
         wall_s=res.wall_time, run_s=float(res.extra.get("run_time_s", res.wall_time)),
         steps=dict(res.steps), window=(float(w0), float(w1)), selected_on_throughout=throughout,
-        half_g_max_window=half_g_win)
+        half_g_max_window=half_g_win, memory_log_g_change=mem_change)
 
 
 def read_margin(i_lrs: float, i_hrs: float) -> float:

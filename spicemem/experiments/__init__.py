@@ -28,6 +28,7 @@ EXPERIMENTS: dict[str, str] = {
     "hybrid-validation": ".hybrid_validation",
     "hybrid-map": ".hybrid_map",
     "crossbar-sneak": ".crossbar_sneak",
+    "crossbar-sneak-rram": ".crossbar_sneak_rram",
     "crossbar-disturb": ".crossbar_disturb",
     "fig4a": ".fig4a",
     "fig4a-tau": ".fig4a_tau",

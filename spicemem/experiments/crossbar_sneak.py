@@ -59,14 +59,162 @@ TRACE = (16, "v/2")
 QUICK_TRACE = (8, "v/2")
 
 
-def spec_for(size: int, cell: str, scheme: str, pattern) -> Crossbar:
+#: The memories of the study: fixed resistors (``ARRAY``), or Stanford RRAM cells
+#: (``.model mem rram (preset=stanford_hfox)``, gaps g_min / g_max) read through the load.
+MEMORIES = ("resistor", "rram")
+POLARITIES = ("forward", "reverse")
+#: The RRAM study's read (docs/crossbar.md, "The RRAM 1S1R study"): reverse (the memory's
+#: RESET polarity, where an HRS cell cannot SET), 4 V, a 10 kOhm sense load that holds the
+#: LRS cell's selector ON.
+RRAM_READ = {"read_polarity": "reverse", "v_read": 4.0, "r_load": 10e3}
+#: Accepted read voltage magnitudes (V) and sense loads (Ohm).
+V_READ_RANGE = (0.1, 20.0)
+R_LOAD_RANGE = (1.0, 10e6)
+#: A read moved a memory when its gap changed by more than this (m): 1e-6 nm, six orders
+#: below the RRAM's gap range (1.5 nm); below the field threshold dg/dt is exactly 0.
+GAP_TOL = 1e-15
+
+
+def _card_params(kind: str, text: str):
+    """The SI parameter object of a ``key=value`` card of device type ``kind`` (random
+    parameters at their nominal value)."""
+    from ..bridge.devices import registry
+    from ..bridge.variability import protect, split
+
+    where = f"{kind} card"
+    nominal, _ = split(dict(kv.split("=", 1) for kv in protect(text).split()), where)
+    return registry()[kind].make_params(nominal, where)
+
+
+def rram_read_limits(cell: str = "1S1R", scheme: str = "v/2", r_load: float = RRAM_READ["r_load"],
+                     selector_model: str = SELECTOR_MODEL, rram_model: str | None = None) -> dict:
+    """The read voltages (V) above which a read of an RRAM array *can* move a gap, from the
+    memory's field threshold and the least series resistance of the read path (derivation:
+    docs/crossbar.md, "The RRAM 1S1R study").
+
+    The selected memory sees at most V_read - I_mem (R_sel,min + R_driver + R_load): every
+    other current adds to the drops on the driver and the load, and the selector's resistance
+    is never below R_min = 1 / G_max (0 for a 1R cell).  The memory's current is monotone in
+    its voltage, so it stays below its threshold V_th while V_read < V_th + I_mem(V_th) R_s:
+
+    * ``forward_set_v``: forward (SET polarity), the HRS cell at g_max and V_th = F_min t_ox /
+      gamma(g_max) (1.392 V for stanford_hfox);
+    * ``reverse_reset_v``: reverse, the LRS cell at g_min and the RESET threshold (1.050 V);
+    * ``half_selected_forward_v``, ``half_selected_reverse_v`` (V/2, V/3; floating: None, the
+      sneak paths have no fixed bias): below these no half-selected cell can move, even with
+      its selector ON (R_min) between two drivers.  A half-selected cell on the selected row
+      sees at most (1 - f_col) V_read in the read's own direction (towards an unselected
+      column at f_col V_read); one on the selected column at most (1 - f_row) V_read in the
+      *other* direction, because the sense load lifts the selected column towards V_read
+      (unselected rows at f_row V_read).  So a reverse read must keep LRS cells on the row
+      below their RESET threshold and HRS cells on the column below their SET threshold,
+      and a forward read the other way round.  These are sufficient bounds, not refusals:
+      above them the read-disturb measurement of every read decides (a 1R reverse 4 V V/2
+      read on a 10 kOhm load SETs the HRS cells of the selected column: its column rises to
+      3.5 V against the 2 V rows).
+
+    The nonlinear memory matters: the HRS cell's chord resistance at 1.392 V is 9.5 kOhm,
+    not its 224 kOhm at 0 V.
+    """
+    from ..crossbar.spec import bias_levels, memory_types
+
+    rram = _card_params("rram", rram_model or memory_types()["rram"].model)
+    r_min = float(_card_params("diffusive", selector_model).r_min) if cell == "1S1R" else 0.0
+    v_set = float(rram.threshold_voltage(rram.g_max))
+    v_reset = float(rram.threshold_voltage(rram.g_min, reset=True))
+
+    def through(v_th, gap, r_series):
+        return v_th + v_th / float(rram.resistance(gap, v_th)) * r_series
+
+    r_drv = ARRAY["r_driver"]
+    out = {"set_threshold_v": v_set, "reset_threshold_v": v_reset, "selector_r_min_ohm": r_min,
+           "forward_set_v": through(v_set, rram.g_max, r_min + r_drv + r_load),
+           "reverse_reset_v": through(v_reset, rram.g_min, r_min + r_drv + r_load)}
+    f_row, f_col = bias_levels(scheme)
+    if f_row is None:
+        out["half_selected_forward_v"] = out["half_selected_reverse_v"] = None
+    else:
+        r_half = r_min + 2 * r_drv
+        set_half = through(v_set, rram.g_max, r_half)  # an HRS cell's SET, at the cell
+        reset_half = through(v_reset, rram.g_min, r_half)  # an LRS cell's RESET
+        # forward: row cells in the SET direction, column cells in the RESET direction
+        out["half_selected_forward_v"] = min(set_half / (1.0 - f_col), reset_half / (1.0 - f_row))
+        out["half_selected_reverse_v"] = min(reset_half / (1.0 - f_col), set_half / (1.0 - f_row))
+    return out
+
+
+def read_setup(memory: str = "resistor", read_polarity: str | None = None, v_read: float | None = None,
+               r_load: float | None = None, *, cell: str = "1S1R", scheme: str = "v/2",
+               selector_model: str = SELECTOR_MODEL) -> dict:
+    """The validated read of a study row: {memory, read_polarity, v_read, r_load}.
+
+    ``memory="resistor"`` (the fixed ``ARRAY`` resistors): a 4 V read on the 100 Ohm sense
+    amplifier by default; a polarity is meaningless and refused.  ``memory="rram"``:
+    defaults :data:`RRAM_READ`; a read that :func:`rram_read_limits` shows moves the selected
+    cell's gap once its selector is ON (a forward read above ``forward_set_v``, a reverse one
+    above ``reverse_reset_v``) is refused in one line naming the numbers.  Half-selected
+    cells are not refused on their (sufficient) bounds: every read measures whether a gap
+    moved (``gap_moved_max_m``), and a row where one did is not usable.
+    """
+    from ..devices import params as _v
+
+    memory = str(memory).lower()
+    _v.check_choice("memory", memory, set(MEMORIES))
+    _v.check_choice("cell", cell, set(CELLS))
+    _v.check_choice("scheme", scheme, set(SCHEMES))
+    rram = memory == "rram"
+    if read_polarity is not None:
+        read_polarity = str(read_polarity).lower()
+        _v.check_choice("read_polarity", read_polarity, set(POLARITIES))
+        if not rram:
+            raise ValueError("parameter 'read_polarity' applies to an RRAM memory (memory='rram'); "
+                             "fixed memory resistors have no polarity")
+    polarity = (read_polarity or RRAM_READ["read_polarity"]) if rram else None
+    v = _v.check_finite("v_read", RRAM_READ["v_read"] if v_read is None and rram else
+                        PULSE.amplitude if v_read is None else v_read)
+    if not V_READ_RANGE[0] <= v <= V_READ_RANGE[1]:
+        raise ValueError(f"parameter 'v_read' must be in [{V_READ_RANGE[0]:g}, {V_READ_RANGE[1]:g}] V "
+                         f"(the read's magnitude: the polarity is read_polarity), got {v:g}")
+    r = _v.check_finite("r_load", (RRAM_READ["r_load"] if rram else ARRAY["r_sense"])
+                        if r_load is None else r_load)
+    if not R_LOAD_RANGE[0] <= r <= R_LOAD_RANGE[1]:
+        raise ValueError(f"parameter 'r_load' must be in [{R_LOAD_RANGE[0]:g}, {R_LOAD_RANGE[1]:g}] Ohm "
+                         f"(the sense amplifier's input resistance), got {r:g}")
+    if rram:
+        lim = rram_read_limits(cell, scheme, r, selector_model)
+        if polarity == "forward" and v > lim["forward_set_v"]:
+            raise ValueError(
+                f"a forward {v:g} V read SETs an HRS RRAM cell: with its selector ON (R_min "
+                f"{lim['selector_r_min_ohm']:.0f} Ohm) and {r:g} Ohm load the memory passes its "
+                f"{lim['set_threshold_v']:.3f} V SET threshold above {lim['forward_set_v']:.2f} V; "
+                f"read below that or reverse (read_polarity='reverse')")
+        if polarity == "reverse" and v > lim["reverse_reset_v"]:
+            raise ValueError(
+                f"a reverse {v:g} V read RESETs an LRS RRAM cell: with its selector ON and {r:g} Ohm "
+                f"load the memory passes its {lim['reset_threshold_v']:.3f} V RESET threshold above "
+                f"{lim['reverse_reset_v']:.2f} V")
+    return {"memory": memory, "read_polarity": polarity, "v_read": float(v), "r_load": float(r)}
+
+
+def spec_for(size: int, cell: str, scheme: str, pattern, setup: dict | None = None) -> Crossbar:
     """A read of cell (0, N-1) of the study with the stored ``pattern``, or (an int state) the
-    selected cell in that state with every other cell LRS."""
+    selected cell in that state with every other cell LRS; ``setup`` (:func:`read_setup`,
+    default: the resistor study's 4 V read) chooses the memory and the read."""
+    import dataclasses
+
+    s = read_setup() if setup is None else setup
     selected = (0, size - 1)
     if isinstance(pattern, int):
         pattern = worst_case_pattern(size, size, selected, pattern)
+    kw = {**ARRAY, "r_sense": s["r_load"]}
+    pulse = dataclasses.replace(PULSE, amplitude=s["v_read"])
+    if s["memory"] == "resistor":
+        return Crossbar(size, size, cell=cell, scheme=scheme, selected=selected, pattern=pattern,
+                        pulse=pulse, analysis="tran" if cell == "1S1R" else "op", **kw)
+    del kw["r_lrs"], kw["r_hrs"]
     return Crossbar(size, size, cell=cell, scheme=scheme, selected=selected, pattern=pattern,
-                    pulse=PULSE, analysis="tran" if cell == "1S1R" else "op", **ARRAY)
+                    pulse=pulse, analysis="tran", memory=s["memory"],
+                    memory_reversed=s["read_polarity"] == "reverse", **kw)
 
 
 def _seed(seed: int, *keys) -> int:
@@ -116,53 +264,86 @@ def _ci95(values) -> tuple:
 
 
 def _reads(size: int, cell: str, scheme: str, seed: int, selector_model: str = SELECTOR_MODEL,
-           worst_only: bool = False, voltage_only: bool = False) -> dict:
+           worst_only: bool = False, voltage_only: bool = False, setup: dict | None = None) -> dict:
     """The five reads of one realization (every read with the same base seed); with live
     selectors, ``worst_only`` makes only the two that the fixed-threshold margin needs and
     ``voltage_only`` only the two on the pull-up that the voltage margin needs (the same
-    seed, so they pair with a ``worst_only`` row of the same seed)."""
+    seed, so they pair with a ``worst_only`` row of the same seed).
+
+    An RRAM array (``setup``, :func:`read_setup`) makes three reads (two with
+    ``worst_only``): its sense load is already the pull-up of the voltage margin, so the
+    two worst-case reads give both margins."""
     from ..crossbar.read import read
 
     if worst_only and voltage_only:
         raise ValueError("worst_only and voltage_only exclude each other: each keeps only the "
                          "two reads of its own margin")
+    s = read_setup(selector_model=selector_model, cell=cell, scheme=scheme) if setup is None else setup
+    rram = s["memory"] != "resistor"
+    if rram and voltage_only:
+        raise ValueError("voltage_only applies to fixed memory resistors: an RRAM row's voltage "
+                         "margin comes from its own two worst-case reads on the load")
     pats = _patterns(size)
-    live = cell == "1S1R"  # 1R reads are operating points (cheap, deterministic): always all five
+    live = cell == "1S1R" or rram  # 1R resistor reads are operating points: always all five
 
     def spec(pat):
-        return spec_for(size, cell, scheme, pat).replace(selector_model=selector_model)
+        return spec_for(size, cell, scheme, pat, s).replace(selector_model=selector_model)
 
     got = {}
     if not (voltage_only and live):
         keep = ("lrs_worst", "hrs_worst") if worst_only and live else tuple(pats)
         got = {k: read(spec(pats[k]), seed=seed) for k in keep}
-    if not (worst_only and live):
+    if not (worst_only and live) and not rram:
         for k in ("lrs_worst", "hrs_worst"):
             got[k + "_pu"] = read(spec(pats[k]).replace(r_sense=R_PU), seed=seed)
     return got
 
 
-def _margins(got: dict) -> dict:
+def _margins(got: dict, setup: dict | None = None) -> dict:
     """{same, fixed, voltage}: the three margins of one realization's reads (NaN for those
-    whose reads were not made)."""
+    whose reads were not made).  An RRAM row's voltage margin is R_load (I_LRS,min -
+    I_HRS,max) / V_read of its own worst-case reads."""
     from ..crossbar.read import read_margin
 
+    s = read_setup() if setup is None else setup
     nan = float("nan")
+    if s["memory"] != "resistor":
+        voltage = (voltage_margin(got["lrs_worst"].sensed, got["hrs_worst"].sensed, s["r_load"],
+                                  s["v_read"]) if "lrs_worst" in got else nan)
+    else:
+        voltage = (voltage_margin(got["lrs_worst_pu"].sensed, got["hrs_worst_pu"].sensed, R_PU,
+                                  s["v_read"]) if "lrs_worst_pu" in got else nan)
     return {"same": read_margin(got["lrs_same"].sensed, got["hrs_worst"].sensed) if "lrs_same" in got else nan,
             "fixed": read_margin(got["lrs_worst"].sensed, got["hrs_worst"].sensed) if "lrs_worst" in got else nan,
-            "voltage": voltage_margin(got["lrs_worst_pu"].sensed, got["hrs_worst_pu"].sensed,
-                                      R_PU, PULSE.amplitude) if "lrs_worst_pu" in got else nan}
+            "voltage": voltage}
+
+
+def _gap_moved(got: dict, setup: dict) -> float:
+    """The largest gap change of any RRAM memory in any of the reads, in m (NaN for fixed
+    resistors): g0 |ln(G0(t) / G0(0))| (``ReadResult.memory_log_g_change``)."""
+    if setup["memory"] != "rram":
+        return float("nan")
+    from ..crossbar.spec import memory_types
+
+    g0 = _card_params("rram", memory_types()["rram"].model).g0
+    return float(max(g0 * x.memory_log_g_change for x in got.values()))
 
 
 #: The metrics of :func:`sweep_realization` (one row of a ``spicemem sweep`` table).
 SWEEP_METRICS = ("margin_fixed_threshold", "margin_voltage", "read_margin", "sense_current_lrs_worst_a",
                  "sense_current_hrs_a", "sneak_current_a", "half_selected_on",
-                 "half_selected_g_norm_max_window", "reads_selector_on_throughout")
+                 "half_selected_g_norm_max_window", "reads_selector_on_throughout",
+                 "lrs_selector_on_throughout", "hrs_selector_on_throughout", "selector_switched",
+                 "gap_moved_max_m")
+#: Metrics that a study row reports as the largest over its realizations, not the mean.
+_MAX_METRICS = ("gap_moved_max_m",)
 
 
 def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
                       selector_model: str = SELECTOR_MODEL, worst_only: bool = False,
-                      voltage_only: bool = False) -> dict:
+                      voltage_only: bool = False, memory: str = "resistor",
+                      read_polarity: str | None = None, v_read: float | None = None,
+                      r_load: float | None = None) -> dict:
     """One realization of one row of the study, for ``spicemem sweep`` (``target = "python"``,
     ``function = "spicemem.experiments.crossbar_sneak:sweep_realization"``): the five reads of
     cell (0, N-1) with the bridge's base seed ``seed`` (the selectors' random streams and, for
@@ -174,13 +355,26 @@ def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
     the largest arrays, where one 1S1R read takes minutes (1R rows, operating points, always
     make all five).  ``voltage_only`` makes only the two pull-up reads of the voltage margin
     of a 1S1R row (the sense and sneak currents are then those of the pull-up reads' sense
-    resistor, so NaN here: they belong to the 100 Ohm reads)."""
+    resistor, so NaN here: they belong to the 100 Ohm reads).
+
+    ``memory="rram"`` reads Stanford RRAM cells instead of fixed resistors (``read_polarity``,
+    ``v_read`` in V, ``r_load`` in Ohm: :func:`read_setup`, which refuses a read that can
+    move a gap); ``gap_moved_max_m`` is the largest gap change of any memory in any of the
+    reads (0 when the read is read-safe), ``lrs_``/``hrs_selector_on_throughout`` whether the
+    selected selector held ON through the window in the LRS / HRS worst-case read, and
+    ``selector_switched`` whether it turned ON in every read."""
+    setup = read_setup(memory, read_polarity, v_read, r_load, cell=str(cell), scheme=str(scheme),
+                       selector_model=selector_model)
     got = _reads(int(size), str(cell), str(scheme), int(seed), selector_model, bool(worst_only),
-                 bool(voltage_only))
-    m = _margins(got)
+                 bool(voltage_only), setup)
+    m = _margins(got, setup)
     nan = float("nan")
     live = [x for x in got.values() if x.selected_on_throughout is not None]
     lrs, hrs = got.get("lrs_worst"), got.get("hrs_worst")
+
+    def held(x):
+        return nan if x is None or x.selected_on_throughout is None else float(x.selected_on_throughout)
+
     return {"margin_fixed_threshold": m["fixed"], "margin_voltage": m["voltage"], "read_margin": m["same"],
             "sense_current_lrs_worst_a": lrs.sensed if lrs is not None else nan,
             "sense_current_hrs_a": hrs.sensed if hrs is not None else nan,
@@ -189,7 +383,11 @@ def sweep_realization(*, seed: int, size: int, cell: str, scheme: str,
             "half_selected_g_norm_max_window": (max(x.half_g_max_window / x.g_max for x in live)
                                                 if live else nan),
             "reads_selector_on_throughout": (float(np.mean([x.selected_on_throughout for x in live]))
-                                             if live else nan)}
+                                             if live else nan),
+            "lrs_selector_on_throughout": held(lrs), "hrs_selector_on_throughout": held(hrs),
+            "selector_switched": (float(all(x.t_selected_on is not None for x in live))
+                                  if live else nan),
+            "gap_moved_max_m": _gap_moved(got, setup)}
 
 
 def summarize_tables(paths) -> dict:
@@ -212,8 +410,12 @@ def summarize_tables(paths) -> dict:
 def markdown_tables(result: dict) -> str:
     """The README's tables of a :func:`summarize_tables` result: per margin, one row per size,
     one column per (cell, scheme), mean ± half-width of the 95 % interval in % (1R: exact),
-    and the realizations behind each 1S1R entry."""
-    rows = result["results"]
+    and the realizations behind each 1S1R entry (RRAM rows: :func:`markdown_memory_tables`,
+    appended)."""
+    memory = [r for r in result["results"] if r.get("memory", "resistor") != "resistor"]
+    rows = [r for r in result["results"] if r.get("memory", "resistor") == "resistor"]
+    if not rows:
+        return markdown_memory_tables(memory)
     cols = [(c, s) for c in CELLS for s in SCHEMES]
     sizes = sorted({r["size"] for r in rows})
     by = {(r["size"], r["cell"], r["scheme"]): r for r in rows}
@@ -248,7 +450,108 @@ def markdown_tables(result: dict) -> str:
             r = by.get((n, "1S1R", s))
             vals.append("--" if r is None else f"{r['reads_selector_on_throughout']:.2f}")
         out.append(f"| {n} | " + " | ".join(vals) + " |")
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    return text + ("\n" + markdown_memory_tables(memory) if memory else "")
+
+
+def _pm(r, name) -> str:
+    """mean ± 95 % half-width (realizations) in %, or -- ."""
+    if r is None or not np.isfinite(r.get(name, float("nan"))):
+        return "--"
+    h = r[name + "_ci95"]
+    tail = f" ± {100 * h:.1f}" if np.isfinite(h) else ""
+    return f"{100 * r[name]:.1f}{tail} ({r['realizations']})"
+
+
+def _frac(r, name) -> str:
+    v = None if r is None else r.get(name)
+    return "--" if v is None or not np.isfinite(v) else f"{v:.2f}"
+
+
+def markdown_memory_tables(rows: list) -> str:
+    """Tables of the RRAM rows (one block per read, :func:`config`): both margins per size and
+    scheme, mean ± 95 % half-width (realizations), and what the reads were: the fraction of
+    LRS / HRS worst-case reads whose selected selector held ON through the sense window, the
+    fraction of realizations whose selector switched in every read, and the largest gap
+    change of any memory in any read."""
+    out = []
+    for name in dict.fromkeys(config(r) for r in rows):
+        rs = [r for r in rows if config(r) == name]
+        by = {(r["size"], r["scheme"]): r for r in rs}
+        sizes = sorted({r["size"] for r in rs})
+        schemes = [s for s in SCHEMES if any(r["scheme"] == s for r in rs)]
+        heads = " | ".join(s.upper() if s != "floating" else s for s in schemes)
+        out.append(f"**{name}: fixed-threshold margin (%) / voltage margin on the load (%)**\n")
+        out.append("| N x N | " + " | ".join(f"{h} fixed | {h} voltage" for h in heads.split(" | ")) + " |")
+        out.append("|---:|" + "---:|---:|" * len(schemes))
+        for n in sizes:
+            cells = []
+            for s in schemes:
+                r = by.get((n, s))
+                cells += [_pm(r, "margin_fixed_threshold"), _pm(r, "margin_voltage")]
+            out.append(f"| {n} | " + " | ".join(cells) + " |")
+        out.append("")
+        out.append(f"**{name}: selector held ON through the window (LRS / HRS reads), switched in "
+                   f"every read, largest gap change (m), usable**\n")
+        out.append("| N x N | scheme | LRS held | HRS held | switched | gap moved (m) | usable |")
+        out.append("|---:|---|---:|---:|---:|---:|---|")
+        for n in sizes:
+            for s in schemes:
+                r = by.get((n, s))
+                if r is None:
+                    continue
+                moved = r.get("gap_moved_max_m")
+                out.append(f"| {n} | {s} | {_frac(r, 'lrs_selector_on_throughout')} | "
+                           f"{_frac(r, 'hrs_selector_on_throughout')} | {_frac(r, 'selector_switched')} | "
+                           f"{'--' if moved is None or not np.isfinite(moved) else f'{moved:.3g}'} | "
+                           f"{'yes' if r['usable'] else 'no'} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def window_table(rows: list) -> str:
+    """The read-voltage window of RRAM rows (one scheme and load per table): per size (rows)
+    and read voltage (columns), the fixed-threshold margin (mean ± 95 % half-width) and what
+    failed: ``no switch`` (the selected selector did not turn ON in some read), ``LRS drop``
+    (an LRS read's selector did not hold ON through the window in some realization),
+    ``gap moved`` (a read moved an RRAM gap), ``margin`` (the interval's lower end <= 10 %).
+    A voltage works when no gap moved and the margin's lower end exceeds 10 %."""
+    out = []
+    keys = dict.fromkeys((r["read_polarity"], r["scheme"], r["r_load"], r["cell"]) for r in rows)
+    for pol, scheme, r_load, cell in keys:
+        rs = [r for r in rows if (r["read_polarity"], r["scheme"], r["r_load"], r["cell"]) ==
+              (pol, scheme, r_load, cell)]
+        volts = sorted({r["v_read"] for r in rs})
+        sizes = sorted({r["size"] for r in rs})
+        by = {(r["size"], r["v_read"]): r for r in rs}
+        out.append(f"**{cell} RRAM, {pol} read, {scheme}, {r_load:g} Ohm load: fixed-threshold margin (%) "
+                   f"and what failed (works: no gap moved, lower end of the 95 % interval > "
+                   f"{USABLE_MARGIN:.0%})**\n")
+        out.append("| N x N | " + " | ".join(f"{v:g} V" for v in volts) + " |")
+        out.append("|---:|" + "---|" * len(volts))
+        for n in sizes:
+            cells = []
+            for v in volts:
+                r = by.get((n, v))
+                if r is None:
+                    cells.append("--")
+                    continue
+                why = []
+                if r.get("selector_switched", 1.0) < 1.0:
+                    why.append(f"no switch {1 - r['selector_switched']:.2f}")
+                if r.get("lrs_selector_on_throughout", 1.0) < 1.0:
+                    why.append(f"LRS drop {1 - r['lrs_selector_on_throughout']:.2f}")
+                if r.get("reads_disturbed"):
+                    why.append("gap moved")
+                ok = r["usable"]
+                if not ok and not r.get("reads_disturbed"):
+                    why.append("margin")
+                mark = "**works**" if ok else "fails"
+                cells.append(f"{mark} {_pm(r, 'margin_fixed_threshold')}" +
+                             (f"; {', '.join(why)}" if why else ""))
+            out.append(f"| {n} | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
 
 
 def summarize_table(path) -> dict:
@@ -274,7 +577,8 @@ def _meta() -> dict:
 
 
 def _groups(path) -> dict:
-    """{(size, cell, scheme): [csv rows]} of a sweep table's ok rows."""
+    """{(size, cell, scheme, memory, read_polarity, v_read, r_load): [csv rows]} of a sweep
+    table's ok rows (a table without the read's columns is the resistor study's 4 V read)."""
     import csv
     import json
     from pathlib import Path
@@ -293,13 +597,28 @@ def _groups(path) -> dict:
             return fixed[key]
         raise KeyError(f"'python.{key}' is neither a column of {path} nor a fixed value in {stored}")
 
+    def opt(row, key, default):
+        try:
+            v = value(row, key)
+        except KeyError:
+            return default
+        return default if v in (None, "") else v
+
+    def num(v):
+        return None if v is None else float(v)
+
     groups: dict = {}
     with open(path, newline="") as fh:
         for row in csv.DictReader(fh):
             if row.get("status") != "ok":
                 continue
+            setup = read_setup(opt(row, "memory", "resistor"), opt(row, "read_polarity", None),
+                               num(opt(row, "v_read", None)), num(opt(row, "r_load", None)),
+                               cell=str(value(row, "cell")).upper(),
+                               scheme=str(value(row, "scheme")).lower())
             key = (int(float(value(row, "size"))), str(value(row, "cell")).upper(),
-                   str(value(row, "scheme")).lower())
+                   str(value(row, "scheme")).lower(), setup["memory"], setup["read_polarity"],
+                   setup["v_read"], setup["r_load"])
             groups.setdefault(key, []).append(row)
     return groups
 
@@ -308,13 +627,19 @@ def _rows(groups: dict) -> list:
     """The study's rows from :func:`_groups`: each metric over the rows where it is a number
     (``realizations``: the most any margin has)."""
     rows = []
-    for (size, cell, scheme), rs in sorted(groups.items()):
-        out = {"size": size, "rows": size, "cols": size, "cell": cell, "scheme": scheme}
+    for (size, cell, scheme, memory, polarity, v_read, r_load), rs in sorted(groups.items(), key=str):
+        out = {"size": size, "rows": size, "cols": size, "cell": cell, "scheme": scheme,
+               "memory": memory, "read_polarity": polarity, "v_read": v_read, "r_load": r_load}
         counts = []
+        deterministic = cell == "1R" and memory == "resistor"
         for name in SWEEP_METRICS:
             vals = [float(r[name]) for r in rs if r.get(name) not in (None, "")]
             vals = [v for v in vals if np.isfinite(v)]
-            if cell == "1R" and name.startswith(("margin", "read_margin")) and vals:
+            if name in _MAX_METRICS:
+                out[name] = float(max(vals)) if vals else float("nan")
+                out["reads_disturbed"] = int(sum(v > GAP_TOL for v in vals)) if vals else None
+                continue
+            if deterministic and name.startswith(("margin", "read_margin")) and vals:
                 # deterministic: report the value, interval 0 (all rows agree)
                 mean, half = (float(np.mean(vals)), 0.0 if np.ptp(vals) < 1e-12 else float("nan"))
             else:
@@ -326,35 +651,50 @@ def _rows(groups: dict) -> list:
                 counts.append(len(vals))
         out["realizations"] = max(counts) if counts else len(rs)
         out["half_selected_on"] = bool(out["half_selected_on"] > 0) if cell == "1S1R" else None
+        out["config"] = config(out)
         out["usable"] = bool(_usable(out))
         rows.append(out)
     return rows
 
 
 def measure(size: int, cell: str, scheme: str, *, seed: int, realizations: int = 1,
-            keep_trace: bool = False) -> dict:
+            keep_trace: bool = False, setup: dict | None = None) -> dict:
     """One row of the study (see the module docstring for the margins).
 
     Every realization reads the selected cell under each stored pattern with its own seed
     (all reads of one realization share it); 1R arrays are deterministic, so one
     realization is exact.  Voltage-margin reads replace the sense resistance by the pull-up
-    ``R_PU``.
+    ``R_PU``.  ``setup`` (:func:`read_setup`) chooses the memory and the read; an RRAM row
+    makes three reads per realization, its voltage margin on the load, and records
+    ``gap_moved_max_m`` over every read.
     """
     from ..crossbar.nodal import solve_dc
 
-    reps = realizations if cell == "1S1R" else 1
+    setup = read_setup(cell=cell, scheme=scheme) if setup is None else setup
+    resistor = setup["memory"] == "resistor"
+    reps = realizations if cell == "1S1R" or not resistor else 1
     pats = _patterns(size)
     per = {k: [] for k in ("same", "fixed", "voltage")}
+    moved = []
     reads = {k: [] for k in (*pats, "lrs_worst_pu", "hrs_worst_pu")}
     for r in range(reps):
-        got = _reads(size, cell, scheme, _seed(seed, size, CELLS.index(cell), SCHEMES.index(scheme), r))
+        got = _reads(size, cell, scheme, _seed(seed, size, CELLS.index(cell), SCHEMES.index(scheme), r),
+                     setup=setup)
         for k, x in got.items():
             reads[k].append(x)
-        for k, v in _margins(got).items():
+        for k, v in _margins(got, setup).items():
             per[k].append(v)
+        moved.append(_gap_moved(got, setup))
+    reads = {k: xs for k, xs in reads.items() if xs}
     every = [x for xs in reads.values() for x in xs]
     row = {"size": size, "rows": size, "cols": size, "cell": cell, "scheme": scheme,
-           "realizations": reps}
+           "realizations": reps, **setup}
+    if not resistor:
+        row["gap_moved_max_m"] = float(max(moved))
+        row["reads_disturbed"] = int(sum(m > GAP_TOL for m in moved))
+        row["gap_moved_per_realization_m"] = [float(m) for m in moved]
+        lim = rram_read_limits(cell, scheme, setup["r_load"])
+        row["read_limits_v"] = lim
     for key, name in (("fixed", "margin_fixed_threshold"), ("voltage", "margin_voltage"),
                       ("same", "read_margin")):
         mean, half = _ci95(per[key])
@@ -391,8 +731,9 @@ def measure(size: int, cell: str, scheme: str, *, seed: int, realizations: int =
             "reads_selector_on_throughout": {k: float(np.mean([x.selected_on_throughout for x in xs]))
                                              for k, xs in reads.items()},
         })
+    row["config"] = config(row)
     row["usable"] = bool(_usable(row))
-    if cell == "1R":
+    if cell == "1R" and resistor:
         # the same network solved directly: the netlist and ngspice agree with it
         dc = [solve_dc(spec_for(size, cell, scheme, pats[k])).sense_current
               for k in ("lrs_same", "hrs_worst", "lrs_worst")]
@@ -409,25 +750,46 @@ def voltage_margin(i_lrs_worst: float, i_hrs_worst: float, r_pu: float, v_read: 
     return r_pu * (i_lrs_worst - i_hrs_worst) / v_read
 
 
+def config(row) -> str:
+    """The label of a row's array and read: the cell for the resistor study ("1R", "1S1R");
+    for an RRAM row also the memory and its read, e.g. "1S1R rram reverse 4 V 10000 Ohm"."""
+    if row.get("memory", "resistor") == "resistor":
+        return row["cell"]
+    return (f"{row['cell']} {row['memory']} {row['read_polarity']} {row['v_read']:g} V "
+            f"{row['r_load']:g} Ohm")
+
+
 def _usable(row) -> bool:
     """The fixed-threshold margin exceeds USABLE_MARGIN: for live selectors at the lower end
     of its 95 % interval; a 1R array is deterministic (and one 1S1R realization has no
-    interval: its value, flagged by ``realizations`` = 1 in the result)."""
+    interval: its value, flagged by ``realizations`` = 1 in the result).  An RRAM row is
+    usable only if no read moved a gap (``gap_moved_max_m`` <= GAP_TOL) and the lower end of
+    its interval exceeds USABLE_MARGIN."""
     m, half = row["margin_fixed_threshold"], row["margin_fixed_threshold_ci95"]
+    if row.get("memory", "resistor") != "resistor":
+        moved = row.get("gap_moved_max_m")
+        if moved is None or not np.isfinite(moved) or moved > GAP_TOL:
+            return False
+        return bool(np.isfinite(half) and m - half > USABLE_MARGIN)
     if row["cell"] == "1S1R" and np.isfinite(half):
         return m - half > USABLE_MARGIN
     return m > USABLE_MARGIN
 
 
 def largest_usable(rows: list) -> dict:
-    """{cell: {scheme: N}}: the largest N with margin > USABLE_MARGIN at N and at every
-    smaller size run (None: not even the smallest)."""
+    """{config: {scheme: N}} (:func:`config`: the cell, "1R"/"1S1R", for the resistor study):
+    the largest N with margin > USABLE_MARGIN at N and at every smaller size run (None: not
+    even the smallest)."""
+    configs = list(CELLS)
+    for r in rows:
+        if config(r) not in configs:
+            configs.append(config(r))
     out = {}
-    for cell in CELLS:
-        out[cell] = {}
+    for name in configs:
+        out[name] = {}
         for scheme in SCHEMES:
             best = None
-            rs = sorted((r for r in rows if r["cell"] == cell and r["scheme"] == scheme),
+            rs = sorted((r for r in rows if config(r) == name and r["scheme"] == scheme),
                         key=lambda r: r["size"])
             if not rs:
                 continue  # not run (a partial sweep table)
@@ -435,28 +797,49 @@ def largest_usable(rows: list) -> dict:
                 if not r["usable"]:
                     break
                 best = r["size"]
-            out[cell][scheme] = best
+            out[name][scheme] = best
+    if not any(out[c] for c in CELLS if c in out) and len(configs) > len(CELLS):
+        for c in CELLS:  # an RRAM-only table: no resistor entries
+            if not out[c]:
+                del out[c]
     return out
 
 
 def statement(rows: list, usable: dict) -> str:
     """README-ready sentence with the numbers of the run."""
-    # the largest size run of each (cell, scheme): a partial table (e.g. 64 x 64 only for some
-    # schemes) must not call a smaller usable size the limit
+    res = [r for r in rows if r.get("memory", "resistor") == "resistor"]
+    mem = [r for r in rows if r.get("memory", "resistor") != "resistor"]
+    out = [_statement_resistor(res, usable)] if res else []
+    if mem:
+        out.append(_statement_memory(mem, usable))
+    return "  ".join(out)
+
+
+def _top(rows) -> dict:
+    # the largest size run of each (config, scheme): a partial table (e.g. 64 x 64 only for
+    # some schemes) must not call a smaller usable size the limit
     top = {}
     for r in rows:
-        top[(r["cell"], r["scheme"])] = max(r["size"], top.get((r["cell"], r["scheme"]), 0))
+        key = (config(r), r["scheme"])
+        top[key] = max(r["size"], top.get(key, 0))
+    return top
+
+
+def _say(n, top, name, sch):
+    if n is None:
+        return "none"
+    return f">= {n}x{n} (largest run)" if n == top[(name, sch)] else f"{n}x{n}"
+
+
+def _statement_resistor(rows: list, usable: dict) -> str:
+    top = _top(rows)
     reps = max(r["realizations"] for r in rows)
-
-    def say(n, cell, sch):
-        if n is None:
-            return "none"
-        return f">= {n}x{n} (largest run)" if n == top[(cell, sch)] else f"{n}x{n}"
-
     parts = []
     for cell in CELLS:
-        parts.append(f"{cell}: " + ", ".join(f"{sch} {say(usable[cell][sch], cell, sch)}" for sch in SCHEMES
-                                             if sch in usable[cell]))
+        if cell not in usable:
+            continue
+        parts.append(f"{cell}: " + ", ".join(f"{sch} {_say(usable[cell][sch], top, cell, sch)}"
+                                             for sch in SCHEMES if sch in usable[cell]))
     half = [r for r in rows if r["cell"] == "1S1R"]
     n_on = sum(1 for r in half if r["half_selected_on"])
     conf = (f"lower end of the 95 % interval over {reps} realizations" if reps > 1
@@ -469,31 +852,63 @@ def statement(rows: list, usable: dict) -> str:
             f"1S1R configurations.")
 
 
+def _statement_memory(rows: list, usable: dict) -> str:
+    top = _top(rows)
+    reps = min(r["realizations"] for r in rows)
+    parts = []
+    for name in dict.fromkeys(config(r) for r in rows):
+        parts.append(f"{name}: " + ", ".join(f"{sch} {_say(usable[name][sch], top, name, sch)}"
+                                             for sch in SCHEMES if sch in usable[name]))
+    moved = sum(1 for r in rows if r.get("reads_disturbed"))
+    return (f"RRAM memories (Stanford model, gaps g_min/g_max), largest usable array (no gap moved in "
+            f"any read, and the lower end of the fixed-threshold margin's 95 % interval over >= {reps} "
+            f"realizations > {USABLE_MARGIN:.0%}; {ARRAY['r_wire']:g} Ohm per wire segment, "
+            f"{ARRAY['r_driver']:g} Ohm drivers): " + "; ".join(parts) +
+            f".  A gap moved in {moved} of {len(rows)} configurations.")
+
+
 def run(*, seed: int, realizations: int | None = None, quick: bool = False, progress=None,
-        sizes=None) -> dict:
+        sizes=None, memory: str = "resistor", read_polarity: str | None = None,
+        v_read: float | None = None, r_load: float | None = None, cells=None, schemes=None) -> dict:
     """The study at ``sizes`` (default: 2..64, quick 2..8) with ``realizations`` selector
-    seeds per 1S1R row (default 5, quick 2)."""
+    seeds per 1S1R row (default 5, quick 2).  ``memory="rram"`` reads Stanford RRAM cells
+    (``read_polarity``, ``v_read``, ``r_load``: :func:`read_setup`; default cells 1S1R
+    only, sizes 2..16 and quick 2..4)."""
     from ..progress import Progress
 
-    sizes = tuple(sizes) if sizes is not None else (QUICK_SIZES if quick else SIZES)
+    rram = str(memory).lower() != "resistor"
+    default_sizes = (QUICK_SIZES[:2] if quick else SIZES[:4]) if rram else (QUICK_SIZES if quick else SIZES)
+    sizes = tuple(sizes) if sizes is not None else default_sizes
+    cells = tuple(cells) if cells is not None else (("1S1R",) if rram else CELLS)
+    schemes = tuple(schemes) if schemes is not None else SCHEMES
     trace = QUICK_TRACE if quick else TRACE
+    if rram:
+        trace = (min(sizes), "v/2")
     realizations = realizations or (2 if quick else 5)
+    # every row's read, validated before the first simulation (a refused read: one line)
+    setups = {(c, s): read_setup(memory, read_polarity, v_read, r_load, cell=c, scheme=s)
+              for c in cells for s in schemes}
     rows = []
-    jobs = [(n, c, s) for n in sizes for c in CELLS for s in SCHEMES]
+    jobs = [(n, c, s) for n in sizes for c in cells for s in schemes]
     with Progress(len(jobs), "crossbar-sneak", enabled=progress) as bar:
         for n, c, s in jobs:
             keep = c == "1S1R" and (n, s) == trace
-            rows.append(measure(n, c, s, seed=seed, realizations=realizations, keep_trace=keep))
+            rows.append(measure(n, c, s, seed=seed, realizations=realizations, keep_trace=keep,
+                                setup=setups[(c, s)]))
             bar.update(1)
     traced = next((r for r in rows if "trace" in r), None)
     usable = largest_usable(rows)
+    setup = next(iter(setups.values()))
     return {
         "params": {"sizes": list(sizes), "array": ARRAY, "selector_model": SELECTOR_MODEL,
-                   "pulse": {k: getattr(PULSE, k) for k in ("kind", "amplitude", "delay", "rise",
-                                                            "width", "fall")},
+                   "memory": setup["memory"], "read_polarity": setup["read_polarity"],
+                   "r_load_ohm": setup["r_load"],
+                   "pulse": {**{k: getattr(PULSE, k) for k in ("kind", "amplitude", "delay", "rise",
+                                                               "width", "fall")},
+                             "amplitude": setup["v_read"]},
                    "usable_margin": USABLE_MARGIN, "selector_on_fraction": 0.1,
                    "sense_window": "second half of the plateau", "selected_cell": "(0, N-1)",
-                   "pull_up_ohm": R_PU,
+                   "pull_up_ohm": R_PU if not rram else setup["r_load"],
                    "margins": {
                        "margin_fixed_threshold": "(I_LRS,min - I_HRS,max) / I_LRS,min: lowest LRS "
                                                  "reading (others HRS) vs highest HRS reading "
@@ -538,8 +953,9 @@ def plot(result: dict, path) -> None:
             m = [100 * r["margin_fixed_threshold"] for r in rs]
             ci = [r["margin_fixed_threshold_ci95"] for r in rs]  # None/NaN: no interval
             err = [100 * c if c is not None and np.isfinite(c) else 0.0 for c in ci]
+            mem = rs[0].get("memory", "resistor")
             ax.errorbar(n, m, yerr=err, fmt=styles[scheme], marker="o", color=colors[cell], capsize=3,
-                        label=f"{cell}, {scheme}")
+                        label=f"{cell}{'' if mem == 'resistor' else ' ' + mem}, {scheme}")
             for r in rs:
                 if r.get("half_selected_on"):
                     ax.plot(r["size"], 100 * r["margin_fixed_threshold"], "x", color="k", ms=9)
@@ -589,3 +1005,39 @@ def plot(result: dict, path) -> None:
     a1.set_title(f"Read of cell (0, {n - 1}) in a {n}x{n} 1S1R array, {tr['scheme']} scheme")
     fig.tight_layout()
     atomic_savefig(fig, path.with_name(path.stem + "_read.png"), dpi=120)
+
+
+def plot_window(rows: list, path) -> None:
+    """The RRAM read-voltage window: the fixed-threshold margin (mean, 95 % interval) against
+    the read voltage, one line per array size (and polarity), open markers where the read
+    failed (:func:`window_table`), the 10 % line."""
+    from matplotlib.figure import Figure
+
+    from ..io import atomic_savefig
+
+    rows = [r for r in rows if r.get("memory", "resistor") != "resistor"]
+    fig = Figure(figsize=(6.4, 4.4))
+    ax = fig.subplots()
+    sizes = sorted({r["size"] for r in rows})
+    for k, n in enumerate(sizes):
+        for pol, ls in (("reverse", "-"), ("forward", ":")):
+            rs = sorted((r for r in rows if r["size"] == n and r["read_polarity"] == pol),
+                        key=lambda r: r["v_read"])
+            if not rs:
+                continue
+            v = [r["v_read"] for r in rs]
+            m = [100 * r["margin_fixed_threshold"] for r in rs]
+            err = [100 * r["margin_fixed_threshold_ci95"] if np.isfinite(r["margin_fixed_threshold_ci95"])
+                   else 0.0 for r in rs]
+            line = ax.errorbar(v, m, yerr=err, fmt=ls, color=f"C{k}", capsize=3,
+                               label=f"{n}x{n}, {pol}")
+            for r, x, y in zip(rs, v, m):
+                ax.plot(x, y, "o", color=line[0].get_color(),
+                        mfc=line[0].get_color() if r["usable"] else "white", ms=6)
+    ax.axhline(100 * USABLE_MARGIN, color="0.5", lw=0.8)
+    ax.set_xlabel("read voltage (V)")
+    ax.set_ylabel("fixed-threshold read margin (%)")
+    ax.set_title("RRAM 1S1R read window, mean and 95 % interval (open: fails)", fontsize=9)
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    atomic_savefig(fig, path, dpi=120)
