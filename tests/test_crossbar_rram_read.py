@@ -211,3 +211,21 @@ def test_rram_sweep_table_rows(tmp_path):
     assert "| 2 | v/2 |" in md
     win = cs.window_table(summary["results"])
     assert "reverse read, v/2, 10000 Ohm load" in win and "| 2 | " in win
+
+
+def test_the_rram_study_through_run_and_the_registered_experiment():
+    """``crossbar_sneak.run(memory="rram")`` (what ``spicemem experiment crossbar-sneak-rram``
+    runs) at 2 x 2, V/2, two realizations: the row carries its read, the read limits, every
+    realization's gap change (0), both margins with their interval, and the traced read."""
+    from spicemem.experiments import EXPERIMENTS, load
+
+    assert EXPERIMENTS["crossbar-sneak-rram"] == ".crossbar_sneak_rram"
+    result = load("crossbar-sneak-rram").run(seed=1, realizations=2, sizes=[2], schemes=["v/2"])
+    (row,) = result["results"]
+    assert (row["memory"], row["read_polarity"], row["v_read"], row["r_load"]) == ("rram", "reverse", 4.0, 10e3)
+    assert row["gap_moved_per_realization_m"] == [0.0, 0.0] and row["reads_disturbed"] == 0
+    assert row["read_limits_v"]["forward_set_v"] == pytest.approx(cs.rram_read_limits()["forward_set_v"])
+    assert len(row["margin_fixed_threshold_per_realization"]) == 2
+    assert np.isfinite(row["margin_fixed_threshold_ci95"]) and np.isfinite(row["margin_voltage_ci95"])
+    assert result["params"]["memory"] == "rram" and result["params"]["pulse"]["amplitude"] == 4.0
+    assert result["trace"]["size"] == 2 and "RRAM memories" in result["statement"]
