@@ -509,13 +509,22 @@ def markdown_memory_tables(rows: list) -> str:
     return "\n".join(out)
 
 
+def window_works(row) -> bool:
+    """A read voltage works for a row of the window: the selected selector switched in every
+    read of every realization, no gap moved, and the row is usable (:func:`_usable`)."""
+    switched = row.get("selector_switched")
+    return bool(row["usable"] and switched is not None and np.isfinite(switched) and switched == 1.0)
+
+
 def window_table(rows: list) -> str:
     """The read-voltage window of RRAM rows (one scheme and load per table): per size (rows)
     and read voltage (columns), the fixed-threshold margin (mean ± 95 % half-width) and what
     failed: ``no switch`` (the selected selector did not turn ON in some read), ``LRS drop``
     (an LRS read's selector did not hold ON through the window in some realization),
     ``gap moved`` (a read moved an RRAM gap), ``margin`` (the interval's lower end <= 10 %).
-    A voltage works when no gap moved and the margin's lower end exceeds 10 %."""
+    A voltage works (:func:`window_works`) when the selector switched in every read, no gap
+    moved and the margin's lower end exceeds 10 %; LRS drop-outs are shown, not excluded
+    (the margin counts the lower LRS current they give)."""
     out = []
     keys = dict.fromkeys((r["read_polarity"], r["scheme"], r["r_load"], r["cell"]) for r in rows)
     for pol, scheme, r_load, cell in keys:
@@ -525,8 +534,8 @@ def window_table(rows: list) -> str:
         sizes = sorted({r["size"] for r in rs})
         by = {(r["size"], r["v_read"]): r for r in rs}
         out.append(f"**{cell} RRAM, {pol} read, {scheme}, {r_load:g} Ohm load: fixed-threshold margin (%) "
-                   f"and what failed (works: no gap moved, lower end of the 95 % interval > "
-                   f"{USABLE_MARGIN:.0%})**\n")
+                   f"and what failed (works: switched in every read, no gap moved, lower end of the "
+                   f"95 % interval > {USABLE_MARGIN:.0%})**\n")
         out.append("| N x N | " + " | ".join(f"{v:g} V" for v in volts) + " |")
         out.append("|---:|" + "---|" * len(volts))
         for n in sizes:
@@ -543,8 +552,8 @@ def window_table(rows: list) -> str:
                     why.append(f"LRS drop {1 - r['lrs_selector_on_throughout']:.2f}")
                 if r.get("reads_disturbed"):
                     why.append("gap moved")
-                ok = r["usable"]
-                if not ok and not r.get("reads_disturbed"):
+                ok = window_works(r)
+                if not r["usable"] and not r.get("reads_disturbed"):
                     why.append("margin")
                 mark = "**works**" if ok else "fails"
                 cells.append(f"{mark} {_pm(r, 'margin_fixed_threshold')}" +
@@ -1025,7 +1034,8 @@ def plot_window(rows: list, path) -> None:
                         key=lambda r: r["v_read"])
             if not rs:
                 continue
-            v = [r["v_read"] for r in rs]
+            shift = 0.03 * (k - 0.5 * (len(sizes) - 1))  # side by side, not on top
+            v = [r["v_read"] + shift for r in rs]
             m = [100 * r["margin_fixed_threshold"] for r in rs]
             err = [100 * r["margin_fixed_threshold_ci95"] if np.isfinite(r["margin_fixed_threshold_ci95"])
                    else 0.0 for r in rs]
@@ -1033,9 +1043,10 @@ def plot_window(rows: list, path) -> None:
                                label=f"{n}x{n}, {pol}")
             for r, x, y in zip(rs, v, m):
                 ax.plot(x, y, "o", color=line[0].get_color(),
-                        mfc=line[0].get_color() if r["usable"] else "white", ms=6)
+                        mfc=line[0].get_color() if window_works(r) else "white", ms=6)
     ax.axhline(100 * USABLE_MARGIN, color="0.5", lw=0.8)
-    ax.set_xlabel("read voltage (V)")
+    ax.set_ylim(-100, 100)
+    ax.set_xlabel("read voltage (V; sizes side by side)")
     ax.set_ylabel("fixed-threshold read margin (%)")
     ax.set_title("RRAM 1S1R read window, mean and 95 % interval (open: fails)", fontsize=9)
     ax.legend(fontsize=8, ncol=2)
