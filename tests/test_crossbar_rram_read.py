@@ -124,6 +124,9 @@ def test_the_disturb_check_sees_a_read_that_moves_gaps():
             "margin_fixed_threshold_ci95": 0.01, "gap_moved_max_m": row["gap_moved_max_m"]}
     assert not cs._usable(fake)
     assert cs._usable({**fake, "gap_moved_max_m": 0.0})
+    # behind a selector, also every read's selector must have switched
+    sel = {**fake, "cell": "1S1R", "gap_moved_max_m": 0.0, "selector_switched": 1.0}
+    assert cs._usable(sel) and not cs._usable({**sel, "selector_switched": 2 / 3})
 
 
 @pytest.mark.parametrize("polarity,state", [("forward", "hrs_worst")])
@@ -202,7 +205,8 @@ def test_rram_sweep_table_rows(tmp_path):
     half = student.ppf(0.975, 1) * vals.std(ddof=1) / np.sqrt(2)
     assert row["margin_fixed_threshold_ci95"] == pytest.approx(half, rel=1e-9)
     assert row["gap_moved_max_m"] == 0.0 and row["reads_disturbed"] == 0
-    assert row["usable"] == bool(vals.mean() - half > cs.USABLE_MARGIN)
+    switched = all(float(r["selector_switched"]) == 1.0 for r in table)
+    assert row["usable"] == bool(switched and vals.mean() - half > cs.USABLE_MARGIN)
     assert np.isnan(row["read_margin"])  # worst_only: its LRS same-background read was not made
     assert set(summary["largest_usable"]) == {"1S1R rram reverse 4 V 10000 Ohm"}
     assert "RRAM memories" in summary["statement"] and "A gap moved in 0 of 1" in summary["statement"]

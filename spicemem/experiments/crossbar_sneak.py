@@ -510,10 +510,10 @@ def markdown_memory_tables(rows: list) -> str:
 
 
 def window_works(row) -> bool:
-    """A read voltage works for a row of the window: the selected selector switched in every
-    read of every realization, no gap moved, and the row is usable (:func:`_usable`)."""
-    switched = row.get("selector_switched")
-    return bool(row["usable"] and switched is not None and np.isfinite(switched) and switched == 1.0)
+    """A read voltage works for a row of the window: it is usable (:func:`_usable`: the
+    selected selector switched in every read of every realization, no gap moved, the lower
+    end of the margin's interval above 10 %)."""
+    return bool(row["usable"])
 
 
 def window_table(rows: list) -> str:
@@ -553,7 +553,8 @@ def window_table(rows: list) -> str:
                 if r.get("reads_disturbed"):
                     why.append("gap moved")
                 ok = window_works(r)
-                if not r["usable"] and not r.get("reads_disturbed"):
+                lower = r["margin_fixed_threshold"] - r["margin_fixed_threshold_ci95"]
+                if not (np.isfinite(lower) and lower > USABLE_MARGIN):
                     why.append("margin")
                 mark = "**works**" if ok else "fails"
                 cells.append(f"{mark} {_pm(r, 'margin_fixed_threshold')}" +
@@ -772,12 +773,17 @@ def _usable(row) -> bool:
     """The fixed-threshold margin exceeds USABLE_MARGIN: for live selectors at the lower end
     of its 95 % interval; a 1R array is deterministic (and one 1S1R realization has no
     interval: its value, flagged by ``realizations`` = 1 in the result).  An RRAM row is
-    usable only if no read moved a gap (``gap_moved_max_m`` <= GAP_TOL) and the lower end of
-    its interval exceeds USABLE_MARGIN."""
+    usable only if no read moved a gap (``gap_moved_max_m`` <= GAP_TOL), the selected
+    selector switched in every read of every realization (``selector_switched`` = 1: an HRS
+    read whose selector never switched reads low by accident, not by its state), and the
+    lower end of its interval exceeds USABLE_MARGIN."""
     m, half = row["margin_fixed_threshold"], row["margin_fixed_threshold_ci95"]
     if row.get("memory", "resistor") != "resistor":
         moved = row.get("gap_moved_max_m")
         if moved is None or not np.isfinite(moved) or moved > GAP_TOL:
+            return False
+        switched = row.get("selector_switched")
+        if row["cell"] == "1S1R" and (switched is None or not np.isfinite(switched) or switched < 1.0):
             return False
         return bool(np.isfinite(half) and m - half > USABLE_MARGIN)
     if row["cell"] == "1S1R" and np.isfinite(half):
@@ -870,8 +876,8 @@ def _statement_memory(rows: list, usable: dict) -> str:
                                              for sch in SCHEMES if sch in usable[name]))
     moved = sum(1 for r in rows if r.get("reads_disturbed"))
     return (f"RRAM memories (Stanford model, gaps g_min/g_max), largest usable array (no gap moved in "
-            f"any read, and the lower end of the fixed-threshold margin's 95 % interval over >= {reps} "
-            f"realizations > {USABLE_MARGIN:.0%}; {ARRAY['r_wire']:g} Ohm per wire segment, "
+            f"any read, the selected selector switched in every read, and the lower end of the "
+            f"fixed-threshold margin's 95 % interval over >= {reps} realizations > {USABLE_MARGIN:.0%}; {ARRAY['r_wire']:g} Ohm per wire segment, "
             f"{ARRAY['r_driver']:g} Ohm drivers): " + "; ".join(parts) +
             f".  A gap moved in {moved} of {len(rows)} configurations.")
 
