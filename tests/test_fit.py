@@ -275,6 +275,55 @@ def test_local_jacobian_is_sharp_on_a_smooth_statistic_and_averages_a_noisy_one(
     assert np.array_equal(jac, fd) and models[0].endswith("noise not measurable")
 
 
+def test_pooled_se_is_unbiased_for_the_variance_and_divides_its_noise_by_the_effective_count():
+    """pooled_se against the standard error we put in (independent reference), over the fit's
+    usual neighbourhood of 12 evaluations (:func:`_neighbourhood_points`).
+
+    1. The variance sigma^2(q) = 0.09 (1 + 2 q_0 - 1.5 q_1) is linear in the coordinates and
+       the estimates are exact: the local linear fit must return sigma(z) = 0.3 to rounding,
+       although the points are not centred on z.
+    2. Each estimate drawn as sigma^2(q_i) chi2_4 / 4 (relative sd of se^2 0.71; measured on
+       16-device ensembles: 0.55-0.65, docs/fit.md): over 4000 draws the mean of the pooled
+       se^2 must be 0.09 within 4 of its standard errors (unbiased for the variance), and its
+       variance must be that of the linear combination sum a_i se_i^2 with the local linear
+       fit's weights a (computed here by weighted least squares, independently), within 15 %:
+       the sample variance of 4000 draws of a chi2-like variable with kurtosis ~4-6 has a
+       relative standard error of ~sqrt(kurtosis - 1) / sqrt(4000) < 4 %.  The reported
+       effective count must be 1 / sum(a_i^2), and the pooled relative sd must be below half
+       the single estimate's (sqrt(1/n_eff), n_eff ~ 7-10).
+    3. The same estimate at every point (common random numbers exact, as along tau_thermal)
+       is one estimate: that value, counted once.  A deterministic statistic (se 0) stays 0."""
+    from spicemem.fit.engine import REGRESSION_RADIUS, pooled_se
+
+    z, pts, step = _neighbourhood_points()
+
+    def var(q):
+        return 0.09 * (1.0 + 2.0 * q[..., 0] - 1.5 * q[..., 1])
+
+    exact = np.sqrt(var(pts))[:, None]
+    se, info = pooled_se(z, pts, exact, step)
+    assert se[0] == pytest.approx(0.3, rel=1e-9), se
+    # the local linear fit's weights, independently: the tricube weights and weighted least squares
+    u = (pts - z) / step
+    d = np.max(np.abs(u), axis=1)
+    w = (1 - (d / REGRESSION_RADIUS) ** 3) ** 3
+    x = np.hstack([np.ones((len(pts), 1)), u])
+    a = np.linalg.solve(x.T @ (w[:, None] * x), (x * w[:, None]).T)[0]
+    assert info[0]["evaluations"] == 12 and info[0]["effective"] == pytest.approx(1 / np.sum(a * a), rel=1e-9), info
+    rng = np.random.default_rng(18)
+    draws = var(pts)[None, :] * rng.chisquare(4, (4000, len(pts))) / 4
+    pooled = np.array([pooled_se(z, pts, np.sqrt(dr)[:, None], step)[0][0] ** 2 for dr in draws])
+    m, s = pooled.mean(), pooled.std(ddof=1)
+    assert abs(m - 0.09) < 4 * s / math.sqrt(pooled.size), (m, s)
+    expect = math.sqrt(np.sum(a**2 * (var(pts) ** 2) * 2 / 4))  # var(chi2_4 / 4) = 2/4
+    assert s == pytest.approx(expect, rel=0.15), (s, expect)
+    single = draws[:, 0]
+    assert s / m < 0.5 * single.std(ddof=1) / single.mean(), (s / m, single.std(ddof=1) / single.mean())
+    copies = np.stack([np.full(len(pts), 0.4), np.zeros(len(pts))], axis=1)
+    se, info = pooled_se(z, pts, copies, step)
+    assert se.tolist() == [0.4, 0.0] and info[0]["evaluations"] == 1 and info[1]["evaluations"] == 0, (se, info)
+
+
 def test_profile_noise_floor_measures_the_scatter_and_widens_the_interval_to_it():
     """A one-parameter linear model whose evaluations carry independent noise of sd r = 0.6
     (in units of the weights) while their stated error is 0 (what common random numbers

@@ -334,12 +334,6 @@ def test_pulse_recovery_diffusive(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 18, open: on the hybrid's keyed streams (session 7) the fit's 16-device ensemble at seed 4 "
-    "has an ln G1 median SE of 0.555, in the top 10 % of its spread over seeds (0.15-0.57 over 20 "
-    "seeds, the same law as before: sd ln G1 1.05 vs 1.03 at 256 devices), so the first weight no "
-    "longer determines w_pin; with 32 devices the ratio alone then looks determined. The engine "
-    "weights with a per-evaluation SE from 16 devices; pooling it over evaluations is the fix"))
 def test_ppf_ratio_alone_leaves_w_pin_not_determined_and_the_first_weight_recovers_it(tmp_path):
     """PPF of two 3 V / 1 ms pulses 1 ms apart behind 100 MOhm (the ``ppf_tzero`` protocol).
     Data: 64 devices at w_pin = 0.25 eV (seed 991); the fit: 16 devices of its own seed, from
@@ -356,7 +350,17 @@ def test_ppf_ratio_alone_leaves_w_pin_not_determined_and_the_first_weight_recove
     0.32 / 19 = 0.017 eV, a 95 % interval ~0.065 eV wide.  The checks: the truth inside it,
     and narrower than 0.09 eV (a doubled error would give 0.13, more than the whole range:
     not determined).  A second set (truth 0.28 eV, data seed 992) passes the same checks
-    (docs/fit.md); 16 fit devices, not 32, halve the cost (38 s of CPU with 32)."""
+    (docs/fit.md); 16 fit devices, not 32, halve the cost (38 s of CPU with 32).
+
+    The simulation's SE is pooled over the fit's evaluations (engine.pooled_se): one
+    16-device estimate of the ln G1 SE scatters by a relative sd of 0.3-0.6 over seeds, and
+    this seed's estimate at the optimum (0.555, in the top 10 % of its spread) weighted alone
+    left w_pin not determined (a strict xfail until issue 18's pooling); pooled (0.382 from 7
+    estimates) it passes.  Read it as one seed's check, not a rate: over fit seeds 1-8 on both
+    sets (``examples/fit_wang2017/ppf_seeds.py``, docs/fit.md) every assertion here held at 7
+    of 16 (set, seed) pairs pooled and 8 of 16 before, mostly because the ratio alone comes
+    out "determined" (its profile crosses the level just inside one bound) at 7 of 16 with
+    either engine; the first weight recovered w_pin at 13 and 14 of 16."""
     from spicemem.devices.diffusive import DiffusiveParams
     from spicemem.fit.spec import ln_median_and_se
 

@@ -220,7 +220,7 @@ def local_jacobian(z, points, values, step, live=None, fd=None, radius: float = 
     z = np.asarray(z, dtype=float)
     vals = np.asarray(values, dtype=float)
     step = np.asarray(step, dtype=float)
-    live = np.ones(z.size, dtype=bool) if live is None else np.asarray(live, dtype=bool)
+    live = np.ones(z.size, dtype=bool) if live is None or not np.any(live) else np.asarray(live, dtype=bool)
     u, near, w = _neighbourhood(z, points, step, radius)
     x, v = u[near][:, live], vals[near]
     n, m = x.shape
@@ -266,6 +266,78 @@ def local_jacobian(z, points, values, step, live=None, fd=None, radius: float = 
         jac[j, live] = slope / step[live]
         models[j] = best
     return jac, models
+
+
+def pooled_se(z, points, ses, step, live=None, radius: float = REGRESSION_RADIUS):
+    """Each statistic's simulation standard error at ``z``, pooled over the evaluations near
+    it: a tricube-weighted local regression of se^2 on the coordinates (the neighbourhood and
+    weights of :func:`regression_jacobian`), read off at ``z``.  Returns (se, info): ``se``
+    per statistic (column of ``ses``), and ``info[j]`` = {"evaluations": how many distinct
+    estimates entered, "effective": their effective number 1 / sum(a_i^2), where the
+    pooled se^2 = sum(a_i se_i^2)}.
+
+    Why: the standard error is a smooth function of the parameters, while each evaluation's
+    estimate comes from one small ensemble and scatters (16 devices: relative sd 0.3-0.6 for
+    the PPF first weight, ~0.3 for the relaxation statistics; docs/fit.md, "The simulation's
+    standard error, pooled").  Weighting a statistic with one unlucky estimate inflates or
+    deflates its weight by that much.
+
+    * se^2, not se or ln se: a mean of se^2 estimates the variance without bias; a mean of
+      ln se falls short (measured: the geometric mean of 16-device estimates is 0.89-0.93 of
+      their rms for the relaxation statistics, 0.73-0.92 for the PPF ln G1).
+    * Local linear in the coordinates that vary among the estimates, when it leaves NOISE_DOF
+      degrees of freedom and predicts a positive variance; else the weighted mean: the
+      ln G1 SE halves across the PPF test's bounds, so a one-sided neighbourhood (the stencil
+      steps forward) would bias a plain mean.
+    * Estimates equal to 1e-9 (relative) are one estimate: common random numbers hold
+      exactly along some directions (a change of tau_thermal only rescales every relaxation
+      time, so its se is the same number); they are not independent and count once (the
+      nearest stands for them).  Where they hold only partly (w_pin: the correlation of ln se
+      between points 0.03 eV apart was 0.0 +- 0.2 over 40 seeds) the estimates are counted
+      as independent.
+    * A statistic with se 0 everywhere near (deterministic) stays 0; zeros among positive
+      estimates are left out.
+    * ``live``: the coordinates that act; distances are taken over those alone (a flat
+      parameter moves no statistic, and the engine puts it back to its start at the optimum,
+      away from the points the optimiser evaluated).
+    """
+    z = np.asarray(z, dtype=float)
+    ses = np.asarray(ses, dtype=float)
+    live = np.ones(z.size, dtype=bool) if live is None or not np.any(live) else np.asarray(live, dtype=bool)
+    u, near, w = _neighbourhood(z[live], np.asarray(points, dtype=float)[:, live], np.asarray(step, dtype=float)[live],
+                                radius)
+    u = u[near]
+    out = np.zeros(ses.shape[1])
+    info = []
+    for j in range(ses.shape[1]):
+        s = ses[near, j]
+        pos = np.isfinite(s) & (s > 0)
+        if not pos.any():
+            info.append({"evaluations": 0, "effective": 0.0})
+            continue
+        # one estimate per distinct value (the nearest point stands for its copies)
+        idx = np.nonzero(pos)[0]
+        idx = idx[np.argsort(-w[idx], kind="stable")]
+        seen, keep = set(), []
+        for i in idx:
+            key = round(math.log(s[i]), 9)
+            if key not in seen:
+                seen.add(key)
+                keep.append(i)
+        keep = np.array(keep)
+        uu, ww, y = u[keep], w[keep], s[keep] ** 2
+        a = ww / ww.sum()  # the weighted mean
+        var = float(a @ y)
+        vary = np.ptp(uu, axis=0) > 1e-9 if uu.shape[0] > 1 else np.zeros(uu.shape[1], dtype=bool)
+        x = np.hstack([np.ones((keep.size, 1)), uu[:, vary]])
+        if keep.size - x.shape[1] >= NOISE_DOF:
+            xw = x * ww[:, None]
+            lin = np.linalg.pinv(x.T @ xw, rcond=1e-10, hermitian=True)[0] @ xw.T  # row of the intercept
+            if float(lin @ y) > 0:
+                a, var = lin, float(lin @ y)
+        out[j] = math.sqrt(var)
+        info.append({"evaluations": int(keep.size), "effective": float(1.0 / np.sum(a * a))})
+    return out, info
 
 
 def lhs_points(npar: int) -> int:
@@ -414,10 +486,29 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
             pts.append(z + e)
         return pts
 
-    # Weights: data and simulation errors added in quadrature, the simulation's taken at the
-    # start and held fixed while optimising (a weight that moved with the parameters would
-    # make the objective rough); the covariance below uses those at the optimum.
-    s0, se0 = stats(ev([co.to_x(z0)])[0])
+    def pool(z, live=None):
+        """Each statistic's simulation SE at z pooled over the evaluations so far near it
+        (:func:`pooled_se`), and how many entered."""
+        keys = list(ev.history)
+        return pooled_se(z, [co.to_z(json.loads(k)) for k in keys], [stats(ev.cache[k])[1] for k in keys],
+                         np.full(npar, FD_STEP), live)
+
+    # Start: the given start and a Latin hypercube over the bounds, one parallel batch;
+    # Gauss-Newton begins from the best of them (on a long narrow valley a single start may
+    # lie far along it from the minimum, docs/fit.md).
+    starts = [z0] + list(latin_hypercube(lhs_points(npar), lo, hi, crn))
+    budget_hit = False
+    try:
+        res_starts = ev([co.to_x(z) for z in starts])
+    except _Budget:
+        budget_hit = True
+        starts, res_starts = [z0], ev([co.to_x(z0)])
+    # Weights: data and simulation errors added in quadrature, the simulation's (pooled over
+    # the starts near z0) taken at the start and held fixed while optimising (a weight that
+    # moved with the parameters would make the objective rough); the covariance below uses
+    # those at the optimum, pooled over every evaluation near it.
+    s0 = stats(res_starts[0])[0]
+    se0, _ = pool(z0)
     sigma = np.sqrt(sig_d**2 + se0**2)
     memo: dict = {}
     jac_models: dict = {}  # statistic rows per local model chosen, over the fit's Jacobians
@@ -447,13 +538,10 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
             memo[key] = (f0, jac, fd)
         return memo[key]
 
-    # Start: the given start and a Latin hypercube over the bounds, one parallel batch;
-    # Gauss-Newton begins from the best of them (on a long narrow valley a single start may
-    # lie far along it from the minimum, docs/fit.md).
-    starts = [z0] + list(latin_hypercube(lhs_points(npar), lo, hi, crn))
-    budget_hit = False
     try:
-        f_starts = [(stats(r)[0] - data) / sigma for r in ev([co.to_x(z) for z in starts])]
+        if budget_hit:
+            raise _Budget()
+        f_starts = [(stats(r)[0] - data) / sigma for r in res_starts]
         z_cur = starts[int(np.argmin([float(f @ f) for f in f_starts]))]
         status = gauss_newton(both, lambda zs: [(stats(r)[0] - data) / sigma for r in ev([co.to_x(z) for z in zs])],
                               z_cur, lo, hi)
@@ -473,7 +561,8 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
         z_best = np.where(flat, z0, z_best)
         ev.limit = max(ev.limit, len(ev.cache) + 1)
     st_best = ev([co.to_x(z_best)])[0]
-    s_best, se_best = stats(st_best)
+    s_best, se_single = stats(st_best)
+    se_best, se_info = pool(z_best, ~flat)
     sigma_best = np.sqrt(sig_d**2 + se_best**2)
     jac = jac * (sigma / sigma_best)[:, None]
     resid = (s_best - data) / sigma_best
@@ -488,9 +577,9 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
 
     def floor(noise):
         """Factors sigma / sigma' per statistic: the simulation part of the weight raised from
-        the ensemble's standard error to the scatter about the response surface where that is
-        larger (common random numbers broken, e.g. through ngspice: docs/fit.md).  Not for a
-        deterministic statistic (standard error 0): its scatter is the staircase's
+        the ensemble's standard error (pooled over the evaluations near the optimum) to the
+        scatter about the response surface where that is larger (common random numbers
+        broken, e.g. through ngspice: docs/fit.md).  Not for a deterministic statistic (standard error 0): its scatter is the staircase's
         quantization, which the data's resolution floor already carries."""
         rough = np.asarray(noise) * sigma_best
         sim = np.where(se_best > 0, np.maximum(se_best, rough), se_best)
@@ -528,12 +617,13 @@ def run_fit(spec: FitSpec, out, *, workers=None, scheduler=None, seed=None, prog
         "jacobian_models": jac_models,
         "observations": [{"label": o.label, "kind": o.kind, "temperatures": list(o.temperatures),
                           "data": o.value, "data_sigma": o.sigma, "model": float(s_best[j]),
-                          "model_sigma": float(se_best[j]), "pull": float(resid[j]),
+                          "model_sigma": float(se_best[j]), "model_sigma_single": float(se_single[j]),
+                          "model_sigma_pooled": se_info[j], "pull": float(resid[j]),
                           "model_scatter": float(noise[j]) if math.isfinite(noise[j]) else None,
                           "weight_sigma": float(sigma_best[j])}
                          for j, o in enumerate(spec.observations)],
         "start": dict(zip(names, co.to_x(z0).tolist())),
-        "start_chi2": float(np.sum(((s0 - data) / np.sqrt(sig_d**2 + se0**2)) ** 2)),
+        "start_chi2": float(np.sum(((s0 - data) / sigma) ** 2)),
         "evaluations": {"computed_this_run": ev.computed, "from_checkpoint": ev.resumed,
                         "total": len(ev.cache), "batches_this_run": ev.batches,
                         "devices_per_condition": spec.devices, "conditions": len(problem["conditions"])},
