@@ -61,6 +61,12 @@ PROFILE_ROUNDS = 2
 PROFILE_KEEP = 25.0
 #: Grid points of a profile across a parameter's bounds (on the fitted surface: no evaluations).
 PROFILE_GRID = 161
+#: Significance level at which a profile surface keeps its slope or curvature terms for a
+#: statistic (:func:`surface_terms`): where the scatter about the surface is measurable, terms
+#: that do not lower it beyond what noise does (an F-test against the full surface) are left
+#: out, so that a noise-driven curvature cannot close an interval the data do not close
+#: (docs/fit.md, "What a noisy profile may claim").
+SURFACE_ALPHA = 0.05
 #: Evaluations allowed for the profile per fitted parameter, beyond ``max_evaluations``:
 #: 2 sides x (len(PROFILE_T) + PROFILE_ROUNDS) points x (the point + its nuisance step).
 PROFILE_BUDGET = 2 * (len(PROFILE_T) + PROFILE_ROUNDS) * 2
@@ -725,6 +731,44 @@ def evaluated_hull(unc, zs, chi2s, level, lo, hi, names, coords) -> dict:
     return out
 
 
+def surface_terms(feats, values, coef, n_linear: int, alpha: float = SURFACE_ALPHA):
+    """Per statistic (column of ``values``), the coefficients of the smallest of the nested
+    surfaces constant / linear / full (``feats``' first column, its first ``n_linear`` columns,
+    all of them) that an F-test at level ``alpha`` does not reject against the full least-
+    squares fit ``coef``; the terms left out are zero.
+
+    The scatter about the full surface estimates the statistic's point-to-point noise when
+    NOISE_DOF or more residual degrees of freedom are left; below that nothing can be tested
+    and the full surface is kept (as before).  Why: a profile read off a quadratic that fits
+    noise closes an interval where the data do not (measured on the PPF ratio alone: an
+    interval [0.241, 0.32] eV from one lucky evaluation, a curvature whose F-test has p 0.06;
+    docs/fit.md).  A term the data do support (the first pulse's weight: a slope at more than
+    ten of its standard errors) passes the test and stays."""
+    from scipy.stats import f as f_dist
+
+    n, p_full = feats.shape
+    left = n - p_full
+    out = np.array(coef, dtype=float, copy=True)
+    if left < NOISE_DOF:
+        return out
+    rss_full = np.sum((values - feats @ coef) ** 2, axis=0)
+    for j in range(values.shape[1]):
+        s2 = rss_full[j] / left
+        if not s2 > 0.0:
+            continue
+        for p in sorted({1, n_linear}):
+            if p >= p_full:
+                break
+            c = np.linalg.lstsq(feats[:, :p], values[:, j], rcond=None)[0]
+            rss = float(np.sum((values[:, j] - feats[:, :p] @ c) ** 2))
+            stat = max(rss - rss_full[j], 0.0) / (p_full - p) / s2
+            if f_dist.sf(stat, p_full - p, left) >= alpha:
+                out[:, j] = 0.0
+                out[:p, j] = c
+                break
+    return out
+
+
 def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coords=None, floor=None,
                       diag=None) -> dict:
     """Profile-likelihood 95 % intervals of the determined parameters, on a local quadratic
@@ -800,26 +844,36 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
             cols += [dz[:, a] * dz[:, b] for a in range(dz.shape[1]) for b in range(a, dz.shape[1])]
         return np.stack(cols, axis=1)
 
-    def fit_surface():
-        nonlocal quad
+    def kept_points():
+        """The distinct evaluated points within PROFILE_KEEP of the lowest chi2.  A point met
+        twice (with one parameter, the nuisance step leaves the design point where it is) is
+        one evaluation, served from the cache: counting it twice would double its weight and
+        invent residual degrees of freedom."""
         zz, ff = np.array(pts_z), np.array(pts_f)
+        _, first_seen = np.unique(np.round(zz, 12), axis=0, return_index=True)
+        zz, ff = zz[np.sort(first_seen)], ff[np.sort(first_seen)]
         c = np.sum(ff * ff, axis=1)
         keep = c - c.min() <= PROFILE_KEEP * scale
+        return zz[keep], ff[keep]
+
+    def fit_surface():
+        nonlocal quad, coef_full
+        zz, ff = kept_points()
         m = len(live)
-        quad = keep.sum() >= 2 * (1 + m + m * (m + 1) // 2)
-        return np.linalg.lstsq(features(zz[keep] - z[live]), ff[keep], rcond=None)[0]
+        quad = zz.shape[0] >= 2 * (1 + m + m * (m + 1) // 2)
+        feats = features(zz - z[live])
+        coef_full = np.linalg.lstsq(feats, ff, rcond=None)[0]
+        return surface_terms(feats, ff, coef_full, 1 + m)
 
     def surface_noise(coef):
-        """Residual sd of each statistic about the surface (weighted units), or None when
+        """Residual sd of each statistic about the full surface (weighted units), or None when
         fewer than NOISE_DOF degrees of freedom are left."""
-        zz, ff = np.array(pts_z), np.array(pts_f)
-        c = np.sum(ff * ff, axis=1)
-        keep = c - c.min() <= PROFILE_KEEP * scale
-        feats = features(zz[keep] - z[live])
-        left = int(keep.sum()) - feats.shape[1]
+        zz, ff = kept_points()
+        feats = features(zz - z[live])
+        left = int(zz.shape[0]) - feats.shape[1]
         if left < NOISE_DOF:
             return None
-        r = ff[keep] - feats @ coef
+        r = ff - feats @ coef_full
         return np.sqrt(np.sum(r * r, axis=0) / left)
 
     def profile(i, coef):
@@ -879,6 +933,7 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
         return z_lo, z_hi, z_lo <= lo[i], z_hi >= hi[i]
 
     quad = False
+    coef_full = None
     shifts: dict = {}
     first = []
     for i in live:
