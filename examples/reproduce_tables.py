@@ -9,7 +9,8 @@ values in standard-error units.
 The rows, seeds (1-5), sizes (each experiment's full size, its defaults: dt_factor 0.2) and keys
 are those the tables were made with (ROWS below, copied from the stored summaries' commands).
 Each seed runs in its own process (``--workers N``); its full result goes to
-RUNS/seed-N/NAME.json with a sidecar NAME.run.json (git commit, CPU and wall seconds, load).
+RUNS/seed-N/NAME.json with a sidecar NAME.run.json (git commit and the tree hash of spicemem/,
+CPU and wall seconds, load).
 Then, for each row:
 
 * the summary (mean +- SE over seeds, per-seed values, the commit, CPU per seed, and the
@@ -51,24 +52,25 @@ from spicemem.io import atomic_write_json  # noqa: E402
 FIG4_DIR = REPO / "docs" / "fig4" / "over-seeds-0.2"
 MEASURED_DIR = REPO / "docs" / "presets_over_seeds"
 
-#: (experiment, keys, run() options, docs directory), cheapest first.  The keys are those of
+#: (experiment, keys, run() options, docs directory), cheapest first (CPU of one --quick seed:
+#: 1-5 s each for Fig. 4, then 1, 4, 7, 12, 29 and 64 s).  The keys are those of
 #: the stored summaries (a superset of the README's).
 ROWS = [
     ("fig4a-tau", ["B", "A", "B_bootstrap_se"], {}, FIG4_DIR),
     ("fig4a", ["delay", "g_peak", "relaxation_time_median"], {}, FIG4_DIR),
     ("fig4b", ["g_after_pulse[3]", "g_after_pulse[6]", "g_peak", "peak_pulse"], {}, FIG4_DIR),
     ("ppd-low-frequency", [f"g_after_pulse[{i}]" for i in range(8)], {}, FIG4_DIR),
-    ("arrhenius", ["activation_energy_ev"], {}, MEASURED_DIR),
-    ("delay-relaxation", ["delay_s", "relaxation_s"], {}, MEASURED_DIR),
     ("fast-switching", ["switched_fraction", "relaxed_at_first_read", "relaxed_within_s"], {},
      MEASURED_DIR),
+    ("frequency-switching", ["summary.phase1_change_percent", "summary.phase2_peak_change_percent",
+                             "summary.phase3_from_phase1_percent", "summary.phase2_end_mean",
+                             "summary.phase2_peak_mean"], {}, MEASURED_DIR),
+    ("delay-relaxation", ["delay_s", "relaxation_s"], {}, MEASURED_DIR),
     ("iv-loop", [f"{k}[{i}]" for i in (0, 1) for k in
                  ("threshold_voltage", "negative_threshold_voltage", "on_off_ratio",
                   "turn_on_slope_mv_per_decade")],
      {"presets": ("SiOxNy_Ag", "HfOx_Ag")}, MEASURED_DIR),
-    ("frequency-switching", ["summary.phase1_change_percent", "summary.phase2_peak_change_percent",
-                             "summary.phase3_from_phase1_percent", "summary.phase2_end_mean",
-                             "summary.phase2_peak_mean"], {}, MEASURED_DIR),
+    ("arrhenius", ["activation_energy_ev"], {}, MEASURED_DIR),
     ("ppf-tzero", [f"late_weight_change_percent[{i}]" for i in range(5)], {}, MEASURED_DIR),
 ]
 SLOW = {"ppf-tzero"}  # 30-40 min of CPU per seed: only with --with-ppf-tzero
@@ -88,6 +90,19 @@ def git_commit() -> str:
     return head + ("+dirty" if dirty else "")
 
 
+def spicemem_tree() -> str:
+    """The git tree hash of spicemem/ at HEAD (+dirty): the code that made the numbers, whatever
+    later commits of docs or examples moved HEAD."""
+    try:
+        tree = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short=12", "HEAD:spicemem"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "spicemem"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return tree + ("+dirty" if dirty else "")
+
+
 def loadavg() -> float | None:
     try:
         return float(Path("/proc/loadavg").read_text().split()[0])
@@ -100,13 +115,25 @@ def run_one(name: str, seed: int, options: dict, runs: str, quick: bool) -> dict
     from spicemem.experiments import run_experiment
 
     out = Path(runs) / f"seed-{seed}"
+    commit, tree = git_commit(), spicemem_tree()
     load0, wall0, cpu0 = loadavg(), time.perf_counter(), time.process_time()
     run_experiment(name, out, seed=seed, quick=quick, progress=False, **options)
     side = {"experiment": name, "seed": seed, "quick": quick, "options": options,
-            "commit": git_commit(), "cpu_s": time.process_time() - cpu0,
+            "commit": commit, "spicemem_tree": tree, "cpu_s": time.process_time() - cpu0,
             "wall_s": time.perf_counter() - wall0, "load_start": load0, "load_end": loadavg()}
     atomic_write_json(out / f"{name}.run.json", side)
     return side
+
+
+def pick_or_nan(result: dict, key: str, quick: bool) -> float:
+    """``pick``; a --quick run may lack a key's element (fewer pulses or t_zero): NaN."""
+    try:
+        return pick(result, key)
+    except (IndexError, KeyError):
+        if not quick:
+            raise SystemExit(f"reproduce_tables.py: {result.get('experiment')} seed "
+                             f"{result.get('seed')} has no {key!r}")
+        return float("nan")
 
 
 def z_rows(name: str, new: dict, old: dict | None) -> list[dict]:
@@ -192,7 +219,7 @@ def main(argv=None) -> int:
             results.append(json.loads((runs / f"seed-{s}" / f"{name}.json").read_text()))
             sp = runs / f"seed-{s}" / f"{name}.run.json"
             sides.append(json.loads(sp.read_text()) if sp.exists() else {"commit": "unknown"})
-        new = summarize({k: [pick(r, k) for r in results] for k in keys})
+        new = summarize({k: [pick_or_nan(r, k, args.quick) for r in results] for k in keys})
         stored_path = docs / f"{name}-over-seeds.json"
         stored = json.loads(stored_path.read_text()) if stored_path.exists() else None
         rows = z_rows(name, new, stored["keys"] if stored else None)
@@ -200,6 +227,7 @@ def main(argv=None) -> int:
         summary = {"experiment": name, "seeds": args.seeds, "quick": args.quick,
                    "realizations": None, "options": opts, "command": command,
                    "commit": sorted({sd.get("commit", "unknown") for sd in sides}),
+                   "spicemem_tree": sorted({sd.get("spicemem_tree", "unknown") for sd in sides}),
                    "cpu_s_per_seed": [sd.get("cpu_s") for sd in sides],
                    "load_per_seed": [[sd.get("load_start"), sd.get("load_end")] for sd in sides],
                    "keys": new,
