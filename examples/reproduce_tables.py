@@ -90,14 +90,16 @@ def git_commit() -> str:
     return head + ("+dirty" if dirty else "")
 
 
-def spicemem_tree() -> str:
-    """The git tree hash of spicemem/ at HEAD (+dirty): the code that made the numbers, whatever
-    later commits of docs or examples moved HEAD."""
+def spicemem_tree(commit: str = "HEAD") -> str:
+    """The git tree hash of spicemem/ at ``commit`` (at HEAD: +dirty if the work tree differs):
+    the code that made the numbers, whatever later commits of docs or examples moved HEAD."""
+    rev = commit.split("+")[0]
     try:
-        tree = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short=12", "HEAD:spicemem"],
+        tree = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short=12", f"{rev}:spicemem"],
                               capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "spicemem"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        dirty = "+dirty" in commit or (commit == "HEAD" and subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "spicemem"],
+            capture_output=True, text=True, check=True).stdout.strip())
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return tree + ("+dirty" if dirty else "")
@@ -218,7 +220,10 @@ def main(argv=None) -> int:
         for s in args.seeds:
             results.append(json.loads((runs / f"seed-{s}" / f"{name}.json").read_text()))
             sp = runs / f"seed-{s}" / f"{name}.run.json"
-            sides.append(json.loads(sp.read_text()) if sp.exists() else {"commit": "unknown"})
+            side = json.loads(sp.read_text()) if sp.exists() else {"commit": "unknown"}
+            if "spicemem_tree" not in side and side["commit"] != "unknown":
+                side["spicemem_tree"] = spicemem_tree(side["commit"])
+            sides.append(side)
         new = summarize({k: [pick_or_nan(r, k, args.quick) for r in results] for k in keys})
         stored_path = docs / f"{name}-over-seeds.json"
         stored = json.loads(stored_path.read_text()) if stored_path.exists() else None
