@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -253,7 +254,7 @@ def main(argv=None) -> int:
                     old_real = docs / f"{name}-realizations.json"
                     old = json.loads(old_real.read_text()) if old_real.exists() else None
                     mos.main(["--seeds", *map(str, args.seeds), "--runs", str(runs),
-                              "--out", str(docs), "--only", name])
+                              "--out", os.path.relpath(docs), "--only", name])
                     if old is not None:
                         all_rows += pooled_rows(name, old, json.loads(old_real.read_text()))
     print(markdown(all_rows))
