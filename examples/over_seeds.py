@@ -34,6 +34,20 @@ def pick(result: dict, key: str):
     return float("nan") if val is None else float(val)
 
 
+def summarize(per_seed: dict) -> dict:
+    """{key: values per seed} -> {key: mean, standard error and sd over the finite values,
+    per_seed}; None where too few seeds are finite."""
+    out = {}
+    for k, vals in per_seed.items():
+        ok = np.array(vals, dtype=float)
+        ok = ok[np.isfinite(ok)]
+        out[k] = {"mean": float(ok.mean()) if ok.size else None,
+                  "stderr": float(ok.std(ddof=1) / np.sqrt(ok.size)) if ok.size > 1 else None,
+                  "seed_sd": float(ok.std(ddof=1)) if ok.size > 1 else None,
+                  "per_seed": [float(x) for x in vals]}
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("experiment")
@@ -67,15 +81,11 @@ def main(argv=None) -> int:
     summary = {"experiment": args.experiment, "seeds": args.seeds, "quick": args.quick,
                "realizations": args.realizations, "options": options,
                "command": "python examples/over_seeds.py " + " ".join(argv or sys.argv[1:]), "keys": {}}
-    for k, vals in per_seed.items():
-        v = np.array(vals)
-        ok = v[np.isfinite(v)]
-        mean = float(ok.mean()) if ok.size else None
-        se = float(ok.std(ddof=1) / np.sqrt(ok.size)) if ok.size > 1 else None
-        sd = float(ok.std(ddof=1)) if ok.size > 1 else None
-        summary["keys"][k] = {"mean": mean, "stderr": se, "seed_sd": sd, "per_seed": vals}
-        print(f"{args.experiment} {k}: {mean:.4g} +- {se:.2g} (SE over {ok.size} seeds; "
-              f"seed-to-seed sd {sd:.2g}; per seed {', '.join(f'{x:.4g}' for x in vals)})")
+    summary["keys"] = summarize(per_seed)
+    for k, s in summary["keys"].items():
+        n = int(np.isfinite(s["per_seed"]).sum())
+        print(f"{args.experiment} {k}: {s['mean']:.4g} +- {s['stderr']:.2g} (SE over {n} seeds; "
+              f"seed-to-seed sd {s['seed_sd']:.2g}; per seed {', '.join(f'{x:.4g}' for x in s['per_seed'])})")
     atomic_write_json(Path(args.out) / f"{args.experiment}-over-seeds.json", summary)
     return 0
 
