@@ -590,7 +590,7 @@ def test_a_node_without_dc_path_ends_in_one_line_not_a_hang(tmp_path, memristor)
     netlist fuzzer; reproduced with a do-nothing GetSyncData and no spicemem code), ignoring
     Ctrl-C.  The bridge turns that fallback off (engine.NO_OPTRAN): the run must end with
     one error line and exit 2, in a child process bounded at 300 s (it took 2-8 s; the bound
-    covers a first run's compilation on a loaded machine)."""
+    covers a first run's compilation on a loaded machine), naming the node and the remedy."""
     net = "* floating\nV1 a 0 dc 1\nR9 a 0 1k\nC1 n1 0 1p\n"
     if memristor:
         net += ".model ag diffusive (preset=wang2017_paper)\nN1 a 0 ag\n"
@@ -601,3 +601,4 @@ def test_a_node_without_dc_path_ends_in_one_line_not_a_hang(tmp_path, memristor)
     assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("spicemem: error:")]
     assert len(errors) == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert 'node "n1" has no DC path to ground' in errors[0] and "'uic'" in errors[0], errors[0]

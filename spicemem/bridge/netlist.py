@@ -125,6 +125,9 @@ class Netlist:
     analyses: list
     origins: list = field(default_factory=list)  # per line of text: 'file:line', None (bridge's)
     files: tuple = ()  # every file read, the netlist's own first
+    #: subcircuit calls by definition, to name ngspice's flattened names ('x1.n1') as the user
+    #: wrote them: {scope: {x name, lowercase: (x name as written, called scope or None)}}
+    calls: dict = field(default_factory=dict)
 
 
 def _kv_tokens(text: str):
@@ -219,9 +222,15 @@ def _build(source: str, title: str, lines: list) -> Netlist:
     _check_expansion(parsed, source)
     devices = _flatten(parsed, source)
     text, origins = _rewrite(parsed, devices, source, title, lines, types)
+    calls = {}
+    for sc, xlines in parsed.xlines.items():
+        for toks in xlines:
+            pos = [t for t in toks[1:] if "=" not in t and t.lower() != "params:"]
+            sub = parsed.find_subckt(pos[-1].lower(), sc) if pos else None
+            calls.setdefault(sc, {})[toks[0].lower()] = (toks[0], sub)
     return Netlist(source, title, text, devices,
                    {k: v for k, v in parsed.models.items() if v.type in types}, parsed.tran,
-                   parsed.saves_given, parsed.analyses, origins)
+                   parsed.saves_given, parsed.analyses, origins, calls=calls)
 
 
 def _parse(source: str, lines: list, types) -> _Parsed:
