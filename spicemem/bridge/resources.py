@@ -2,7 +2,7 @@
 
 A netlist is untrusted input.  The checks of :mod:`spicemem.bridge.netlist` bound what it
 may *expand* to (elements, function text, analysis points); each bound alone still allows
-a run that exhausts the machine: 2.5e6 memristors of 1000 particles each (60 GB of state),
+a run that exhausts the machine: 2.5e6 memristors of 1000 particles each (40 GB of state),
 a thousand devices whose varied landscape gives each its own hopping tables (11 MB and
 2.2 s CPU apiece, measured), or a transient whose result matrices (devices x time points)
 outgrow the memory.  Before allocating, :func:`estimate` adds up what the run will hold at
@@ -27,7 +27,7 @@ estimate (more points than the minimum).  Not counted: the history buffer
 resident only as rows are written) and Python's own ~100 MB.
 
 The cap: :data:`DEFAULT_LIMIT` (4 GiB), a run's share of a modest workstation that leaves
-room for a sweep's two workers on the 16 GB machines the project is tested on; the largest
+room for a sweep's two workers and other work on a 16 GB machine; the largest
 shipped job, the 64x64 1S1R crossbar, estimates at 44 MiB.  A user raises it on purpose
 with ``spicemem run --max-memory`` (one run) or the environment variable
 :data:`LIMIT_ENV` (inherited by sweep workers and ``spicemem fit``, which call the bridge
