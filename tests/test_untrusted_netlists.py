@@ -605,12 +605,15 @@ def test_a_node_without_dc_path_ends_in_one_line_not_a_hang(tmp_path, memristor)
 
 
 # -- memory bombs (spicemem.bridge.resources) -----------------------------------------------------
+# The child's own peak RSS is VmHWM of /proc/self/status: ru_maxrss survives exec, so a child
+# of a large pytest process would report the parent's peak (1.4 GB was seen in the full suite).
 _CHILD = """
-import resource, sys
+import os, sys
 from spicemem.cli import main
 rc = main(sys.argv[1:])
-u = resource.getrusage(resource.RUSAGE_SELF)
-sys.stderr.write(f"RUSAGE {u.ru_maxrss} {u.ru_utime + u.ru_stime}\\n")
+hwm = [ln.split()[1] for ln in open("/proc/self/status") if ln.startswith("VmHWM:")][0]
+t = os.times()
+sys.stderr.write(f"RUSAGE {hwm} {t.user + t.system}\\n")
 sys.exit(rc)
 """
 
