@@ -24,6 +24,15 @@ def _seed(value: str) -> int:
     return s
 
 
+def _memory(value: str) -> int:
+    from .bridge.resources import parse_limit
+
+    try:
+        return parse_limit(value, "--max-memory") or 0
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _positive_int(value: str) -> int:
     try:
         n = int(value)
@@ -68,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--plot", metavar="VECTORS",
                     help="comma-separated columns to draw in the PNG, e.g. 'v(mid),i(vr),g(X1.N2)' "
                          "(default: a preview of node voltages and device conductances)")
+    rn.add_argument("--max-memory", type=_memory, default=None, metavar="SIZE",
+                    help="memory cap of the run, e.g. 16G (0: none); a netlist whose estimated "
+                         "need is larger is refused before anything is allocated (default: "
+                         "$SPICEMEM_MAX_MEMORY, else 4G)")
     rn.set_defaults(func=_cmd_run)
 
     cb = sub.add_parser("crossbar", help="write a crossbar netlist (1R/1S1R, line resistance, bias scheme)",
@@ -197,7 +210,8 @@ def _cmd_run(args) -> int:
 
     seed = _resolve_seed(args)
     plot = [n for n in (args.plot or "").split(",") if n.strip()] or None
-    for path in run_to_files(args.netlist, args.out, seed, args.format, plot=plot):
+    for path in run_to_files(args.netlist, args.out, seed, args.format, plot=plot,
+                             max_memory=args.max_memory):
         print(f"wrote {path}")
     return 0
 

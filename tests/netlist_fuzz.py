@@ -1,13 +1,15 @@
 """Fuzzing the netlist path: generated netlists through ``spicemem run`` in a guarded process.
 
 Used by ``tests/test_fuzz_netlists.py`` (a few examples in the suite) and
-``bench/fuzz_netlists.py`` (the long hunt).  Three parts:
+``bench/fuzz_netlists.py`` (the long hunt).  Four parts:
 
 * **a grammar** of ngspice-ish netlists (hypothesis strategies): elements of every letter,
   memristor lines and ``.model`` cards with random parameters, subcircuits nested within the
   limits, ``.param``/``.func``, includes of real, missing and special files, ``.control``
   blocks, ``.options``, analyses with random (also absurd) numbers, continuation lines,
   comments, odd whitespace, unicode, NUL, huge lines;
+* **memory bombs** (:func:`memory_bomb`): netlists that ask for more memory than the
+  bridge's cap, which must be refused in one line;
 * **mutations** of the shipped ``netlists/*.cir`` (the quick ones): lines deleted,
   duplicated, swapped, inserted from the grammar, numbers replaced by extreme ones, bytes
   inserted, the file cut short;
@@ -280,10 +282,42 @@ def mutated_shipped(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
+@st.composite
+def memory_bomb(draw) -> str:
+    """A netlist that asks for more memory than the bridge's default cap (4 GiB,
+    spicemem.bridge.resources), in one of three shapes: subcircuits that multiply
+    memristors of many particles (>= 8 GiB of state), devices whose varied landscape gives
+    each its own hopping tables (>= 400 x 11 MB), or a transient whose result matrices
+    (>= 1e6 points x 1000 devices) outgrow it.  Each must end in one line, quickly."""
+    kind = draw(st.integers(0, 2))
+    head = ["* memory bomb", "V1 in 0 dc 0.1"]
+    if kind == 0:
+        npart = draw(st.integers(500, 1000))
+        fan = draw(st.integers(10, 40))
+        need = 8 * 2**30 / (16 * (npart + 1))  # devices for 8 GiB of particles
+        levels = 1
+        while fan ** levels < need:
+            levels += 1
+        lines = [f".model ag diffusive (preset=wang2017_paper n_particles={npart})",
+                 ".subckt c0 a b", *[f"N{k} a b ag" for k in range(fan)], ".ends"]
+        for lv in range(1, levels):
+            lines += [f".subckt c{lv} a b", *[f"X{k} a b c{lv - 1}" for k in range(fan)], ".ends"]
+        lines += [f"Xtop in 0 c{levels - 1}", ".tran 1u 10u"]
+    elif kind == 1:
+        n = draw(st.integers(400, 700))
+        lines = [".model ag diffusive (preset=wang2017_paper well_depth_ratio=agauss(10, 1, 1))",
+                 *[f"N{k} in 0 ag" for k in range(n)], ".tran 1u 10u"]
+    else:
+        n = draw(st.integers(1000, 2000))
+        lines = [".model ag diffusive (preset=wang2017_paper n_particles=1)",
+                 *[f"N{k} in 0 ag" for k in range(n)], f".tran 1n {draw(st.sampled_from(['1m', '5m', '10m']))}"]
+    return "\n".join(head + lines + [".end"]) + "\n"
+
+
 def netlists():
-    """Generated and mutated netlists, half and half (includes name files relative to the
+    """Generated and mutated netlists, and memory bombs (includes name files relative to the
     netlist's folder: :func:`prepare` writes them there)."""
-    return st.one_of(netlist_text(), mutated_shipped())
+    return st.one_of(netlist_text(), mutated_shipped(), memory_bomb())
 
 
 def prepare(folder: Path) -> None:

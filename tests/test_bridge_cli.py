@@ -181,3 +181,69 @@ def test_raw_file_is_read_back_by_ngspice_itself(engine, tmp_path, capsys):
         np.testing.assert_array_equal(loaded[name], arr, err_msg=name)
     text = (tmp_path / "out" / "pair.raw").read_bytes().split(b"Binary:\n", 1)[0].decode()
     assert "\ttime\ttime" in text and "\tv(mid)\tvoltage" in text and "\ti(v1)\tcurrent" in text
+
+
+# -- ngspice's failures, named as the user wrote them ---------------------------------------------
+@pytest.mark.parametrize("lines, patterns", [
+    # a node without DC path (the fuzzer's hang, now a failure): the node and both remedies
+    (["V1 a 0 dc 1", "R9 a 0 1k", "C1 n1 0 1p", ".tran 1u 4u"],
+     [r'node "n1" has no DC path to ground', r"resistor \(e\.g\. 1G\)", r"'uic'", r"singular matrix"]),
+    # the same inside a subcircuit: the X name as written and the subcircuit, not only 'x1.n1'
+    ([".subckt cap p", "R1 p 0 1k", "C1 n1 0 1p", ".ends", "V1 a 0 dc 1", "R9 a 0 1k", "XCap a cap",
+      ".tran 1u 4u"],
+     [r'node "n1" inside XCap \(subcircuit "cap"; ngspice\'s xcap\.n1\) has no DC path']),
+    # .op: no 'uic' to offer
+    (["V1 a 0 dc 1", "R9 a 0 1k", "C1 n1 0 1p", ".op"], [r'node "n1" has no DC path', r"1G\)"]),
+    # a loop of voltage sources / of inductors: the element, not "v1#branch"
+    (["V1 a 0 dc 1", "V2 a 0 dc 2", "R9 a 0 1k", ".tran 1u 4u"],
+     [r"the current through V1 is not fixed by the circuit \(a loop of voltage sources"]),
+    (["V1 a 0 dc 1", "L1 a b 1u", "L2 b 0 1u", ".tran 1u 4u"], [r"the current through L1 is not fixed"]),
+    ([".subckt lp p", "V1 p 0 dc 1", "V2 p 0 dc 2", ".ends", "X1 a lp", "R1 a 0 1k", ".tran 1u 4u"],
+     [r'the current through V1 inside X1 \(subcircuit "lp"; ngspice\'s v\.x1\.v1\)']),
+    # gmin and source stepping fail without a singular matrix: the node that moved most
+    (["V1 in 0 dc 1", "R1 in a 1k", "B1 a 0 I=V(a)>0.5 ? 1 : -1", ".tran 1u 4u"],
+     [r"gmin and source stepping both failed; the largest change in its last iteration: node \"a\""]),
+    # timestep too small inside a subcircuit: ngspice's node and the user's
+    ([MODEL, ".subckt ra in", "R1 in a 1k", "C1 a 0 1p", "B1 0 a I=1e-3*exp(40*(V(a)-1))", ".ends",
+      "V1 in 0 pwl(0 0 1u 5)", "X1 in ra", "N1 in 0 ag", ".tran 1n 2u"],
+     [r"Timestep too small; time = ", r'trouble with node "x1\.a" \(node "a" inside X1 \(subcircuit "ra"']),
+    # every .save names a vector the circuit does not have: ngspice names none, we name the line
+    (["V1 a 0 dc 1", "R9 a 0 1k", ".save v(zz)", ".tran 1u 4u"],
+     [r"no \.save line \(\S*bad\.cir:4\) names a node or current"]),
+    # unknown model: at top level (ngspice numbers the line) and inside a subcircuit (it does not)
+    (["V1 a 0 dc 1", "D1 a 0 nosuch", ".tran 1u 4u"], [r"bad\.cir:3: ngspice: could not find a valid modelname"]),
+    ([".subckt dd p", "D1 p 0 nosuch", ".ends", "V1 a 0 dc 1", "X1 a dd", ".tran 1u 4u"],
+     [r"bad\.cir:3: ngspice: could not find a valid modelname \(in 'd\.x1\.d1 a 0 nosuch'\)"]),
+    (["V1 a 0 dc 1", "X1 a 0 nosuch", ".tran 1u 4u"], [r"bad\.cir:3: ngspice: unknown subckt: x1 a 0 nosuch"]),
+])
+def test_ngspice_failures_name_the_node_or_element_in_one_line(engine, tmp_path, capsys, lines, patterns):
+    """Each common ngspice failure, measured on 39.3 with these netlists, through the CLI:
+    exit 2, one bounded line, no traceback, naming the node / element / line as written."""
+    import re
+
+    p = write(tmp_path, "bad.cir", *lines)
+    rc, err = run_cli(capsys, p, "--out", tmp_path / "out", "--seed", "1")
+    assert rc == 2 and len(err) == 1, err
+    assert err[0].startswith("spicemem: error: ") and len(err[0]) < 2000, err[0]
+    for pattern in patterns:
+        assert re.search(pattern, err[0]), (pattern, err[0])
+
+
+def test_the_bridges_own_nodes_are_not_blamed_on_the_user():
+    """The names ngspice gives the nodes and elements the bridge writes (netlist.py: the state
+    node ``smg_<name>``, the lines ``bsm_/ismg_/rsmg_<name>``, the guard node) are named as
+    the memristor's or the bridge's, at top level and inside subcircuits."""
+    from spicemem.bridge.messages import unknown_name
+    from spicemem.bridge.netlist import read_netlist
+
+    net = read_netlist("\n".join(["* t", MODEL, ".subckt cell p q", "N1 p q ag", ".ends",
+                                  "V1 a 0 dc 1", "XA a 0 cell", "N2 a 0 ag", ".tran 1u 2u", ".end"]))
+    assert unknown_name("smg_n2", net).startswith("the state node the bridge adds for memristor N2")
+    assert unknown_name("xa.smg_n1", net).startswith("the state node the bridge adds for memristor XA.N1")
+    assert unknown_name("i.xa.ismg_n1#branch", net) == "the current through memristor XA.N1"
+    assert unknown_name("bsm_n2#internal", net) == "an internal node of memristor N2"
+    assert unknown_name("smg__guard", net) == "the bridge's own guard node (smg__guard)"
+    assert unknown_name('"xa.p"', net) == 'node "p" inside XA (subcircuit "cell"; ngspice\'s xa.p)'
+    assert unknown_name("zz.q", net) == 'node "q" inside zz (ngspice\'s zz.q)'  # not a known path
+    # a user node that merely looks like the bridge's (no such memristor) stays the user's
+    assert unknown_name("smg_n9", net) == 'node "smg_n9"'

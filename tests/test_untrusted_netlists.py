@@ -590,7 +590,7 @@ def test_a_node_without_dc_path_ends_in_one_line_not_a_hang(tmp_path, memristor)
     netlist fuzzer; reproduced with a do-nothing GetSyncData and no spicemem code), ignoring
     Ctrl-C.  The bridge turns that fallback off (engine.NO_OPTRAN): the run must end with
     one error line and exit 2, in a child process bounded at 300 s (it took 2-8 s; the bound
-    covers a first run's compilation on a loaded machine)."""
+    covers a first run's compilation on a loaded machine), naming the node and the remedy."""
     net = "* floating\nV1 a 0 dc 1\nR9 a 0 1k\nC1 n1 0 1p\n"
     if memristor:
         net += ".model ag diffusive (preset=wang2017_paper)\nN1 a 0 ag\n"
@@ -601,3 +601,157 @@ def test_a_node_without_dc_path_ends_in_one_line_not_a_hang(tmp_path, memristor)
     assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("spicemem: error:")]
     assert len(errors) == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert 'node "n1" has no DC path to ground' in errors[0] and "'uic'" in errors[0], errors[0]
+
+
+# -- memory bombs (spicemem.bridge.resources) -----------------------------------------------------
+# The child's own peak RSS is VmHWM of /proc/self/status: ru_maxrss survives exec, so a child
+# of a large pytest process would report the parent's peak (1.4 GB was seen in the full suite).
+_CHILD = """
+import os, sys
+from spicemem.cli import main
+rc = main(sys.argv[1:])
+hwm = [ln.split()[1] for ln in open("/proc/self/status") if ln.startswith("VmHWM:")][0]
+t = os.times()
+sys.stderr.write(f"RUSAGE {hwm} {t.user + t.system}\\n")
+sys.exit(rc)
+"""
+
+
+def _nested(fan, levels, npart):
+    lines = ["* nested memory bomb", f".model ag diffusive (preset=wang2017_paper n_particles={npart})",
+             ".subckt c0 a b", *[f"N{k} a b ag" for k in range(fan)], ".ends"]
+    for lv in range(1, levels):
+        lines += [f".subckt c{lv} a b", *[f"X{k} a b c{lv - 1}" for k in range(fan)], ".ends"]
+    return lines + ["V1 in 0 dc 0.1", f"Xtop in 0 c{levels - 1}", ".tran 1u 10u", ".end"]
+
+
+@pytest.mark.parametrize("lines, where, part", [
+    # 1e6 memristors of 1000 particles made by six levels of ten subcircuit calls: 15 GiB of state
+    (_nested(10, 6, 1000), "bomb.cir:2", r"devices' state: 15\.\d GiB for 1000000 diffusive memristors"),
+    # 450 devices whose varied well depth gives each its own 11 MB of hopping tables: 4.6 GiB
+    (["* varied", ".model ag diffusive (preset=wang2017_paper well_depth_ratio=agauss(10, 1, 1))",
+      "V1 in 0 dc 0.1", *[f"N{k} in 0 ag" for k in range(450)], ".tran 1u 10u", ".end"],
+     "bomb.cir:2", r"devices' state: 4\.\d+ GiB for 450 diffusive"),
+    # 1000 one-particle devices, 1e7 points at the 1 ns step: the result matrices (~450 GiB)
+    (["* long", ".model ag diffusive (preset=wang2017_paper n_particles=1)", "V1 in 0 dc 0.1",
+      *[f"N{k} in 0 ag" for k in range(1000)], ".tran 1n 10m", ".end"],
+     "bomb.cir:1004", r"results: \d+ GiB for at least 10000000 time points"),
+])
+def test_memory_bombs_are_refused_fast_in_one_line_with_bounded_memory(tmp_path, lines, where, part):
+    """A netlist asking for more than the 4 GiB cap is refused before anything is allocated
+    or flattened, in a child process whose peak RSS and CPU time are measured.  Measured at
+    load 9: 1.0 s CPU / 113 MB (nested), 2.3 s / 99 MB (varied), 0.1 s (long); the bounds
+    (15 s CPU, 600 MB) are 5-6x that, while running the first case would need 15 GiB and
+    flattening it alone took 5 s and 450 MB."""
+    (tmp_path / "bomb.cir").write_text("\n".join(lines) + "\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    env.pop("SPICEMEM_MAX_MEMORY", None)
+    proc = subprocess.run([sys.executable, "-c", _CHILD, "run", "bomb.cir", "--out", "o", "--seed", "1"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    usage = [ln for ln in proc.stderr.splitlines() if ln.startswith("RUSAGE")]
+    maxrss_kb, cpu = (float(x) for x in usage[0].split()[1:])
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("spicemem: error:")]
+    assert proc.returncode == 2 and len(errors) == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert re.search(rf"{re.escape(where)}: refused: the run would need at least [\d.]+ GiB of memory, "
+                     rf"more than the limit of 4 GiB; the largest part is {part}", errors[0]), errors[0]
+    assert "--max-memory" in errors[0] and "SPICEMEM_MAX_MEMORY" in errors[0]
+    assert cpu < 15 and maxrss_kb < 600e3, (cpu, maxrss_kb)
+
+
+def _allocated(groups) -> int:
+    """Bytes the groups' arrays hold, each buffer once (groups share hopping tables)."""
+    import numpy as np
+
+    seen, total = set(), 0
+
+    def add(x):
+        nonlocal total
+        if isinstance(x, np.ndarray):
+            base = x if x.base is None else x.base
+            if id(base) not in seen:
+                seen.add(id(base))
+                total += x.nbytes
+        elif isinstance(x, list | tuple):
+            for y in x:
+                add(y)
+        elif isinstance(x, dict):
+            for y in x.values():
+                add(y)
+
+    for g in groups:
+        add([g.arrays, g.g0, g.temp0, g.block])
+    return total
+
+
+@pytest.mark.parametrize("card, n, low, high", [
+    ("diffusive (preset=wang2017_paper n_particles=1000)", 20, 1.0, 1.1),
+    ("diffusive (preset=wang2017_paper)", 20, 1.0, 1.1),
+    ("diffusive (preset=wang2017_paper integrator=langevin)", 20, 1.0, 1.1),
+    ("diffusive (preset=wang2017_paper r_tunnel=gauss(1k, 0.1, 1))", 10, 1.0, 1.1),  # tables shared
+    ("diffusive (preset=wang2017_paper well_depth_ratio=agauss(10, 1, 1))", 3, 1.0, 1.1),  # own tables
+    ("drift", 50, 1.0, 10.0),
+    ("rram", 50, 1.0, 10.0),
+])
+def test_the_memory_estimate_is_what_allocate_holds(card, n, low, high):
+    """DeviceType.memory_bytes (arithmetic, before allocating) against the bytes the real
+    allocation holds, counted buffer by buffer: the diffusive estimate is exact up to a few
+    bookkeeping words (measured ratio 1.0003-1.06), never below; the default of 1 kB a device
+    covers drift and RRAM (measured 190 and 280 B a device)."""
+    from spicemem.bridge import devices
+    from spicemem.bridge.run import _device_specs
+    from spicemem.bridge.session import DeviceArrays
+
+    net = read_netlist("\n".join(["* t", f".model m {card}", "V1 a 0 dc 1",
+                                  *[f"N{k} a 0 m" for k in range(n)], ".tran 1u 2u", ".end"]))
+    specs, info, _ = _device_specs(net, 0)
+    (tname, group), = specs.items()
+    estimate = devices.registry()[tname].memory_bytes(group)
+    actual = _allocated(DeviceArrays(specs, info).groups)
+    assert low <= estimate / actual <= high, (estimate, actual)
+
+
+def test_shipped_netlists_and_a_64x64_crossbar_fit_the_default_cap(tmp_path):
+    """Legit big jobs still run: every shipped netlist and the 64x64 1S1R crossbar (4096
+    selectors, 20 736 elements; the largest job in examples/) estimate at most 1/20 of the
+    4 GiB default (measured: 48 MiB and 44 MiB)."""
+    from spicemem.bridge import resources
+    from spicemem.bridge.run import _device_specs
+
+    assert main(["crossbar", "64", "64", "--cell", "1S1R", "--out", str(tmp_path / "xb64.cir")]) == 0
+    paths = sorted((Path(__file__).resolve().parents[1] / "netlists").glob("*.cir")) + [tmp_path / "xb64.cir"]
+    for path in paths:
+        net = read_netlist(path, budget=lambda pv: resources.check_preview(pv, resources.DEFAULT_LIMIT))
+        specs, _, _ = _device_specs(net, 0)
+        est = resources.check(net, specs, resources.DEFAULT_LIMIT)
+        assert est.total < resources.DEFAULT_LIMIT / 20, (path.name, est.parts)
+
+
+@pytest.mark.ngspice
+def test_the_memory_cap_is_raised_or_lowered_on_purpose(tmp_path, capsys, monkeypatch):
+    """--max-memory for one run, SPICEMEM_MAX_MEMORY for every run of the process (sweep
+    workers, fit); 0 turns the check off; a bad value is one line."""
+    p = write(tmp_path, "one.cir", ["* t", MODEL, "V1 a 0 dc 1", "N1 a 0 ag", ".tran 1u 4u", ".end"])
+    rc = main(["run", str(p), "--out", str(tmp_path / "o"), "--seed", "1", "--max-memory", "1M"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("spicemem: error:")]
+    assert rc == 2 and len(err) == 1 and "more than the limit of 1 MiB" in err[0], err
+    monkeypatch.setenv("SPICEMEM_MAX_MEMORY", "1M")
+    rc, err = run_cli(capsys, p, tmp_path / "o")
+    assert rc == 2 and len(err) == 1 and "more than the limit of 1 MiB" in err[0], err
+    rc = main(["run", str(p), "--out", str(tmp_path / "o"), "--seed", "1", "--max-memory", "0"])
+    assert rc == 0, capsys.readouterr().err  # the option wins over the environment
+    monkeypatch.setenv("SPICEMEM_MAX_MEMORY", "lots")
+    rc, err = run_cli(capsys, p, tmp_path / "o")
+    assert rc == 2 and len(err) == 1 and "SPICEMEM_MAX_MEMORY must be a size" in err[0], err
+
+
+def test_memory_sizes_parse_as_written():
+    from spicemem.bridge.resources import parse_limit
+
+    assert parse_limit("8G") == parse_limit("8GiB") == parse_limit("8gb") == 8 * 2**30
+    assert parse_limit("512M") == 512 * 2**20 and parse_limit("1.5T") == int(1.5 * 2**40)
+    assert parse_limit("1e9") == 10**9 and parse_limit("4096") == 4096
+    assert parse_limit("0") is None and parse_limit("none") is None
+    for bad in ("-1", "x", "nan", "1Q", ""):
+        with pytest.raises(ValueError, match="must be a size"):
+            parse_limit(bad)

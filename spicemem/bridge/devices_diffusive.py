@@ -108,6 +108,36 @@ class DiffusiveType(DeviceType):
             by_model.setdefault(core_key, []).append(spec)
         return [_allocate_group(members) for members in by_model.values()]
 
+    def memory_bytes(self, specs: list) -> int:
+        """What :meth:`allocate` holds (tests/test_untrusted_netlists.py compares): per device
+        its particles (positions and order, float64 and int64) and a few dozen numbers; per
+        group (distinct parameters) its force table; per distinct landscape of a hybrid group
+        its hopping tables (~11 MB: they are shared between groups of one landscape, and a
+        parameter that changes the landscape -- varied per device -- gives each its own)."""
+        from ..devices import diffusive as dm
+
+        counts: dict = {}  # id(params) -> [params, devices]: a netlist's devices share objects
+        for spec in specs:
+            entry = counts.setdefault(id(spec.params), [spec.params, 0])
+            entry[1] += 1
+        total, groups, landscapes = 0, set(), set()
+        for p, count in counts.values():
+            hybrid = p.integrator == "hybrid"
+            # fstate and istate, then rng, p, g0, temp0, index (+ the hybrid's columns, counts
+            # and modes)
+            total += count * 8 * (2 * (p.n_particles + 1) + (62 if hybrid else 16))
+            key = dataclasses.replace(p, t_ambient=300.0)
+            if key not in groups:
+                groups.add(key)
+                total += 8 * (dm.TABLE_INTERVALS + 1) + 4096
+            if hybrid:
+                landscapes.add((p.well_depth_ratio, p.well_width_ratio, p.cluster_position_ratio,
+                                p.pin_period_ratio, p.field_coupling, p.friction_ratio))
+        nv = int(round(2 * dm.HOP_V_MAX / dm.HOP_DV)) + 1
+        nt, km = dm.HOP_N_THETA, dm.HOP_KMAX
+        tables = 8 * (nv * (km + 1) + 7 * nv * km + 4 * nv * nt * km + 2 * nv + nt + dm.HOP_GRID)
+        return total + len(landscapes) * tables
+
 
 def _allocate_group(members: list) -> Group:
     from ..devices.ensemble import initial_state

@@ -125,6 +125,11 @@ class Netlist:
     analyses: list
     origins: list = field(default_factory=list)  # per line of text: 'file:line', None (bridge's)
     files: tuple = ()  # every file read, the netlist's own first
+    #: subcircuit calls by definition, to name ngspice's flattened names ('x1.n1') as the user
+    #: wrote them: {scope: {x name, lowercase: (x name as written, called scope or None)}}
+    calls: dict = field(default_factory=dict)
+    #: circuit elements after every subcircuit is expanded (see MAX_ELEMENTS)
+    n_elements: int = 0
 
 
 def _kv_tokens(text: str):
@@ -145,7 +150,19 @@ def _parse_params(tokens, where: str, what: str) -> dict:
 
 
 # -- parsing -------------------------------------------------------------------------------------
-def read_netlist(path_or_text, *, name: str | None = None) -> Netlist:
+@dataclass(frozen=True)
+class Preview:
+    """What a netlist will flatten to, known before it is flattened (for a resource check:
+    :mod:`spicemem.bridge.resources`)."""
+
+    source: str
+    counts: list  # [(ModelCard, memristors of that card after expansion)]
+    n_elements: int  # circuit elements after expansion
+    tran: dict | None
+    saves_given: bool
+
+
+def read_netlist(path_or_text, *, name: str | None = None, budget=None) -> Netlist:
     """Read, check and rewrite a netlist.
 
     Parameters
@@ -154,6 +171,9 @@ def read_netlist(path_or_text, *, name: str | None = None) -> Netlist:
         A file path, or the netlist text itself (recognised by a newline in it).
     name : str, optional
         The name used in messages for a netlist given as text (default ``<netlist>``).
+    budget : callable, optional
+        Called with a :class:`Preview` before the netlist is flattened and rewritten (the
+        costly steps for a netlist of 1e5-1e6 devices); it raises to refuse it.
 
     Raises
     ------
@@ -161,7 +181,7 @@ def read_netlist(path_or_text, *, name: str | None = None) -> Netlist:
         Anything that cannot be run or is not allowed, naming file and line.
     """
     src = read_source(path_or_text, name=name)
-    net = _build(src.name, src.title, list(src.lines))
+    net = _build(src.name, src.title, list(src.lines), budget)
     net.files = src.files
     check_text(net.text, net.origins)
     return net
@@ -212,16 +232,26 @@ class _Parsed:
         return None
 
 
-def _build(source: str, title: str, lines: list) -> Netlist:
+def _build(source: str, title: str, lines: list, budget=None) -> Netlist:
     types = _devices.registry()
     parsed = _parse(source, lines, types)
     _check_models(parsed, types)
-    _check_expansion(parsed, source)
+    n_elements = _check_expansion(parsed, source)
+    if budget is not None:
+        counts = _device_counts(parsed)
+        budget(Preview(source, [(parsed.models[k], n) for k, n in counts.items()], n_elements,
+                       parsed.tran, parsed.saves_given))
     devices = _flatten(parsed, source)
     text, origins = _rewrite(parsed, devices, source, title, lines, types)
+    calls = {}
+    for sc, xlines in parsed.xlines.items():
+        for toks in xlines:
+            pos = [t for t in toks[1:] if "=" not in t and t.lower() != "params:"]
+            sub = parsed.find_subckt(pos[-1].lower(), sc) if pos else None
+            calls.setdefault(sc, {})[toks[0].lower()] = (toks[0], sub)
     return Netlist(source, title, text, devices,
                    {k: v for k, v in parsed.models.items() if v.type in types}, parsed.tran,
-                   parsed.saves_given, parsed.analyses, origins)
+                   parsed.saves_given, parsed.analyses, origins, calls=calls, n_elements=n_elements)
 
 
 def _parse(source: str, lines: list, types) -> _Parsed:
@@ -414,10 +444,10 @@ def _check_functions(ps: _Parsed) -> dict:
     return cost
 
 
-def _check_expansion(ps: _Parsed, source: str) -> None:
+def _check_expansion(ps: _Parsed, source: str) -> int:
     """Refuse a netlist whose subcircuits expand to more than :data:`MAX_ELEMENTS`
     elements (user-function text counted too, see :func:`_check_functions`), or that
-    instantiates a subcircuit inside itself, before anything is expanded.
+    instantiates a subcircuit inside itself, before anything is expanded; return the count.
 
     Counts per definition, memoised, so the check costs one pass over the definitions
     however large the expansion would be."""
@@ -449,7 +479,33 @@ def _check_expansion(ps: _Parsed, source: str) -> None:
         size[sc] = n
         return n
 
-    count(())
+    return count(())
+
+
+def _device_counts(ps: _Parsed) -> dict:
+    """{(card scope, card name): memristors of that card after expansion}, counted per
+    definition (memoised, as :func:`_check_expansion`, which has refused recursion already)
+    without expanding."""
+    memo: dict = {}
+
+    def count(sc) -> dict:
+        if sc in memo:
+            return memo[sc]
+        out: dict = {}
+        for inst in ps.instances.get(sc, []):
+            card = ps.find_model(inst.model, sc)
+            key = (card.scope, card.name)
+            out[key] = out.get(key, 0) + 1
+        for toks in ps.xlines.get(sc, []):
+            pos = [t for t in toks[1:] if "=" not in t and t.lower() != "params:"]
+            sub = ps.find_subckt(pos[-1].lower(), sc) if pos else None
+            if sub is not None:
+                for card, n in count(sub).items():
+                    out[card] = out.get(card, 0) + n
+        memo[sc] = out
+        return out
+
+    return count(())
 
 
 def _flatten(ps: _Parsed, source: str) -> list:

@@ -262,7 +262,8 @@ def write_results(result, out_dir, stem: str, netlist_path: str = "", fmt: str =
     return paths
 
 
-def run_to_files(netlist, out_dir, seed: int, fmt: str = "csv", progress=None, plot=None) -> list:
+def run_to_files(netlist, out_dir, seed: int, fmt: str = "csv", progress=None, plot=None,
+                 max_memory=None) -> list:
     """The ``spicemem run`` command: run ``netlist`` and write its result files.
 
     A run that stops early (non-convergence, Ctrl-C) still writes what it computed, then
@@ -277,7 +278,7 @@ def run_to_files(netlist, out_dir, seed: int, fmt: str = "csv", progress=None, p
         raise ValueError(f"unknown result format {fmt!r}: choose one of {', '.join(WRITERS)}")
     _require(out_dir, fmt)
     try:
-        result = run_netlist(netlist, seed=seed, progress=progress)
+        result = run_netlist(netlist, seed=seed, progress=progress, max_memory=max_memory)
     except (BridgeRunError, BridgeInterrupted) as exc:
         if exc.result is None:
             raise SimulationError(f"{exc}; nothing was written") from None

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import NetlistError
 from . import devices as _devices
+from . import resources as _resources
 from . import variability as _variability
 from ._abi import fnv1a64
 from .netlist import Netlist, read_netlist
@@ -29,7 +30,8 @@ def stream_index(key: str) -> int:
 
 
 def run_netlist(path_or_text, *, seed: int = 0, step: StepControl | None = None,
-                frozen: bool = False, name: str | None = None, progress=False) -> BridgeResult:
+                frozen: bool = False, name: str | None = None, progress=False,
+                max_memory: int | None = None) -> BridgeResult:
     """Run a netlist's analyses in ngspice with its memristors co-simulated.
 
     Parameters
@@ -49,6 +51,10 @@ def run_netlist(path_or_text, *, seed: int = 0, step: StepControl | None = None,
         A progress bar on stderr (simulated time / stop time, accepted steps, devices, ETA):
         False (default) none, True always, None only when stderr is a terminal; a stream
         draws on that stream.  Only a transient analysis has a bar.
+    max_memory : int, optional
+        Memory cap of the run, in bytes: a netlist whose estimated need exceeds it is refused
+        before anything is allocated (:mod:`spicemem.bridge.resources`).  None (default):
+        ``$SPICEMEM_MAX_MEMORY`` if set, else 4 GiB; 0: no cap.
 
     Returns
     -------
@@ -57,7 +63,8 @@ def run_netlist(path_or_text, *, seed: int = 0, step: StepControl | None = None,
     Raises
     ------
     NetlistError
-        Bad input (message: file, line, parameter).
+        Bad input (message: file, line, parameter), or a run that would need more memory
+        than the cap.
     BridgeRunError
         ngspice failed (e.g. "timestep too small" with time and node); ``.result`` holds
         the partial result.
@@ -69,12 +76,21 @@ def run_netlist(path_or_text, *, seed: int = 0, step: StepControl | None = None,
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) < 2**63:
         raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
     seed = int(seed)
+    if max_memory is not None and (isinstance(max_memory, bool) or not isinstance(max_memory, int | np.integer)
+                                   or max_memory < 0):
+        raise ValueError(f"max_memory must be a number of bytes >= 0 (0: no cap), got {max_memory!r}")
+    limit = _resources.default_limit() if max_memory is None else (int(max_memory) or None)
     step = StepControl() if step is None else step
-    net = read_netlist(path_or_text, name=name)
+    # the memory check runs twice: before the netlist is flattened (its devices at their
+    # cards' nominal parameters: 1e6 devices would cost seconds and a GB to flatten), and with
+    # each device's drawn parameters before their state is allocated
+    net = read_netlist(path_or_text, name=name,
+                       budget=lambda preview: _resources.check_preview(preview, limit))
     if not net.analyses:
         raise NetlistError(f"{net.source}: no analysis to run: add a .tran (or .op, .dc, .ac, ...) "
                            f"line at the top level")
     specs_by_type, device_info, scales = _device_specs(net, seed)
+    _resources.check(net, specs_by_type, limit)
     net = _own_laws(net, device_info)
     from .engine import get_engine
 

@@ -191,7 +191,7 @@ def failure_message(cb, c, net, info: list, out, err, result, analysis: str, ini
             return (f"{src}: memristor {info[k]['name']}: the voltage of its nodes "
                     f"{info[k]['nodes']} is not in ngspice's output")
         return f"{src}: ngspice's output has no 'time' vector"
-    problem = first_error(out, err)
+    problem = first_error(out, err, net)
     if problem is not None:
         return f"{src}: ngspice failed: {problem}"
     tran = net.tran
