@@ -324,31 +324,42 @@ def test_pooled_se_is_unbiased_for_the_variance_and_divides_its_noise_by_the_eff
     assert se.tolist() == [0.4, 0.0] and info[0]["evaluations"] == 1 and info[1]["evaluations"] == 0, (se, info)
 
 
-def test_profile_noise_floor_measures_the_scatter_and_widens_the_interval_to_it():
+def test_profile_noise_floor_measures_the_scatter_and_widens_the_interval_to_it(monkeypatch):
     """A one-parameter linear model whose evaluations carry independent noise of sd r = 0.6
     (in units of the weights) while their stated error is 0 (what common random numbers
     broken by ngspice's steps do, docs/fit.md): the scatter about the response surface must
     estimate r, and with the floor the interval must be the one of the weights it implies.
     Independent references: the noise r we put in, and the closed-form interval of a linear
     model, z* +- 1.96 sigma'/b with sigma'^2 = 1 + r^2 (one statistic, data sigma 1).
-    200 replicates (each a fresh noise draw).  The mean of the estimated r^2 has a standard
-    error of r^2 sqrt(2/dof)/sqrt(200) = 0.015 (dof = 6: 9 design points, 3 coefficients):
-    4 standard errors (0.06) bound it.  Per replicate, the width less the distance between
-    the surface's minimum and the reported value (the join rule adds it) over the closed
-    form with that replicate's own r: its mean must be 1 within 0.03 (the ratio scatters by
-    sd ~0.08 between replicates, from the surface's fitted slope and curvature, measured; 4
-    standard errors of the mean are 0.023, plus the grid's 0.5 %).  Without the floor it
-    would be 1/sqrt(1 + r^2) = 0.86: the check sees the floor."""
+    200 replicates (each a fresh noise draw; as in the engine's cache, a point met twice is
+    one evaluation with one value, and the optimum's value is noisy too).  The profile's
+    design then holds 5 distinct points (7 at most; measured), a linear surface, 3 residual
+    degrees of freedom: the mean of the estimated r^2 has a standard error of
+    r^2 sqrt(2/3)/sqrt(200) = 0.021, and 4 of them (0.085) bound it (measured 0.389 +-
+    0.025).  Per replicate, the width less the distance between the surface's minimum and
+    the reported value (the join rule adds it) over the closed form with that replicate's
+    own r: its mean must be 1 within 0.056 (the ratio scatters by sd 0.18 between
+    replicates at 3 degrees of freedom, measured: 4 standard errors of the mean are 0.051,
+    plus the grid's 0.5 %; measured mean 1.027).  Without the floor it would be
+    1/sqrt(1 + r^2) = 0.86: the check sees the floor."""
+    from spicemem.fit import engine
     from spicemem.fit.engine import profile_intervals, uncertainties
 
+    # the floor alone: the closed form below takes the surface as exact, so the surface's own
+    # prediction variance (tested in the next test) is left out here
+    monkeypatch.setattr(engine, "SURFACE_VARIANCE", False)
     r, b = 0.6, 2.0
     rng = np.random.default_rng(11)
     lo, hi = np.array([-10.0]), np.array([10.0])
     est, ratio = [], []
     for _ in range(200):
+        seen = {}
+
         def residuals(zs):
-            return [np.array([b * q[0] + r * rng.normal()]) for q in zs]
-        z, f, jac = np.array([0.0]), np.array([0.0]), np.array([[b]])
+            # like the engine's cache: a point met twice is one evaluation, the same value
+            return [seen.setdefault(float(q[0]), np.array([b * q[0] + r * rng.normal()])) for q in zs]
+        z, jac = np.array([0.0]), np.array([[b]])
+        f = residuals([z])[0]
         unc = uncertainties(jac, 0.0, 1, lo, hi, z, ["a"], None)
         diag = {}
         out = profile_intervals(residuals, z, f, jac, lo, hi, ["a"], unc, 0.0, 1,
@@ -357,8 +368,69 @@ def test_profile_noise_floor_measures_the_scatter_and_widens_the_interval_to_it(
         est.append(s2)
         got = [math.log(v) for v in out["a"]["ci95"]]
         ratio.append((got[1] - got[0] - out["a"]["profile_shift"]) / (2 * 1.959963984540054 * math.sqrt(1.0 + s2) / b))
-    assert np.mean(est) == pytest.approx(r * r, abs=0.06), np.mean(est)
-    assert np.mean(ratio) == pytest.approx(1.0, abs=0.03), (np.mean(ratio), np.std(ratio))
+    assert np.mean(est) == pytest.approx(r * r, abs=0.085), np.mean(est)
+    assert np.mean(ratio) == pytest.approx(1.0, abs=0.056), (np.mean(ratio), np.std(ratio))
+
+
+def _profile_replicates(slope, variance, n=300, noise=1.0, seed=5):
+    """n one-parameter profiles whose statistic is slope * a plus independent noise of sd
+    ``noise`` per evaluation (in units of the weights; a point met twice is one evaluation,
+    as in the engine's cache), the data one draw of unit sd about the model at a = 0, bounds
+    [-1, 1].  The optimum is the lowest of six evaluations, the Jacobian the true slope or,
+    for a flat statistic, a forward difference of the noisy values (what the engine has).
+    Returns (fraction determined, fraction with the truth a = 0 inside the interval)."""
+    from spicemem.fit import engine as E
+
+    rng = np.random.default_rng(seed)
+    lo, hi = np.array([-1.0]), np.array([1.0])
+    co = E.Coordinates(["a"], [1.0], linear=("a",))
+    det = inside = 0
+    old = E.SURFACE_VARIANCE
+    E.SURFACE_VARIANCE = variance
+    try:
+        for _ in range(n):
+            seen = {}
+            c0 = rng.normal()
+
+            def residuals(zs):
+                return [seen.setdefault(float(q[0]), np.array([c0 + slope * q[0] + noise * rng.normal()]))
+                        for q in zs]
+            zs = list(rng.uniform(-1, 1, 6))
+            fs = residuals([[q] for q in zs])
+            k = int(np.argmin([float(x @ x) for x in fs]))
+            z, f = np.array([zs[k]]), fs[k]
+            jac = np.array([[slope]]) if slope else np.array([[(residuals([[z[0] + 0.05]])[0][0] - f[0]) / 0.05]])
+            chi2 = float(f @ f)
+            unc = E.uncertainties(jac, chi2, 1, lo, hi, z, ["a"], None)
+            if unc["a"]["determined"]:
+                out = E.profile_intervals(residuals, z, f, jac, lo, hi, ["a"], unc, chi2, 1, coords=co)["a"]
+            else:
+                out = unc["a"]
+            det += bool(out["determined"])
+            inside += out["ci95"][0] <= 0.0 <= out["ci95"][1] or not out["determined"]
+    finally:
+        E.SURFACE_VARIANCE = old
+    return det / n, inside / n
+
+
+def test_a_flat_noisy_statistic_is_not_determined_and_a_real_slope_is():
+    """Issue 18: a parameter the data cannot determine must be reported as such.  A profile
+    read off a response surface fitted to noisy evaluations, taken as exact, closes
+    intervals on noise: a statistic that does not depend on the parameter at all, with
+    evaluation noise equal to its weight (the PPF ratio alone, docs/fit.md), came out
+    "determined" in 43 % of 300 replicates (measured).  With the surface's prediction
+    variance in the weights it is 6.7 %, near the 5 % a 95 % interval allows; a slope of 8
+    weights per unit (an interval a quarter of the range) is still determined in 96 % with
+    the truth inside in 96 %.  300 replicates each (binomial SE 1.4 % at 7 %, 2.9 % at 43 %,
+    1.1 % at 96 %), bounds 3.5-6 SE from the measured rates: flat <= 12 % (and >= 30 %
+    without the variance: the test sees the mechanism); slope determined >= 90 %, truth
+    inside >= 92 %."""
+    flat, _ = _profile_replicates(0.0, True)
+    assert flat <= 0.12, flat
+    flat_exact, _ = _profile_replicates(0.0, False)
+    assert flat_exact >= 0.30, flat_exact
+    det, inside = _profile_replicates(8.0, True)
+    assert det >= 0.90 and inside >= 0.92, (det, inside)
 
 
 def test_evaluated_points_within_the_level_widen_a_surface_interval():
