@@ -73,8 +73,7 @@ def main(argv=None):
         vw = np.array([v, v])
         x = x0[0].copy()
         st = st0[0].copy()
-        advance(x, order, 0.35, st, core.table, core.inv_dx, pv, tw, vw, 0.0, args.steps, core.dt,
-                np.array([-1.0, 0.0]))
+        advance(x, order, 0.35, st, core.table, core.inv_dx, pv, tw, vw, 0.0, args.steps, core.dt)
 
     p_gauss = core.p.copy()
     p_gauss[P_NOISE] = 1.0  # Gaussian increments by Box-Muller (the validation option)

@@ -68,11 +68,10 @@ def _escape_times(x0, lo, hi, tab_f, inv_dx, pv, dt, states, out):
     for r in prange(out.shape[0]):
         x = np.array([x0])
         order = np.zeros(1, np.int64)
-        cpl = np.array([-1.0, 0.0])
         st = states[r]
         t = 0.0
         while lo < x[0] < hi:
-            advance(x, order, pv[4], st, tab_f, inv_dx, pv, tw, vw, 0.0, 1, dt, cpl)
+            advance(x, order, pv[4], st, tab_f, inv_dx, pv, tw, vw, 0.0, 1, dt)
             t += dt
         out[r] = t
 
@@ -99,13 +98,12 @@ def test_escape_time_distribution_of_the_langevin_kernel(cold):
 
 def test_hybrid_that_never_hops_is_pure_langevin(cold):
     p, _, _ = cold
-    # The hybrid checks its regime every H_CHECK steps of the device's own step grid (issue
-    # 18), so it splits the Langevin integration at other steps than the records do; eq. 3's
-    # refresh phase is carried across the splits (crn[C_CPL], Ensemble.cpl), so the default
-    # coupling_steps (4) gives the same numbers too (issue 18h; before, the phase restarted
-    # at every call and this needed coupling_steps=1: G moved by up to 6e-5 relative).
-    q = p.replace(theta_ambient=0.2)
-    assert q.coupling_steps == 4
+    # coupling_steps=1: the hybrid checks its regime every H_CHECK steps of the device's own
+    # step grid (issue 18), so it splits the Langevin integration at other steps than the
+    # records do, and advance() refreshes eq. 3 at the first biased step of each call: with
+    # eq. 3 refreshed every step the split has no phase to move (with the default 4 the
+    # refresh phase alone changed G by up to 6e-5 relative).
+    q = p.replace(theta_ambient=0.2, coupling_steps=1)
     t, v = pulse_train(4.0, 0.5e-6, 0.0, 1, delay=0.1e-6, rise=0.05e-6, tail=0.5e-6)
     a = simulate(q.replace(integrator="langevin"), t, v, realizations=4, seed=2, n_out=40)
     b = simulate(q.replace(hop_enter=1e9, hop_exit=1e9), t, v, realizations=4, seed=2, n_out=40)

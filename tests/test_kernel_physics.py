@@ -28,8 +28,7 @@ def _run_free(p, x, theta, v, n_steps, dt, seed):
     vw = np.array([v, v])
     for r in range(x.shape[0]):
         order = np.argsort(x[r]).astype(np.int64)
-        theta_end = advance(x[r], order, theta, states[r], flat, 32.0, p, TW, vw, 0.0, n_steps, dt,
-                            np.array([-1.0, 0.0]))
+        theta_end = advance(x[r], order, theta, states[r], flat, 32.0, p, TW, vw, 0.0, n_steps, dt)
     return theta_end
 
 
@@ -130,12 +129,10 @@ def test_newton_heating_and_cooling_with_fixed_resistance():
     p = _p(eta=eta, c=c, theta0=theta0)
     st = seed_streams(np.uint64(1), 0, 1)[0]
     dt, n = 1e-3, 700
-    th = advance(x[0], order, theta0, st, np.zeros(65), 32.0, p, TW, np.array([v, v]), 0.0, n, dt,
-                 np.array([-1.0, 0.0]))
+    th = advance(x[0], order, theta0, st, np.zeros(65), 32.0, p, TW, np.array([v, v]), 0.0, n, dt)
     t = n * dt
     theta_eq = theta0 + c * v * v / r_m
     # The kernel steps the linear ODE exactly for a frozen power: only rounding differs.
     assert th == pytest.approx(theta_eq + (theta0 - theta_eq) * np.exp(-t), rel=1e-12)
-    th2 = advance(x[0], order, th, st, np.zeros(65), 32.0, p, TW, np.zeros(2), 0.0, n, dt,
-                  np.array([-1.0, 0.0]))
+    th2 = advance(x[0], order, th, st, np.zeros(65), 32.0, p, TW, np.zeros(2), 0.0, n, dt)
     assert th2 == pytest.approx(theta0 + (th - theta0) * np.exp(-t), rel=1e-12)

@@ -148,10 +148,6 @@ def _allocate_group(members: list) -> Group:
     if hybrid:
         keep = _hybrid_aux(core, n, fstate, rng, block)
         fstate = keep.pop("fstate")
-    else:
-        # the eq. 3 refresh state of the Langevin kernel (r_M, steps since), carried across
-        # accepted points so that where ngspice cuts time does not move the refresh phase
-        fstate = np.hstack([fstate, np.tile([-1.0, 0.0], (n, 1))])
     rec = BLOCK.record(block)
     rec["fstate"], rec["nf"] = fstate.ctypes.data, fstate.shape[1]
     rec["istate"], rec["ni"] = istate.ctypes.data, npart + 1

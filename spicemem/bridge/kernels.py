@@ -35,8 +35,8 @@ _launch_threads()
 def _diffusive_block(block, extra):
     """The arrays and scales of a diffusive group block (layout ``B_*`` of
     :mod:`spicemem.bridge.layout`): ``extra`` float state columns follow the particles
-    (3: temperature and the eq. 3 refresh state of :func:`~spicemem.kernels.diffusive.advance`;
-    2 + N_CRN: temperature, the hybrid's clock and its common-random-number state)."""
+    (1: temperature; 2 + N_CRN: temperature, the hybrid's clock and its common-random-number
+    state)."""
     b = carray(i64_ptr(block), (BLOCK_SLOTS,))
     bf = carray(f64_ptr(block), (BLOCK_SLOTS,))
     n = b[B_N]
@@ -80,7 +80,7 @@ def _diffusive_one(j, index, v0, v1, g, temp, fs, ist, rng, p, tab, scales, npar
     x = fs[j, :npart]
     order = ist[j, :npart]
     th = advance(x, order, fs[j, npart], rng[j], tab, inv_dx, p[j], tw, vw, k * dt,
-                 target - k, dt, fs[j, npart + 1:npart + 3])
+                 target - k, dt)
     fs[j, npart] = th
     ist[j, npart] = target
     r = resistance(x, order, p[j, P_LAM])
@@ -112,14 +112,13 @@ def diffusive_group(block, t0, t1):
 
     Each device keeps its own Langevin clock (an integer step count k, time k dt): it takes
     the steps k dt < t1 (up to rounding), so it lags ngspice's time by less than one step dt
-    and a run split at any accepted points takes exactly the steps of an unsplit run, with
-    the eq. 3 refresh phase carried in the state (float columns npart + 1, npart + 2), so
-    :func:`spicemem.devices.ensemble.simulate` with the same seed gives the same numbers (up
-    to the rounding of ngspice's times on ramps).  The source voltage is linear between (t0, v0) and (t1, v1).
+    and a run split at any accepted points takes exactly the steps of an unsplit run
+    (:func:`spicemem.devices.ensemble.simulate` with the same seed gives the same numbers when
+    ``coupling_steps`` is 1).  The source voltage is linear between (t0, v0) and (t1, v1).
     Groups of ``PARALLEL_MIN_DEVICES`` or more are advanced on all of Numba's threads; each
     device owns its random stream, so the numbers do not depend on the thread count.
     """
-    n, npart, arrays, scales = _diffusive_block(block, 3)
+    n, npart, arrays, scales = _diffusive_block(block, 1)
     index, v0, v1, g, temp, fs, ist, rng, p, tab, scr = arrays
     dt = scales[4]
     u0 = t0 / scales[0]

@@ -223,8 +223,7 @@ def simulate(params: DiffusiveParams, t, v, *, realizations: int = 1, seed: int 
             run_ensemble_hybrid(ens, hybrid, wave, dt,
                                 Records(rec_times[a:b], rec_out[a:b], rec_snap[a:b]), out)
     else:
-        cpl = np.tile([-1.0, 0.0], (realizations, 1))  # eq. 3 refresh state, carried across pieces
-        ens = Ensemble(x, perm, theta, states, cpl)
+        ens = Ensemble(x, perm, theta, states)
         for a, b in _pieces(rec_steps, realizations * params.n_particles):
             run_ensemble(ens, model, wave, 0.0, dt, Records(rec_steps[a:b], rec_out[a:b], rec_snap[a:b]),
                          out, int(rec_steps[a - 1]) if a > 0 else 0)

@@ -148,7 +148,7 @@ def source_voltage(tw, vw, t, j):
 
 
 @jit
-def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt, cpl):
+def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt):
     """Advance one device ``n_steps`` Langevin steps of ``dt`` from ``t_start``.
 
     The step is the stochastic Heun (predictor-corrector) scheme for additive noise: an
@@ -168,9 +168,6 @@ def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt
     p : float64[N_PARAMS]    parameter vector
     tw, vw                   source waveform (piecewise linear; held outside its span)
     t_start, n_steps, dt     time of the first step, step count, step
-    cpl : float64[2]         the eq. 3 refresh state carried across calls (updated in
-                             place): r_M of the last refresh (< 0: stale) and the steps
-                             taken since (start a device with [-1, 0])
 
     Returns
     -------
@@ -184,10 +181,7 @@ def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt
     every p[P_COUPLING] steps (multirate splitting: the particles move every step, the
     circuit quantities r_M, v_d and the Joule power are refreshed every m steps, at the
     first biased step always).  Eq. 3 costs as much as moving all particles once (N+1
-    exponentials), and r_M changes on the diffusion time scale, many steps.  The refresh
-    phase is carried across calls in ``cpl`` (issue 18h: restarted at every call, it made
-    a run depend on where the caller cut it, e.g. ngspice's accepted points), so n calls
-    of one step each take the numbers of one call of n steps, bit for bit.  The
+    exponentials), and r_M changes on the diffusion time scale, many steps.  The
     temperature is advanced exactly for the step's frozen heating power.
     """
     lam = p[P_LAM]
@@ -208,8 +202,8 @@ def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt
     s3 = state[3]
     noise = np.empty(n)
     j = 0
-    r_m = cpl[0]  # < 0: stale
-    age = int(cpl[1])
+    r_m = -1.0  # < 0: stale
+    age = 0
     for k in range(n_steps):
         vs, j = source_voltage(tw, vw, t_start + k * dt, j)
         if vs != 0.0:
@@ -260,8 +254,6 @@ def advance(x, order, theta, state, tab, inv_dx, p, tw, vw, t_start, n_steps, dt
             f1 = _table_force(tab, inv_dx, m, xp)
             x[i] = _reflect(xi + (0.5 * (f0 + f1) + drift) * dt_eta + kick)
         theta = th_eq + (theta - th_eq) * decay
-    cpl[0] = r_m
-    cpl[1] = age
     state[0] = s0
     state[1] = s1
     state[2] = s2
@@ -339,18 +331,18 @@ def run_ensemble(ens, core, wave, t0, dt, rec, out, cur0):
     Realizations run in parallel; each owns its random stream, so the numbers do not
     depend on the thread count.
     """
-    x, order, theta, states, cpl = ens
+    x, order, theta, states = ens
     tab, inv_dx, p = core
     rec_steps, rec_out, rec_snap = rec
     g_out, th_out, vd_out, snaps = out
     # the parallel loop takes the arrays one by one (see kernels.hopping.run_ensemble_hybrid
     # for what Numba's parfors do with tuples)
-    _ensemble(x, order, theta, states, cpl, tab, inv_dx, p, wave.t, wave.v, t0, dt, rec_steps,
-              rec_out, rec_snap, g_out, th_out, vd_out, snaps, cur0)
+    _ensemble(x, order, theta, states, tab, inv_dx, p, wave.t, wave.v, t0, dt, rec_steps, rec_out,
+              rec_snap, g_out, th_out, vd_out, snaps, cur0)
 
 
 @jit(parallel=True)
-def _ensemble(x, order, theta, states, cpl, tab, inv_dx, p, tw, vw, t0, dt,
+def _ensemble(x, order, theta, states, tab, inv_dx, p, tw, vw, t0, dt,
               rec_steps, rec_out, rec_snap, g_out, th_out, vd_out, snaps, cur0):
     """The parallel loop of :func:`run_ensemble` over the devices."""
     n_real = x.shape[0]
@@ -365,8 +357,7 @@ def _ensemble(x, order, theta, states, cpl, tab, inv_dx, p, tw, vw, t0, dt,
         for k in range(rec_steps.shape[0]):
             step = rec_steps[k]
             if step > cur:
-                th = advance(xr, orr, th, st, tab, inv_dx, p, tw, vw, t0 + cur * dt, step - cur, dt,
-                             cpl[r])
+                th = advance(xr, orr, th, st, tab, inv_dx, p, tw, vw, t0 + cur * dt, step - cur, dt)
                 cur = step
             col = rec_out[k]
             if col >= 0:

@@ -56,19 +56,15 @@ Random numbers (issue 18)
 A device's dynamics stream (``rng``) is read by the dynamics only: Langevin noise, which
 hop happens, and the next Gillespie waiting time.  Positions that are a *read-out* of a
 hopping configuration come from keyed streams that the dynamics never read: (device key,
-device time) for :func:`materialize` in the bridge and the positions handed to Langevin
-dynamics on leaving (:func:`keyed_draw`), blended continuously between the draws of the
-epochs of H_CHECK steps around that time (:func:`keyed_read`); (key, output column) for the
-standalone ensemble's outputs; and RM_DRAWS draws per configuration for the r_M of Joule
-heating and the divider (:func:`configuration_rm`).  The Gillespie clock is a random time
-change carried across calls (:func:`gillespie`); regime checks sit on the device's own grid
-of H_CHECK steps; the theta macro-steps of the hopping and mixed regimes are planned on the
-device's clock and carried across calls (crn[C_MS_*]), as is the eq. 3 refresh phase of the
-Langevin regime (crn[C_CPL]).  So a run does not depend on where its caller cuts time or how
-often it reads a device out -- exactly at zero bias and constant temperature, to rounding
-while cooling or under a constant bias -- and ngspice's step sequence, which moves with every
-parameter of a fit, no longer shifts the draws (common random numbers), nor does a small
-shift of an accepted point change what it reads by more than a small step of the device.
+epoch of H_CHECK steps on the device's clock) for :func:`materialize` in the bridge and the
+positions handed to Langevin dynamics on leaving (:func:`keyed_draw`); (key, output column)
+for the standalone ensemble's outputs; and RM_DRAWS draws per configuration for the r_M of
+Joule heating and the divider (:func:`configuration_rm`).  The Gillespie clock is
+a random time change carried across calls (:func:`gillespie`); regime checks sit on the
+device's own grid of H_CHECK steps.  So a run does not depend on where its caller cuts time
+or how often it reads a device out -- exactly at zero bias and constant temperature, up to
+the theta macro-steps' own tolerance otherwise -- and ngspice's step sequence, which moves
+with every parameter of a fit, no longer shifts the draws (common random numbers).
 """
 
 from __future__ import annotations
@@ -82,7 +78,7 @@ from ._jit import jit
 from .diffusive import (P_FIELD, P_HEAT, P_LAM, P_RSERIES, P_THETA0, advance,
                         invert_log_linear, log_linear_mass, potential, resistance, source_voltage)
 from .records import Core, HybridDevice, HybridModel, Waveform
-from .rng import blended_uniform, keyed_state, stream_key, uniform
+from .rng import keyed_state, stream_key, uniform
 
 # Hybrid control vector (float64), built by spicemem.devices.diffusive.
 H_ENTER = 0  # enter hopping when the lowest relevant barrier >= H_ENTER * theta
@@ -108,13 +104,8 @@ MODE_MIXED = 2
 C_KEY = 0  # key of the keyed (counter-based) position draws: rng.stream_key of the initial state
 C_HAZARD = 1  # residual unit exponential of the Gillespie clock (< 0: none drawn yet)
 C_RM = 2  # r_M of the present configuration for heating and the divider (< 0: to be drawn)
-C_EPOCH = 3  # read-out coordinate (Langevin steps / H_CHECK on the device clock, see read_coord)
-C_CPL = 4  # 2 slots: the eq. 3 refresh state of the Langevin regime (diffusive.advance's cpl)
-C_MS_END = 6  # end (device time) of the planned macro-step of the hopping / mixed regime
-#               (< 0: none; inf: unbounded), so that a call that ends inside it does not cut it
-C_MS_MID = 7  # ... the temperature its rates use (at its middle)
-C_MS_V = 8  # ... the source voltage it was planned at
-N_CRN = 9
+C_EPOCH = 3  # epoch (index of H_CHECK Langevin steps on the device's clock) of the last draw
+N_CRN = 4
 # r_M for Joule heating (and the divider when the kernel has a series resistance) in the
 # hopping regime: 1 / (mean conductance of RM_DRAWS keyed draws of the configuration), drawn
 # when the configuration begins (a hop, entering hopping) and held until it ends.  Heating
@@ -576,33 +567,6 @@ def zero_span(tw, vw, t):
 
 
 @jit
-def flat_until(tw, vw, t):
-    """The time until which the source stays at its value at ``t`` (inf: for good; t: it is
-    changing at t).  Breakpoints that do not change the source (a segment as flat as the
-    last) do not end the span: through ngspice every call's waveform ends at its call end,
-    and a device must not plan its macro-steps around those (issue 18h)."""
-    m = tw.shape[0]
-    if t >= tw[m - 1]:
-        return np.inf
-    if t < tw[0]:
-        q = 0
-        v = vw[0]
-    else:
-        q = 0
-        while tw[q + 1] <= t:
-            q += 1
-        v = vw[q]
-        if vw[q + 1] != v:
-            return t
-        q += 1
-    while q < m - 1 and vw[q + 1] == v:
-        q += 1
-    if q == m - 1:
-        return np.inf
-    return tw[q]
-
-
-@jit
 def split_particles(x, tab, j, dv, a, theta, local, margin, enter, counts):
     """Move the particles that may hop (their basin's margin >= ``enter`` and within
     ``local`` k_B T of its minimum) to the front of ``x`` and count them into ``counts``;
@@ -652,17 +616,7 @@ def remap_counts(counts, tab, j_old, j_new, scratch):
 
 @jit
 def draw_positions(x, counts, tab, j, theta, state, a, dv):
-    """Positions drawn from the exact Boltzmann law of each occupied basin, with the
-    uniforms of ``state`` (one per particle, in basin order); see :func:`_draw_blended`."""
-    _draw_blended(x, counts, tab, j, theta, state, state, 1.0, 0.0, a, dv)
-
-
-@jit
-def _draw_blended(x, counts, tab, j, theta, state, state1, c0, c1, a, dv):
-    """Positions drawn from the exact Boltzmann law of each occupied basin; particle i takes
-    the uniform :func:`~spicemem.kernels.rng.blended_uniform` of the i-th uniforms of
-    ``state`` and ``state1`` (weights c0, c1 with c0^2 + c1^2 = 1; ``state1`` is not read
-    when c1 == 0).
+    """Positions drawn from the exact Boltzmann law of each occupied basin.
 
     The density exp(-(U(x) - a v x)/theta) restricted to the basin is tabulated on the
     quadrature grid (only for occupied basins) and sampled by inverse CDF, so the
@@ -702,10 +656,7 @@ def _draw_blended(x, counts, tab, j, theta, state, state1, c0, c1, a, dv):
             e_prev = e
         total = cdf[hi]
         for _ in range(c):
-            u = uniform(state)
-            if c1 != 0.0:
-                u = blended_uniform(u, uniform(state1), c0, c1)
-            a_i, frac = invert_log_linear(cdf, slope, lo, hi, u * total)
+            a_i, frac = invert_log_linear(cdf, slope, lo, hi, uniform(state) * total)
             x[i] = -1.0 + (a_i + frac) * h
             i += 1
 
@@ -714,17 +665,12 @@ def _draw_blended(x, counts, tab, j, theta, state, state1, c0, c1, a, dv):
 def init_crn(states, crn):
     """Fill the common-random-number state ``crn`` (R, N_CRN) of R devices from their
     initial dynamics streams ``states`` (R, 4): the key of each device's read-out draws, no
-    waiting time drawn yet, no r_M cached, no eq. 3 refresh pending, no macro-step planned."""
+    waiting time drawn yet, no r_M cached."""
     for r in range(states.shape[0]):
         crn[r, C_KEY] = stream_key(states[r])
         crn[r, C_HAZARD] = -1.0
         crn[r, C_RM] = -1.0
         crn[r, C_EPOCH] = 0.0
-        crn[r, C_CPL] = -1.0
-        crn[r, C_CPL + 1] = 0.0
-        crn[r, C_MS_END] = -1.0
-        crn[r, C_MS_MID] = 0.0
-        crn[r, C_MS_V] = 0.0
 
 
 @jit
@@ -734,69 +680,25 @@ def epoch_of(t, dt, check):
 
 
 @jit
-def read_coord(t, dt, check):
-    """Where a read-out at device time t draws (see :func:`keyed_read`): the Langevin step
-    nearest to t, in epochs of ``check`` steps (a fraction).  On the step grid, as a
-    Langevin device's state is, so that clocks that differ by rounding read the same."""
-    return max(np.floor(t / dt + 0.5), 0.0) / check
-
-
-@jit
-def keyed_read(x, counts, tab, j, theta, key, coord, a, dv):
-    """:func:`draw_positions` from the keyed stream of ``key`` at read-out coordinate
-    ``coord`` (:func:`read_coord`): the uniforms of the epochs e = floor(coord) and e + 1,
-    blended (:func:`~spicemem.kernels.rng.blended_uniform`) with the weights cos, sin of
-    (pi/2)(coord - e).  So the draw is exact in law at every time, moves continuously with
-    the device's time (from epoch e's draw at its start to e + 1's at its end) and is
-    independent of it two epochs away.  At a whole coordinate (the standalone outputs, keyed
-    by column) it is epoch e's draw itself.
-
-    Why continuous (issue 18h): through ngspice a read-out is taken at every accepted
-    point, and the step sequence moves a little with every parameter of a fit.  Keyed by the
-    epoch alone, a step that moved by a nanosecond across an epoch boundary read a fresh,
-    independent draw; that conductance changed ngspice's next step, and so on: the I-V
-    loop's OFF reads (g_off of ln ON/OFF) were not common between neighbouring parameter
-    points (measured: 0.71 ensemble SEs of point-to-point noise against 0.37 standalone).
-    A Langevin device's positions, too, move by little over a small shift of time.
-    """
-    e = np.floor(coord)
-    f = coord - e
-    if f == 0.0:
-        draw_positions(x, counts, tab, j, theta, keyed_state(key, e), a, dv)
-        return
-    phi = 0.5 * np.pi * f
-    _draw_blended(x, counts, tab, j, theta, keyed_state(key, e), keyed_state(key, e + 1.0),
-                  np.cos(phi), np.sin(phi), a, dv)
-
-
-@jit
 def keyed_draw(x, counts, tab, j, theta, crn, a, dv, t, dt, check):
-    """:func:`keyed_read` at device time t (sets crn[C_EPOCH] to its coordinate): the
-    in-well positions of a hopping configuration as a *read-out* that leaves the dynamics
-    stream alone.
+    """:func:`draw_positions` with the keyed stream (crn[C_KEY], epoch of t): the in-well
+    positions of a hopping configuration as a *read-out* that leaves the dynamics stream
+    alone.
 
-    Why keyed by the device's time (in epochs of H_CHECK steps dt) and not redrawn at every
+    Why keyed by the epoch (H_CHECK steps dt of the device's clock) and not redrawn at every
     call: a Langevin particle's in-well position decorrelates on eta / U'' (about 22 steps
-    dt for SiOxNy_Ag, 10 for wang2017_paper; H_CHECK is 64), so positions that move
-    continuously within an epoch and are independent two epochs apart are as correlated
-    between accepted points as Langevin's, to that precision; and they depend on the device's
-    time only, not on the caller's cuts.  Positions held for a whole configuration (until
-    the next hop) would instead freeze one draw of the in-well spread for up to the dwell
-    time, which Langevin dynamics averages out.  The same uniforms give positions that move
-    continuously with theta and the tilt (inverse CDF).  A hop of one particle does not
-    redraw the others' offsets in their wells (the uniforms are assigned in basin order), as
-    in Langevin dynamics.
+    dt for SiOxNy_Ag, 10 for wang2017_paper; H_CHECK is 64), so positions held for one
+    epoch and drawn afresh in the next are as independent between accepted points farther
+    apart than an epoch as Langevin's, and as correlated within one, to that precision;
+    and they depend on the device's time only, not on the caller's cuts.  Positions held
+    for a whole configuration (until the next hop) would instead freeze one draw of the
+    in-well spread for up to the dwell time, which Langevin dynamics averages out.  The
+    same uniforms in the same epoch give positions that move continuously with theta and
+    the tilt (inverse CDF).  A hop of one particle does not redraw the others' offsets in
+    their wells (the uniforms are assigned in basin order), as in Langevin dynamics.
     """
-    crn[C_EPOCH] = read_coord(t, dt, check)
-    crn[C_CPL] = -1.0  # the positions change: the Langevin regime's cached r_M is stale
-    keyed_read(x, counts, tab, j, theta, crn[C_KEY], crn[C_EPOCH], a, dv)
-
-
-@jit
-def set_regime(mode, crn, regime):
-    """Enter ``regime`` (MODE_*): a macro-step planned in the old one is dropped."""
-    mode[0] = regime
-    crn[C_MS_END] = -1.0
+    crn[C_EPOCH] = epoch_of(t, dt, check)
+    draw_positions(x, counts, tab, j, theta, keyed_state(crn[C_KEY], crn[C_EPOCH]), a, dv)
 
 
 @jit
@@ -908,48 +810,31 @@ def _mixed_step(dev, theta, model, wave, t, t_end, dt, rr, rl, margin):
         nh += counts[k]
     zero, z_end = zero_span(tw, vw, t)
     if zero and z_end >= t_end:
-        n_call = int((t_end - t) / dt + 0.5)  # as the Langevin regime: nearest whole step
-        if n_call == 0:
+        n_steps = int((t_end - t) / dt + 0.5)  # as the Langevin regime: nearest whole step
+        if n_steps == 0:
             return theta, t, True
     elif zero:
-        n_call = int((z_end - t) / dt)  # every step before the bias comes on
+        n_steps = int((z_end - t) / dt)  # every step before the bias comes on
     else:
-        n_call = 0
+        n_steps = 0
     if theta > 1.0 / tab[T_ITH][0]:
-        n_call = 0  # beyond the tables (an ambient above them): Langevin for all
-    if n_call == 0:
+        n_steps = 0  # beyond the tables (an ambient above them): Langevin for all
+    if n_steps == 0:
         keyed_draw(x[:nh], counts, tab, j, theta, crn, a, dvr, t, dt, check)
-        set_regime(mode, crn, MODE_LANGEVIN)
+        mode[0] = MODE_LANGEVIN
         return theta, t, False
-    # The macro-step (rates at its mid temperature) is planned on the device's own clock,
-    # up to the bias and theta's tolerance but not to the call's end, and carried across
-    # calls (crn[C_MS_*]): a call that ends inside it does not cut it (issue 18h: a device
-    # cooling at zero bias took other rates when the caller cut time elsewhere).
-    k_now = np.floor(t / dt + 0.5)
-    big = np.int64(1) << 62
-    if crn[C_MS_END] >= 0.0 and crn[C_MS_V] == 0.0 and np.floor(crn[C_MS_END] / dt + 0.5) > k_now:
-        n_plan = big if crn[C_MS_END] == np.inf else np.int64(np.floor(crn[C_MS_END] / dt + 0.5) - k_now)
-        th_mid = crn[C_MS_MID]
-    else:
-        n_plan = big if z_end == np.inf else np.int64((z_end - t) / dt)
-        gap = abs(theta - th0)
-        if gap > 0.0:
-            n_th = int(hc[H_THETA_TOL] * theta / gap / dt)
-            if n_th < 1:
-                n_th = 1
-            if n_th < n_plan:
-                n_plan = n_th
-        th_mid = th0 + (theta - th0) * np.exp(-0.5 * n_plan * dt) if n_plan < big else th0
-        crn[C_MS_END] = (k_now + n_plan) * dt if n_plan < big else np.inf
-        crn[C_MS_MID] = th_mid
-        crn[C_MS_V] = 0.0
-    n_steps = min(n_plan, n_call)
-    if n_steps == n_plan:
-        crn[C_MS_END] = -1.0  # this call completes it: the next one plans anew
+    gap = abs(theta - th0)
+    if gap > 0.0:
+        n_th = int(hc[H_THETA_TOL] * theta / gap / dt)
+        if n_th < 1:
+            n_th = 1
+        if n_th < n_steps:
+            n_steps = n_th
+    th_mid = th0 + (theta - th0) * np.exp(-0.5 * n_steps * dt)
     basin_rates(tab, j, dvr, th_mid, a, rr, rl, margin)
     if occupied_margin(counts, margin, nb) < hc[H_EXIT]:
         keyed_draw(x[:nh], counts, tab, j, theta, crn, a, dvr, t, dt, check)
-        set_regime(mode, crn, MODE_LANGEVIN)
+        mode[0] = MODE_LANGEVIN
         return theta, t, False
     v = tab[T_V][j] + dvr
     local = hc[H_LOCAL]
@@ -966,7 +851,7 @@ def _mixed_step(dev, theta, model, wave, t, t_end, dt, rr, rl, margin):
             k_steps = int(used / dt + 0.5)
         if k_steps > 0:
             theta = advance(x[nh:], order[:n - nh], theta, state, tab_f, inv_dx, p, tw, vw, t,
-                            k_steps, dt, crn[C_CPL:C_CPL + 2])
+                            k_steps, dt)
             t += k_steps * dt
             done += k_steps
         if landed >= 0:
@@ -988,7 +873,7 @@ def _mixed_step(dev, theta, model, wave, t, t_end, dt, rr, rl, margin):
                 nh += 1
             i += 1
         if nh == n:
-            set_regime(mode, crn, MODE_HOPPING)
+            mode[0] = MODE_HOPPING
             crn[C_RM] = -1.0
             break
     if abs(t_end - t) < 1e-6 * dt:
@@ -1058,8 +943,7 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
                 n = to_check
             if n == 0:
                 break  # less than half a step left: it is carried into the next call
-            theta = advance(x, order, theta, state, tab_f, inv_dx, p, tw, vw, t, n, dt,
-                            crn[C_CPL:C_CPL + 2])
+            theta = advance(x, order, theta, state, tab_f, inv_dx, p, tw, vw, t, n, dt)
             t += n * dt
             if abs(t_end - t) < 1e-6 * dt:
                 t = t_end  # on the step grid up to rounding: no remainder to carry
@@ -1077,7 +961,7 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
             basin_rates(tab, j, dvr, theta, a, rr, rl, margin)
             if (occupied_margin(counts, margin, n_basins[j]) >= hc[H_ENTER]
                     and settled(x, tab, j, dvr, a, theta, hc[H_LOCAL])):
-                set_regime(mode, crn, MODE_HOPPING)
+                mode[0] = MODE_HOPPING
                 mode[1] = j
                 crn[C_RM] = -1.0
             elif per_particle and vs == 0.0 and zero_span(tw, vw, t)[0]:
@@ -1086,7 +970,7 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
                 # longer integrates all of them).
                 if split_particles(x, tab, j, dvr, a, theta, hc[H_LOCAL], margin, hc[H_ENTER],
                                    counts) < x.shape[0]:
-                    set_regime(mode, crn, MODE_MIXED)
+                    mode[0] = MODE_MIXED
                     mode[1] = j
             continue
 
@@ -1124,64 +1008,44 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
                 dvr = dvr_new
         if leave:
             keyed_draw(x, counts, tab, mode[1], theta, crn, a, dvr, t, dt, check)
-            set_regime(mode, crn, MODE_LANGEVIN)
+            mode[0] = MODE_LANGEVIN
             continue
         th_eq = th0
         if vd != 0.0:
             th_eq = th0 + c * vd * vd / r_m
-        # Macro-step: to the next change of the source (a breakpoint, a small voltage change
-        # on a ramp) and a small change of theta.  On a flat source it is planned on the
-        # device's own clock, not to the call's end, and carried across calls (crn[C_MS_*]):
-        # a call that ends inside it does not cut it, so the rates (theta at its middle) and
-        # so the hops do not depend on where the caller cuts time (issue 18h: a device cooling
-        # at zero bias diverged in 2 of 12 cut sets, |d ln G| up to 1.7).  On a ramp it also
-        # ends at the call's end (through ngspice a biased source changes at every call).
-        flat_end = flat_until(tw, vw, t)
-        if (crn[C_MS_END] > t and crn[C_MS_V] == vs and flat_end > t
-                and flat_end >= crn[C_MS_END]):
-            h = crn[C_MS_END] - t  # resume the macro-step an earlier call planned
-            th_mid = crn[C_MS_MID]
-        else:
-            if flat_end > t:
-                h = flat_end - t
-            else:
-                h = t_end - t
-                m_w = tw.shape[0]
-                q = jw
-                while q < m_w - 1 and tw[q + 1] <= t:
-                    q += 1
-                if tw[q + 1] - t < h:
-                    h = tw[q + 1] - t
+        # Macro-step: to t_end, the next waveform breakpoint, a small voltage change on a
+        # ramp, and a small change of theta.
+        h = t_end - t
+        m_w = tw.shape[0]
+        if t < tw[m_w - 1]:
+            q = jw
+            while q < m_w - 1 and tw[q + 1] <= t:
+                q += 1
+            nxt = tw[q + 1] if t >= tw[0] else tw[0]
+            if nxt - t < h:
+                h = nxt - t
+            if t >= tw[0]:
                 span = tw[q + 1] - tw[q]
                 if span > 0.0:
                     slope_v = abs(vw[q + 1] - vw[q]) / span
                     if slope_v > 0.0 and hc[H_DV_TOL] / slope_v < h:
                         h = hc[H_DV_TOL] / slope_v
-            gap = abs(theta - th_eq)
-            if gap > 0.0:
-                h_th = hc[H_THETA_TOL] * theta / gap
-                if h_th < h:
-                    h = h_th
-            if h < 1e-12:
-                h = 1e-12
-            th_mid = th_eq + (theta - th_eq) * np.exp(-0.5 * h) if h < np.inf else th_eq
-            crn[C_MS_END] = t + h if flat_end > t else -1.0
-            crn[C_MS_MID] = th_mid
-            crn[C_MS_V] = vs
-        span_call = t_end - t
-        if h <= span_call:
-            span_call = h
-            crn[C_MS_END] = -1.0  # this call completes it: the next one plans anew
+        gap = abs(theta - th_eq)
+        if gap > 0.0:
+            h_th = hc[H_THETA_TOL] * theta / gap
+            if h_th < h:
+                h = h_th
+        if h < 1e-12:
+            h = 1e-12
+        th_mid = th_eq + (theta - th_eq) * np.exp(-0.5 * h)
         nb = n_basins[mode[1]]
         basin_rates(tab, mode[1], dvr, th_mid, a, rr, rl, margin)
         if occupied_margin(counts, margin, nb) < hc[H_EXIT]:
             keyed_draw(x, counts, tab, mode[1], theta, crn, a, dvr, t, dt, check)
-            set_regime(mode, crn, MODE_LANGEVIN)
+            mode[0] = MODE_LANGEVIN
             continue
-        used, landed = gillespie(counts, rr, rl, margin, hc[H_EXIT], nb, span_call, state, crn,
+        used, landed = gillespie(counts, rr, rl, margin, hc[H_EXIT], nb, h, state, crn,
                                  vd != 0.0)
-        if used < span_call:
-            crn[C_MS_END] = -1.0  # a hop under bias (r_M, heating) or a landing ends it
         theta = th_eq + (theta - th_eq) * np.exp(-used)
         t += used
         if landed >= 0:
@@ -1195,14 +1059,14 @@ def advance_hybrid(dev, theta, model, wave, t_start, t_end, dt):
                 for k in range(nb):
                     nh += counts[k]
                 x[nh] = tab[T_MIN][mode[1], landed]
-                set_regime(mode, crn, MODE_MIXED)
+                mode[0] = MODE_MIXED
                 continue
             keyed_draw(x[:n - 1], counts, tab, mode[1], theta, crn, a, dvr, t, dt, check)
             x[n - 1] = tab[T_MIN][mode[1], landed]
             counts[landed] += 1
-            set_regime(mode, crn, MODE_LANGEVIN)
+            mode[0] = MODE_LANGEVIN
             continue
-    crn[C_EPOCH] = read_coord(t, dt, check)  # where materialize draws
+    crn[C_EPOCH] = epoch_of(t, dt, check)  # what materialize draws in
     return theta, t
 
 
@@ -1224,7 +1088,8 @@ def materialize(x, counts, mode, theta, crn, tab, a, v):
         nh = 0
         for k in range(tab[T_NB][mode[1]]):
             nh += counts[k]
-        keyed_read(x[:nh], counts, tab, mode[1], theta, crn[C_KEY], crn[C_EPOCH], a, dvr)
+        draw_positions(x[:nh], counts, tab, mode[1], theta,
+                       keyed_state(crn[C_KEY], crn[C_EPOCH]), a, dvr)
 
 
 @jit

@@ -58,14 +58,12 @@ class HybridDevice(NamedTuple):
 
 class Ensemble(NamedTuple):
     """R devices of the Langevin integrator: ``x`` (R, N), ``order`` (R, N), ``theta`` (R,),
-    ``rng`` (R, 4) and ``cpl`` (R, 2), the eq. 3 refresh state of
-    :func:`spicemem.kernels.diffusive.advance` (start: [-1, 0]); updated in place."""
+    ``rng`` (R, 4); updated in place."""
 
     x: np.ndarray
     order: np.ndarray
     theta: np.ndarray
     rng: np.ndarray
-    cpl: np.ndarray
 
 
 class HybridEnsemble(NamedTuple):

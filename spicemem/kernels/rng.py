@@ -13,8 +13,6 @@ ACM Trans. Math. Softw. 47, 36 (2021).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ._jit import jit
@@ -139,56 +137,3 @@ def keyed_state(key, index):
     if out[0] == 0 and out[1] == 0 and out[2] == 0 and out[3] == 0:
         out[0] = _GOLDEN
     return out
-
-
-# Acklam's rational approximation of the inverse normal CDF (relative error < 1.15e-9).
-_A = (-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-      1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00)
-_B = (-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-      6.680131188771972e+01, -1.328068155288572e+01)
-_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-      -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00)
-_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-      3.754408661907416e+00)
-
-
-@jit
-def normal_cdf(z):
-    """Phi(z), the standard normal CDF (by erfc: accurate in both tails)."""
-    return 0.5 * math.erfc(-z / math.sqrt(2.0))
-
-
-@jit
-def normal_quantile(u):
-    """Phi^-1(u) for u in (0, 1) by Acklam's rational approximation (P. J. Acklam, "An
-    algorithm for computing the inverse normal cumulative distribution function", 2003):
-    relative error below 1.15e-9 (tested against scipy's ndtri).  A Halley step on erfc
-    would bring it to 1e-15 at twice the cost of a blended read-out (measured 8.9 against
-    6.8 us per 40-particle read); an error of 1e-9 in a uniform is far below anything a
-    statistic of the read-outs can resolve."""
-    if u < 0.02425:
-        q = math.sqrt(-2.0 * math.log(u))
-        return ((((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5])
-                / ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0))
-    if u > 1.0 - 0.02425:
-        q = math.sqrt(-2.0 * math.log1p(-u))
-        return -((((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5])
-                 / ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1.0))
-    q = u - 0.5
-    r = q * q
-    return ((((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5]) * q
-            / (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1.0))
-
-
-@jit
-def blended_uniform(u0, u1, c0, c1):
-    """A uniform that moves continuously from ``u0`` (c0 = 1, c1 = 0) to ``u1`` (c0 = 0,
-    c1 = 1) along c0 = cos(phi), c1 = sin(phi): Phi(c0 Phi^-1(u0) + c1 Phi^-1(u1)).  For
-    independent uniforms u0, u1 it is uniform at every phi (c0^2 + c1^2 = 1; to the 1e-9 of
-    :func:`normal_quantile`), so a draw interpolated in time keeps its law.  At c1 == 0 it
-    returns u0 itself, at c0 == 0 u1."""
-    if c1 == 0.0:
-        return u0
-    if c0 == 0.0:
-        return u1
-    return normal_cdf(c0 * normal_quantile(u0) + c1 * normal_quantile(u1))
