@@ -61,10 +61,12 @@ PROFILE_ROUNDS = 2
 PROFILE_KEEP = 25.0
 #: Grid points of a profile across a parameter's bounds (on the fitted surface: no evaluations).
 PROFILE_GRID = 161
-#: Whether a profile counts the response surface's own prediction variance in the weights
-#: (:func:`profile_intervals`): a surface fitted to noisy evaluations is uncertain, most of all
-#: beyond its points, and a profile that took it as exact closed intervals on noise.
-SURFACE_VARIANCE = True
+#: Significance level at which a profile surface keeps its slope or curvature terms for a
+#: statistic (:func:`surface_terms`): where the scatter about the surface is measurable, terms
+#: that do not lower it beyond what noise does (an F-test against the full surface) are left
+#: out, so that a noise-driven curvature cannot close an interval the data do not close
+#: (docs/fit.md, "What a noisy profile may claim").
+SURFACE_ALPHA = 0.05
 #: Evaluations allowed for the profile per fitted parameter, beyond ``max_evaluations``:
 #: 2 sides x (len(PROFILE_T) + PROFILE_ROUNDS) points x (the point + its nuisance step).
 PROFILE_BUDGET = 2 * (len(PROFILE_T) + PROFILE_ROUNDS) * 2
@@ -729,6 +731,44 @@ def evaluated_hull(unc, zs, chi2s, level, lo, hi, names, coords) -> dict:
     return out
 
 
+def surface_terms(feats, values, coef, n_linear: int, alpha: float = SURFACE_ALPHA):
+    """Per statistic (column of ``values``), the coefficients of the smallest of the nested
+    surfaces constant / linear / full (``feats``' first column, its first ``n_linear`` columns,
+    all of them) that an F-test at level ``alpha`` does not reject against the full least-
+    squares fit ``coef``; the terms left out are zero.
+
+    The scatter about the full surface estimates the statistic's point-to-point noise when
+    NOISE_DOF or more residual degrees of freedom are left; below that nothing can be tested
+    and the full surface is kept (as before).  Why: a profile read off a quadratic that fits
+    noise closes an interval where the data do not (measured on the PPF ratio alone: an
+    interval [0.241, 0.32] eV from one lucky evaluation, a curvature whose F-test has p 0.06;
+    docs/fit.md).  A term the data do support (the first pulse's weight: a slope at more than
+    ten of its standard errors) passes the test and stays."""
+    from scipy.stats import f as f_dist
+
+    n, p_full = feats.shape
+    left = n - p_full
+    out = np.array(coef, dtype=float, copy=True)
+    if left < NOISE_DOF:
+        return out
+    rss_full = np.sum((values - feats @ coef) ** 2, axis=0)
+    for j in range(values.shape[1]):
+        s2 = rss_full[j] / left
+        if not s2 > 0.0:
+            continue
+        for p in sorted({1, n_linear}):
+            if p >= p_full:
+                break
+            c = np.linalg.lstsq(feats[:, :p], values[:, j], rcond=None)[0]
+            rss = float(np.sum((values[:, j] - feats[:, :p] @ c) ** 2))
+            stat = max(rss - rss_full[j], 0.0) / (p_full - p) / s2
+            if f_dist.sf(stat, p_full - p, left) >= alpha:
+                out[:, j] = 0.0
+                out[:p, j] = c
+                break
+    return out
+
+
 def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coords=None, floor=None,
                       diag=None) -> dict:
     """Profile-likelihood 95 % intervals of the determined parameters, on a local quadratic
@@ -823,11 +863,7 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
         quad = zz.shape[0] >= 2 * (1 + m + m * (m + 1) // 2)
         feats = features(zz - z[live])
         coef_full = np.linalg.lstsq(feats, ff, rcond=None)[0]
-        left = zz.shape[0] - feats.shape[1]
-        pred[0] = np.linalg.pinv(feats.T @ feats, rcond=1e-10, hermitian=True)
-        pred[1] = (np.sum((ff - feats @ coef_full) ** 2, axis=0) / left if left >= NOISE_DOF and SURFACE_VARIANCE
-                   else np.zeros(ff.shape[1]))
-        return coef_full
+        return surface_terms(feats, ff, coef_full, 1 + m, SURFACE_ALPHA)
 
     def surface_noise(coef):
         """Residual sd of each statistic about the full surface (weighted units), or None when
@@ -856,11 +892,7 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
                 v = np.empty(len(live))
                 v[k] = grid[g]
                 v[others] = y
-                phi = features(v - z[live])
-                # the surface's own prediction variance (its coefficients fitted to noisy
-                # evaluations) added to the weight: where the evaluations do not pin the
-                # surface down, the profile cannot rise on it (docs/fit.md)
-                return (phi @ coef)[0] / np.sqrt(1.0 + float(phi[0] @ pred[0] @ phi[0]) * pred[1])
+                return (features(v - z[live]) @ coef)[0]
             if others:
                 near = min(memo, key=lambda h: abs(h - g)) if memo else None
                 y0 = np.clip(memo[near] if near is not None else start, lo_o, hi_o)
@@ -902,7 +934,6 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
 
     quad = False
     coef_full = None
-    pred = [None, None]  # (F^T F)^-1 of the kept points, and each statistic's scatter about the surface
     shifts: dict = {}
     first = []
     for i in live:
