@@ -1,6 +1,6 @@
 """PPF recovery on synthetic data (docs/fit.md, "PPF: what it identifies"): the ratio alone
 leaves w_pin not determined; with the first pulse's weight the fit recovers it.  The same
-steps as ``tests/test_fit_protocols.py::test_ppf_ratio_alone_leaves_w_pin_not_determined_and_the_first_weight_recovers_it``
+steps as ``tests/test_fit_protocols.py::test_ppf_ratio_alone_leaves_w_pin_not_determined_and_the_first_weight_holds_the_truth``
 (whose set is ``--truth 0.25 --data-seed 991``).
 
     python examples/fit_wang2017/ppf_recovery.py --out /tmp/ppf --truth 0.28 --data-seed 992
