@@ -865,7 +865,7 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
         coef_full = np.linalg.lstsq(feats, ff, rcond=None)[0]
         return surface_terms(feats, ff, coef_full, 1 + m, SURFACE_ALPHA)
 
-    def surface_noise(coef):
+    def surface_noise():
         """Residual sd of each statistic about the full surface (weighted units), or None when
         fewer than NOISE_DOF degrees of freedom are left."""
         zz, ff = kept_points()
@@ -958,7 +958,7 @@ def profile_intervals(residuals, z, f, jac, lo, hi, names, unc, chi2, nobs, coor
             break
         sample(todo)
     coef = fit_surface()
-    noise = surface_noise(coef)
+    noise = surface_noise()
     factors = np.ones(len(pts_f[0]))
     if floor is not None and noise is not None:
         factors = np.minimum(np.asarray(floor(noise), dtype=float), 1.0)
